@@ -1,0 +1,111 @@
+/** Lifecycle states of a workspace (ARCHITECTURE.md §3). */
+export const WORKSPACE_STATUSES = ['provisioning', 'ready', 'paused', 'stopping', 'stopped', 'failed'] as const;
+export type WorkspaceStatus = (typeof WORKSPACE_STATUSES)[number];
+
+/** Where the control plane reaches a workspace's agent: a Unix socket (local) or TCP (ECS awsvpc). */
+export type AgentEndpoint = { kind: 'uds'; socketPath: string } | { kind: 'http'; host: string; port: number };
+
+export type RuntimeKind = 'docker' | 'ecs';
+
+/**
+ * Why a workspace ended. `task_stopped:<reason>` and `provision_failed:<why>` carry detail after the colon.
+ */
+export type TerminationReason =
+  | 'deleted'
+  | 'expired'
+  | 'idle'
+  | 'oom'
+  | 'crashed'
+  | 'orphan'
+  | `task_stopped:${string}`
+  | `provision_failed:${string}`;
+
+/**
+ * The stored workspace. All times are epoch milliseconds. `version` increases by one on every write and
+ * every write is conditional on it, so concurrent writers never lose each other's updates.
+ */
+export interface WorkspaceRecord {
+  id: string;
+  tenantId: string;
+  conversationId: string;
+  status: WorkspaceStatus;
+  version: number;
+  template: string;
+  labels: Record<string, string>;
+  createdAt: number;
+  readyAt: number | null;
+  /** Lease end while live; once ended, when the record itself may be deleted (DynamoDB TTL). */
+  expiresAt: number;
+  lastActiveAt: number;
+  /** Lease length used when keepalive gives none. */
+  ttlSeconds: number;
+  /** A transitional state (provisioning, stopping) must move on before this, or the sweep moves it. */
+  deadlineAt: number | null;
+  terminationReason: TerminationReason | null;
+  runtime: RuntimeKind;
+  fromPool: boolean;
+  /** Container id (Docker) or task ARN (ECS); null until started. */
+  taskRef: string | null;
+  endpoint: AgentEndpoint | null;
+  /** Per-workspace secret the agent demands on every request but /health. Never leaves the control plane. */
+  agentToken: string;
+}
+
+/** Fields a conditional update may change. */
+export type WorkspaceChanges = Partial<
+  Pick<
+    WorkspaceRecord,
+    | 'status'
+    | 'readyAt'
+    | 'expiresAt'
+    | 'lastActiveAt'
+    | 'ttlSeconds'
+    | 'deadlineAt'
+    | 'terminationReason'
+    | 'taskRef'
+    | 'endpoint'
+    | 'labels'
+  >
+>;
+
+/** The public view (API.md "Workspace object"): no token, no endpoint, ISO times. */
+export interface WorkspaceView {
+  id: string;
+  conversationId: string;
+  status: WorkspaceStatus;
+  template: string;
+  labels: Record<string, string>;
+  createdAt: string;
+  readyAt: string | null;
+  expiresAt: string;
+  lastActiveAt: string;
+  terminationReason: string | null;
+  runtime: RuntimeKind;
+  fromPool: boolean;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function toView(ws: WorkspaceRecord): WorkspaceView {
+  return {
+    id: ws.id,
+    conversationId: ws.conversationId,
+    status: ws.status,
+    template: ws.template,
+    labels: ws.labels,
+    createdAt: iso(ws.createdAt),
+    readyAt: ws.readyAt === null ? null : iso(ws.readyAt),
+    expiresAt: iso(ws.expiresAt),
+    lastActiveAt: iso(ws.lastActiveAt),
+    terminationReason: ws.terminationReason,
+    runtime: ws.runtime,
+    fromPool: ws.fromPool,
+  };
+}
+
+/** Which conversation owns which workspace: at most one live workspace per (tenant, conversation). */
+export interface ConversationBinding {
+  tenantId: string;
+  conversationId: string;
+  workspaceId: string;
+}

@@ -1,0 +1,78 @@
+import type { Readable } from 'node:stream';
+import type { AgentEndpoint } from '../model/workspace.js';
+
+/** Where and how to reach one workspace's agent. */
+export interface AgentTarget {
+  endpoint: AgentEndpoint;
+  token: string;
+}
+
+export interface ExecRequest {
+  cmd: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  stdin?: string;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+  truncated: boolean;
+}
+
+export interface BinaryExecResult {
+  exitCode: number | null;
+  timedOut: boolean;
+  durationMs: number;
+  stdout: Buffer;
+}
+
+export interface DirEntry {
+  name: string;
+  type: 'file' | 'dir' | 'symlink';
+  size: number;
+  mtime: string;
+}
+
+export type FileRead = { kind: 'file'; body: Buffer } | { kind: 'dir'; entries: DirEntry[] };
+
+/** A raw streamed answer from the agent (SSE), to be relayed without buffering. */
+export interface AgentStream {
+  status: number;
+  contentType: string;
+  body: Readable;
+}
+
+/** The workspace agent's HTTP API (workspace-image/README.md), over a Unix socket or TCP. */
+export interface AgentClient {
+  health(endpoint: AgentEndpoint, timeoutMs?: number): Promise<boolean>;
+  exec(target: AgentTarget, req: ExecRequest): Promise<ExecResult>;
+  execStream(target: AgentTarget, req: ExecRequest, signal?: AbortSignal): Promise<AgentStream>;
+  execBinary(target: AgentTarget, req: ExecRequest): Promise<BinaryExecResult>;
+  readFile(target: AgentTarget, path: string): Promise<FileRead>;
+  writeFile(target: AgentTarget, path: string, body: Buffer): Promise<void>;
+  deleteFile(target: AgentTarget, path: string): Promise<void>;
+  /** Tar of the workspace directory. */
+  archiveOut(target: AgentTarget, path: string): Promise<Buffer>;
+  archiveIn(target: AgentTarget, path: string, tar: Buffer): Promise<void>;
+}
+
+/** The agent answered with an error (its JSON error shape), or could not be reached (`unreachable`). */
+export class AgentError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AgentError';
+  }
+  get unreachable() {
+    return this.code === 'unreachable';
+  }
+}

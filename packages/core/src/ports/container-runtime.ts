@@ -1,0 +1,56 @@
+import type { AgentEndpoint, RuntimeKind } from '../model/workspace.js';
+
+/** Resource limits of one workspace container (ARCHITECTURE.md §4: 2 CPU / 2 GiB / 100 pids). */
+export interface ContainerLimits {
+  cpus: number;
+  memoryMiB: number;
+  pids: number;
+}
+
+export interface ContainerSpec {
+  workspaceId: string;
+  tenantId: string;
+  template: string;
+  /** Image (Docker) or task definition family (ECS) of the template. */
+  image: string;
+  agentToken: string;
+  limits: ContainerLimits;
+  /** Extra environment for the agent. */
+  env?: Record<string, string>;
+}
+
+export type TaskState = 'pending' | 'running' | 'paused' | 'stopped' | 'missing';
+
+export interface TaskStatus {
+  taskRef: string;
+  state: TaskState;
+  /** Set once the agent can be reached (ENI IP known / socket dir mounted). */
+  endpoint: AgentEndpoint | null;
+  /** Workspace id from Berth's labels/tags; null if the task carries none. */
+  workspaceId: string | null;
+  /** Why it stopped (ECS stoppedReason, Docker exit); null while running. */
+  stoppedReason: string | null;
+  exitCode: number | null;
+  oomKilled: boolean;
+}
+
+/**
+ * Where workspace containers run: Docker (local-docker/DockerRuntime) or ECS (packages/aws/EcsRuntime).
+ * Any implementation must pass test/contract/container-runtime.contract.ts.
+ */
+export interface ContainerRuntime {
+  readonly kind: RuntimeKind;
+  /** Starts a labelled, hardened container/task. Resolves once the runtime accepted it (not when healthy). */
+  start(spec: ContainerSpec): Promise<{ taskRef: string }>;
+  /** Current state; `missing` for an unknown task. Never throws for an unknown ref. */
+  describe(taskRef: string): Promise<TaskStatus>;
+  /** Stops and removes; idempotent (stopping a missing task resolves). */
+  stop(taskRef: string, reason: string): Promise<void>;
+  /** Freezes every process of the task (docker pause); resume thaws it. */
+  pause(taskRef: string): Promise<void>;
+  resume(taskRef: string): Promise<void>;
+  /** Every task labelled as Berth's, in any state. */
+  list(): Promise<TaskStatus[]>;
+  /** Cheap round trip for /health. */
+  ping(): Promise<void>;
+}

@@ -1,0 +1,66 @@
+/**
+ * The provisioning state machine (ASL, JSONPath only: no JSONata, no Assign, so aws-local-stepfunctions
+ * runs the very same definition locally). Each Task is a Lambda whose ARN the deploy substitutes for
+ * `${<Step>FunctionArn}`; locally each state name maps to the same step handler.
+ *
+ * StartContainer → WaitForEndpoint → WaitForHealthy → RestoreFiles → MarkReady; any failure → MarkFailed
+ * (workspace failed with the error as reason, task stopped) → Failed.
+ */
+
+/** State names, in order; also the keys of the local handler overrides. */
+export const PROVISION_STEPS = ['StartContainer', 'WaitForEndpoint', 'WaitForHealthy', 'RestoreFiles', 'MarkReady'] as const;
+export type ProvisionStepName = (typeof PROVISION_STEPS)[number] | 'MarkFailed';
+
+/** Placeholder the deploy replaces with the step's Lambda ARN. */
+export const functionArnPlaceholder = (step: ProvisionStepName) => `\${${step}FunctionArn}`;
+
+const catchToFailed = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }];
+
+const lambdaTransientRetry = {
+  ErrorEquals: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'],
+  IntervalSeconds: 1,
+  MaxAttempts: 3,
+  BackoffRate: 2,
+};
+
+function task(step: ProvisionStepName, next: string | null, retry: object[] = []) {
+  return {
+    Type: 'Task',
+    Resource: functionArnPlaceholder(step),
+    TimeoutSeconds: 120,
+    Retry: [...retry, lambdaTransientRetry],
+    Catch: catchToFailed,
+    ...(next ? { Next: next } : { End: true }),
+  };
+}
+
+export function provisioningDefinition() {
+  return {
+    Comment: 'Berth: start a workspace container and make it ready',
+    StartAt: 'StartContainer',
+    TimeoutSeconds: 300,
+    States: {
+      StartContainer: task('StartContainer', 'WaitForEndpoint', [
+        // RunTask throttling and capacity: back off, then give up.
+        { ErrorEquals: ['Throttled', 'CapacityUnavailable'], IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 2 },
+      ]),
+      WaitForEndpoint: task('WaitForEndpoint', 'WaitForHealthy', [
+        { ErrorEquals: ['EndpointPending'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 1 },
+      ]),
+      WaitForHealthy: task('WaitForHealthy', 'RestoreFiles', [
+        { ErrorEquals: ['AgentNotHealthy'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 1 },
+      ]),
+      RestoreFiles: task('RestoreFiles', 'MarkReady', [
+        { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 },
+      ]),
+      MarkReady: task('MarkReady', null),
+      MarkFailed: {
+        Type: 'Task',
+        Resource: functionArnPlaceholder('MarkFailed'),
+        Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 }],
+        Next: 'Failed',
+      },
+      Failed: { Type: 'Fail', Error: 'ProvisioningFailed', Cause: 'see the workspace terminationReason' },
+    },
+  };
+}

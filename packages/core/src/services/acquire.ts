@@ -1,0 +1,86 @@
+import { BerthError } from '../errors.js';
+import { newAgentToken, newWorkspaceId } from '../model/ids.js';
+import { isLive } from '../model/lifecycle.js';
+import type { WorkspaceRecord } from '../model/workspace.js';
+import type { ServiceDeps } from './deps.js';
+import { waitUntilSettled } from './wait-until-settled.js';
+
+export interface AcquireInput {
+  tenantId: string;
+  conversationId: string;
+  template?: string;
+  ttlSeconds?: number;
+  labels?: Record<string, string>;
+  wait?: boolean;
+}
+
+export interface AcquireResult {
+  workspace: WorkspaceRecord;
+  /** False when the conversation already had a live workspace (the call was a repeat). */
+  created: boolean;
+}
+
+/**
+ * The workspace of a conversation: the live one if there is one, else a new one. One live workspace per
+ * conversation holds under any number of concurrent calls: the new record and the conversation binding are
+ * written in one conditional transaction, and a loser re-reads and answers the winner's workspace.
+ */
+export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): Promise<AcquireResult> {
+  const template = input.template ?? 'default';
+  if (!deps.config.templates[template]) {
+    throw new BerthError('unprocessable', `unknown template "${template}"`);
+  }
+  const ttlSeconds = input.ttlSeconds ?? deps.config.ttl.defaultSeconds;
+
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const now = deps.clock.now();
+    let replaces: string | null = null;
+    const binding = await deps.store.getBinding(input.tenantId, input.conversationId);
+    if (binding) {
+      const bound = await deps.store.get(binding.workspaceId, { now, includeExpired: true });
+      if (bound && isLive(bound, now)) {
+        const workspace = input.wait === false ? bound : await waitUntilSettled(deps, bound);
+        return { workspace, created: false };
+      }
+      replaces = binding.workspaceId;
+    }
+
+    const record: WorkspaceRecord = {
+      id: newWorkspaceId(),
+      tenantId: input.tenantId,
+      conversationId: input.conversationId,
+      status: 'provisioning',
+      version: 1,
+      template,
+      labels: input.labels ?? {},
+      createdAt: now,
+      readyAt: null,
+      expiresAt: now + ttlSeconds * 1000,
+      lastActiveAt: now,
+      ttlSeconds,
+      deadlineAt: now + deps.config.provisioning.deadlineMs,
+      terminationReason: null,
+      runtime: deps.runtime.kind,
+      fromPool: false,
+      taskRef: null,
+      endpoint: null,
+      agentToken: newAgentToken(),
+    };
+    const created = await deps.store.createForConversation(record, { replaces });
+    if (!created.ok) continue; // somebody else bound the conversation first: answer theirs
+
+    deps.log.info('workspace provisioning', {
+      workspaceId: record.id,
+      tenantId: record.tenantId,
+      conversationId: record.conversationId,
+      template,
+      replaces,
+    });
+    deps.metrics.count('WorkspaceCreated');
+    await deps.provisioner.start({ workspaceId: record.id });
+    const workspace = input.wait === false ? record : await waitUntilSettled(deps, record);
+    if (workspace.status === 'ready') deps.metrics.duration('AcquireLatency', deps.clock.now() - now);
+    return { workspace, created: true };
+  }
+  throw new BerthError('conflict', 'the conversation is changing too fast; retry', { retryAfterSeconds: 1 });
+}

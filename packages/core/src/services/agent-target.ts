@@ -1,0 +1,59 @@
+import { AgentError, type AgentTarget } from '../ports/agent-client.js';
+import { BerthError, containerLost } from '../errors.js';
+import type { WorkspaceRecord } from '../model/workspace.js';
+import type { ServiceDeps } from './deps.js';
+import { endWorkspace } from './end-workspace.js';
+
+/** How to reach the agent of a workspace that must be ready; clear 409s for every other state. */
+export function readyTarget(ws: WorkspaceRecord): AgentTarget {
+  switch (ws.status) {
+    case 'ready':
+      if (ws.endpoint) return { endpoint: ws.endpoint, token: ws.agentToken };
+      break;
+    case 'provisioning':
+      throw new BerthError('not_ready', `workspace ${ws.id} is still provisioning`, { retryAfterSeconds: 1 });
+    case 'paused':
+      throw new BerthError('workspace_paused', `workspace ${ws.id} is paused; resume it first`);
+    case 'failed':
+      throw containerLost(ws.id, ws.terminationReason);
+  }
+  throw new BerthError('workspace_ended', `workspace ${ws.id} is ${ws.status}`);
+}
+
+/**
+ * Runs a call against the agent. If the agent cannot be reached and its container is gone, the workspace is
+ * failed with the container's reason and the caller gets `container_lost` at once, never a hang.
+ */
+export async function withAgent<T>(
+  deps: ServiceDeps,
+  ws: WorkspaceRecord,
+  call: (target: AgentTarget) => Promise<T>,
+): Promise<T> {
+  const target = readyTarget(ws);
+  try {
+    return await call(target);
+  } catch (e) {
+    if (!(e instanceof AgentError)) throw e;
+    if (!e.unreachable) throw agentErrorToBerth(e);
+    const task = ws.taskRef ? await deps.runtime.describe(ws.taskRef) : null;
+    if (!task || task.state === 'stopped' || task.state === 'missing') {
+      const reason = task?.oomKilled ? 'oom' : (`task_stopped:${task?.stoppedReason ?? 'missing'}` as const);
+      const ended = await endWorkspace(deps, ws.id, 'failed', reason);
+      throw containerLost(ws.id, ended.terminationReason);
+    }
+    throw new BerthError('capacity', `workspace ${ws.id} agent is not answering; retry`, {
+      retryAfterSeconds: 1,
+    });
+  }
+}
+
+const PASS_THROUGH = new Set(['invalid_request', 'invalid_path', 'not_found', 'payload_too_large']);
+
+/** The agent's 4xx answers keep their meaning; anything else from it is our bug. */
+function agentErrorToBerth(e: AgentError): BerthError {
+  if (PASS_THROUGH.has(e.code)) {
+    return new BerthError(e.code as 'invalid_request', e.code === 'not_found' ? e.message : e.message);
+  }
+  if (e.status >= 400 && e.status < 500) return new BerthError('invalid_request', e.message);
+  return new BerthError('internal', 'the workspace agent failed', { cause: e });
+}

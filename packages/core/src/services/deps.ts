@@ -1,0 +1,38 @@
+import type { BerthConfig } from '../config.js';
+import type { AgentClient } from '../ports/agent-client.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { Clock } from '../ports/clock.js';
+import type { ContainerRuntime } from '../ports/container-runtime.js';
+import type { Provisioner } from '../ports/provisioner.js';
+import type { WorkspaceStore } from '../ports/workspace-store.js';
+
+/** Structured logging as the services need it; Powertools' Logger fits this shape. */
+export interface ServiceLogger {
+  info(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+  error(message: string, attributes?: Record<string, unknown>): void;
+}
+
+/** Named counters the services emit; the functions layer turns them into Powertools metrics (EMF). */
+export interface ServiceMetrics {
+  count(name: string, value?: number): void;
+  duration(name: string, ms: number): void;
+}
+
+/** Everything a service may touch: ports only, so the same service runs on Lambda and on a laptop. */
+export interface ServiceDeps {
+  store: WorkspaceStore;
+  runtime: ContainerRuntime;
+  blobs: BlobStore;
+  agent: AgentClient;
+  provisioner: Provisioner;
+  clock: Clock;
+  config: BerthConfig;
+  log: ServiceLogger;
+  metrics: ServiceMetrics;
+}
+
+export const silentLogger: ServiceLogger = { info() {}, warn() {}, error() {} };
+export const noMetrics: ServiceMetrics = { count() {}, duration() {} };
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

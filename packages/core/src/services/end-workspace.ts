@@ -1,0 +1,46 @@
+import { canTransition, isTerminal } from '../model/lifecycle.js';
+import type { TerminationReason, WorkspaceRecord } from '../model/workspace.js';
+import { conditionalUpdate } from './conditional-update.js';
+import type { ServiceDeps } from './deps.js';
+
+/**
+ * Moves a workspace to an end state (stopped or failed) with its reason, frees its conversation and stops
+ * its container. Idempotent: an already ended workspace keeps its first reason.
+ */
+export async function endWorkspace(
+  deps: ServiceDeps,
+  id: string,
+  to: 'stopped' | 'failed',
+  reason: TerminationReason,
+  opts: { stopTask?: boolean } = {},
+): Promise<WorkspaceRecord> {
+  const now = deps.clock.now();
+  const { record, changed } = await conditionalUpdate(deps, id, (ws) => {
+    if (isTerminal(ws.status)) return null;
+    const target = canTransition(ws.status, to) ? to : 'failed';
+    return {
+      status: target,
+      // A delete records `deleted` at stopping; keep the first reason given.
+      terminationReason: ws.terminationReason ?? reason,
+      deadlineAt: null,
+      expiresAt: now + deps.config.endedRetentionSeconds * 1000,
+    };
+  });
+  if (changed) {
+    deps.log.info('workspace ended', {
+      workspaceId: id,
+      tenantId: record.tenantId,
+      conversationId: record.conversationId,
+      status: record.status,
+      terminationReason: record.terminationReason,
+    });
+    deps.metrics.count(record.status === 'failed' ? 'WorkspaceFailed' : 'WorkspaceStopped');
+    await deps.store.releaseBinding({
+      tenantId: record.tenantId,
+      conversationId: record.conversationId,
+      workspaceId: id,
+    });
+  }
+  if (opts.stopTask !== false && record.taskRef) await deps.runtime.stop(record.taskRef, reason);
+  return record;
+}

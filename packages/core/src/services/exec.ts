@@ -1,0 +1,69 @@
+import type { z } from 'zod';
+import type { AgentStream, BinaryExecResult, ExecRequest, ExecResult } from '../ports/agent-client.js';
+import type { execRequest } from '../requests.js';
+import { toWorkspaceRelative } from '../workspace-path.js';
+import { withAgent } from './agent-target.js';
+import type { ServiceDeps } from './deps.js';
+import { touchActivity } from './keepalive.js';
+import { getOwnedWorkspace } from './workspace-queries.js';
+
+export type ExecInput = z.infer<typeof execRequest>;
+
+/** Normalizes an exec request: cwd confined to the workspace, timeout defaulted and capped. */
+function toAgentRequest(deps: ServiceDeps, input: ExecInput): ExecRequest {
+  const { exec, workspaceRoot } = deps.config;
+  return {
+    cmd: input.cmd,
+    cwd: input.cwd === undefined ? undefined : toWorkspaceRelative(workspaceRoot, input.cwd),
+    env: input.env,
+    stdin: input.stdin,
+    timeoutMs: Math.min(input.timeoutMs ?? exec.defaultTimeoutMs, exec.maxTimeoutMs),
+  };
+}
+
+async function run<T>(
+  deps: ServiceDeps,
+  tenantId: string,
+  id: string,
+  call: (target: Parameters<Parameters<typeof withAgent<T>>[2]>[0]) => Promise<T>,
+): Promise<T> {
+  const ws = await getOwnedWorkspace(deps, tenantId, id);
+  const result = await withAgent(deps, ws, call);
+  void touchActivity(deps, ws);
+  return result;
+}
+
+export async function execCommand(
+  deps: ServiceDeps,
+  tenantId: string,
+  id: string,
+  input: ExecInput,
+): Promise<ExecResult> {
+  const req = toAgentRequest(deps, input);
+  const started = deps.clock.now();
+  const result = await run(deps, tenantId, id, (t) => deps.agent.exec(t, req));
+  deps.metrics.duration('ExecLatency', deps.clock.now() - started);
+  return result;
+}
+
+/** Streams stdout/stderr as SSE from the agent, relayed as is (API.md exec with text/event-stream). */
+export function execCommandStream(
+  deps: ServiceDeps,
+  tenantId: string,
+  id: string,
+  input: ExecInput,
+  signal?: AbortSignal,
+): Promise<AgentStream> {
+  const req = toAgentRequest(deps, input);
+  return run(deps, tenantId, id, (t) => deps.agent.execStream(t, req, signal));
+}
+
+export function execCommandBinary(
+  deps: ServiceDeps,
+  tenantId: string,
+  id: string,
+  input: ExecInput,
+): Promise<BinaryExecResult> {
+  const req = toAgentRequest(deps, input);
+  return run(deps, tenantId, id, (t) => deps.agent.execBinary(t, req));
+}

@@ -1,0 +1,38 @@
+import { BerthError } from '../errors.js';
+import type { WorkspaceRecord } from '../model/workspace.js';
+import { conditionalUpdate } from './conditional-update.js';
+import type { ServiceDeps } from './deps.js';
+import { getOwnedWorkspace } from './workspace-queries.js';
+
+/** Freezes a ready workspace (every process stops, memory is kept); idempotent. */
+export async function pauseWorkspace(deps: ServiceDeps, tenantId: string, id: string): Promise<WorkspaceRecord> {
+  return switchPause(deps, tenantId, id, 'ready', 'paused');
+}
+
+/** Thaws a paused workspace; idempotent. */
+export async function resumeWorkspace(deps: ServiceDeps, tenantId: string, id: string): Promise<WorkspaceRecord> {
+  return switchPause(deps, tenantId, id, 'paused', 'ready');
+}
+
+async function switchPause(
+  deps: ServiceDeps,
+  tenantId: string,
+  id: string,
+  from: 'ready' | 'paused',
+  to: 'ready' | 'paused',
+): Promise<WorkspaceRecord> {
+  const ws = await getOwnedWorkspace(deps, tenantId, id);
+  if (ws.status === to) return ws;
+  if (ws.status !== from || !ws.taskRef) {
+    throw new BerthError('conflict', `workspace ${id} is ${ws.status}; only a ${from} workspace can become ${to}`);
+  }
+  // The container moves first: a record that says paused must never front a running container or back.
+  if (to === 'paused') await deps.runtime.pause(ws.taskRef);
+  else await deps.runtime.resume(ws.taskRef);
+  const now = deps.clock.now();
+  const { record } = await conditionalUpdate(deps, id, (fresh) =>
+    fresh.status === from ? { status: to, lastActiveAt: now } : null,
+  );
+  deps.log.info(`workspace ${to}`, { workspaceId: id, tenantId, conversationId: ws.conversationId });
+  return record;
+}

@@ -1,0 +1,63 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import { readAll } from '@berth/core';
+import type { DepsProvider } from '../app-deps.js';
+import type { ApiEvent } from '../http/api-event.js';
+import type { ApiResponse } from '../http/responses.js';
+import { Router } from '../http/router.js';
+import { authenticate } from '../middleware/authenticate.js';
+import { bodyLimit } from '../middleware/body-limit.js';
+import { errorResponseMiddleware } from '../middleware/error-response.js';
+import { createObservability, type Observability } from '../observability.js';
+import { execRoutes } from '../routes/exec.js';
+import { fileRoutes } from '../routes/files.js';
+import { serviceRoutes } from '../routes/service.js';
+import { workspaceRoutes } from '../routes/workspaces.js';
+import { lazy } from './lazy.js';
+
+export interface ApiHandlerOptions {
+  /**
+   * Response streaming (Lambda function URL with `streamifyResponse`, and the local host): SSE bodies flow
+   * as produced. Without it (HTTP API), a streamed body is collected and sent whole.
+   */
+  streaming?: boolean;
+  maxBodyBytes?: number;
+  observability?: Observability;
+}
+
+/**
+ * The public HTTP API (API.md) as one Lambda handler: API Gateway v2 event in, route → core service,
+ * response out. Middlewares, in order: Lambda context into logs, EMF metrics, errors in API.md's shape,
+ * body limit, API key → tenant.
+ */
+export function createApiHandler(getDeps: DepsProvider, opts: ApiHandlerOptions = {}) {
+  const { logger, metrics } = opts.observability ?? createObservability('berth-api');
+  const deps = lazy(getDeps);
+  const router = new Router([...serviceRoutes, ...workspaceRoutes(logger), ...execRoutes, ...fileRoutes]);
+  const isPublic = (event: ApiEvent) => {
+    try {
+      return router.match(event).route.auth === false;
+    } catch {
+      return false; // unknown routes still need a key: 401 before 404 reveals nothing
+    }
+  };
+
+  const handle = async (event: ApiEvent): Promise<ApiResponse> => {
+    const { route, params } = router.match(event);
+    if (params.id) logger.appendKeys({ workspaceId: params.id });
+    const response = await route.handle({ event, deps: await deps(), params });
+    if (!opts.streaming && typeof response.body !== 'string') {
+      return { ...response, body: (await readAll(response.body)).toString('utf8') };
+    }
+    return response;
+  };
+
+  return middy<ApiEvent, ApiResponse>({ streamifyResponse: opts.streaming ?? false })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(errorResponseMiddleware(logger))
+    .use(bodyLimit(opts.maxBodyBytes ?? 6 * 1024 * 1024))
+    .use(authenticate(async () => (await deps()).tenants, logger, isPublic))
+    .handler(handle);
+}

@@ -1,0 +1,42 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import {
+  markFailedStep,
+  markReadyStep,
+  restoreFilesStep,
+  startContainerStep,
+  waitForEndpointStep,
+  waitForHealthyStep,
+  type ProvisionState,
+  type ProvisionStepName,
+  type ServiceDeps,
+} from '@berth/core';
+import type { DepsProvider } from '../app-deps.js';
+import { createObservability, type Observability } from '../observability.js';
+import { lazy } from './lazy.js';
+
+const STEPS: Record<ProvisionStepName, (deps: ServiceDeps, state: ProvisionState) => Promise<ProvisionState>> = {
+  StartContainer: startContainerStep,
+  WaitForEndpoint: waitForEndpointStep,
+  WaitForHealthy: waitForHealthyStep,
+  RestoreFiles: restoreFilesStep,
+  MarkReady: markReadyStep,
+  MarkFailed: markFailedStep,
+};
+
+/**
+ * One provisioning state machine step as a Lambda: state in, state out. A thrown error's `name` is the
+ * error the state machine's Retry and Catch match on.
+ */
+export function createProvisionStepHandler(step: ProvisionStepName, getDeps: DepsProvider, observability?: Observability) {
+  const { logger, metrics } = observability ?? createObservability('berth-provision');
+  const deps = lazy(getDeps);
+  return middy<ProvisionState, ProvisionState>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .handler(async (state) => {
+      logger.appendKeys({ workspaceId: state.workspaceId, step });
+      return STEPS[step](await deps(), state);
+    });
+}

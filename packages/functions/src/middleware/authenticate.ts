@@ -1,0 +1,23 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { MiddlewareObj } from '@middy/core';
+import { BerthError } from '@berth/core';
+import type { TenantResolver } from '../auth/tenant-resolver.js';
+import { header, type ApiEvent } from '../http/api-event.js';
+
+/** `Authorization: Bearer <key>` → tenant, attached to the event and to every log line after it. */
+export const authenticate = (
+  resolver: () => Promise<TenantResolver>,
+  logger: Logger,
+  isPublic: (event: ApiEvent) => boolean,
+): MiddlewareObj<ApiEvent> => ({
+  before: async ({ event }) => {
+    if (isPublic(event)) return;
+    const value = header(event, 'authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(value);
+    if (!match?.[1]) throw new BerthError('unauthorized', 'missing API key: send Authorization: Bearer <key>');
+    const tenantId = await (await resolver()).resolve(match[1]);
+    if (!tenantId) throw new BerthError('unauthorized', 'invalid API key');
+    event.berth = { ...event.berth, tenantId };
+    logger.appendKeys({ tenantId });
+  },
+});

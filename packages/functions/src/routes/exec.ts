@@ -1,0 +1,33 @@
+import { execCommand, execCommandBinary, execCommandStream, execRequest } from '@berth/core';
+import { header, tenantOf } from '../http/api-event.js';
+import { jsonBody } from '../http/json-body.js';
+import { bytes, json, sse } from '../http/responses.js';
+import type { Route } from '../http/router.js';
+
+/** Command execution: JSON result, SSE stream (Accept: text/event-stream), or raw stdout bytes. */
+export const execRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/v1/workspaces/{id}/exec',
+    async handle({ event, deps, params }) {
+      const input = jsonBody(event, execRequest);
+      if ((header(event, 'accept') ?? '').includes('text/event-stream')) {
+        const stream = await execCommandStream(deps, tenantOf(event), params.id!, input);
+        return sse(stream.body);
+      }
+      return json(200, await execCommand(deps, tenantOf(event), params.id!, input));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/workspaces/{id}/exec/binary',
+    async handle({ event, deps, params }) {
+      const r = await execCommandBinary(deps, tenantOf(event), params.id!, jsonBody(event, execRequest));
+      return bytes(r.stdout, {
+        'x-exit-code': String(r.exitCode ?? -1),
+        'x-timed-out': String(r.timedOut),
+        'x-duration-ms': String(r.durationMs),
+      });
+    },
+  },
+];

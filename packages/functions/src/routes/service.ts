@@ -1,0 +1,30 @@
+import { checkHealth } from '@berth/core';
+import { json } from '../http/responses.js';
+import type { Route } from '../http/router.js';
+
+/** Service-level routes: health (no key) and the warm pool's state. */
+export const serviceRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/health',
+    auth: false,
+    async handle({ deps }) {
+      const report = await checkHealth(deps);
+      return json(report.status === 'ok' ? 200 : 503, report);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/pool',
+    async handle({ deps }) {
+      // No warm pool yet: every template reports a target of zero, so clients can rely on the shape.
+      const templates = Object.keys(deps.config.templates).map((template) => ({
+        template,
+        target: 0,
+        warm: 0,
+        provisioning: 0,
+      }));
+      return json(200, { templates });
+    },
+  },
+];
