@@ -64,3 +64,12 @@ export function provisioningDefinition() {
     },
   };
 }
+
+/** The definition with each `${<Step>FunctionArn}` replaced (what CDK's definitionSubstitutions does on deploy). */
+export function provisioningDefinitionWith(arnOf: (step: ProvisionStepName) => string) {
+  let text = JSON.stringify(provisioningDefinition());
+  for (const step of [...PROVISION_STEPS, 'MarkFailed'] as const) {
+    text = text.split(functionArnPlaceholder(step)).join(arnOf(step));
+  }
+  return JSON.parse(text) as ReturnType<typeof provisioningDefinition>;
+}

@@ -1,4 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { readAll } from '@berth/core';
@@ -44,9 +45,12 @@ export function createApiHandler(getDeps: DepsProvider, opts: ApiHandlerOptions 
   };
 
   const handle = async (event: ApiEvent): Promise<ApiResponse> => {
+    const started = performance.now();
     const { route, params } = router.match(event);
     if (params.id) logger.appendKeys({ workspaceId: params.id });
     const response = await route.handle({ event, deps: await deps(), params });
+    metrics.addMetric('ApiRequests', MetricUnit.Count, 1);
+    metrics.addMetric('ApiLatency', MetricUnit.Milliseconds, performance.now() - started);
     if (!opts.streaming && typeof response.body !== 'string') {
       return { ...response, body: (await readAll(response.body)).toString('utf8') };
     }
@@ -56,7 +60,7 @@ export function createApiHandler(getDeps: DepsProvider, opts: ApiHandlerOptions 
   return middy<ApiEvent, ApiResponse>({ streamifyResponse: opts.streaming ?? false })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
-    .use(errorResponseMiddleware(logger))
+    .use(errorResponseMiddleware(logger, metrics))
     .use(bodyLimit(opts.maxBodyBytes ?? 6 * 1024 * 1024))
     .use(authenticate(async () => (await deps()).tenants, logger, isPublic))
     .handler(handle);

@@ -1,4 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import {
@@ -37,6 +38,7 @@ export function createProvisionStepHandler(step: ProvisionStepName, getDeps: Dep
     .use(logMetrics(metrics))
     .handler(async (state) => {
       logger.appendKeys({ workspaceId: state.workspaceId, step });
+      metrics.addMetric('ProvisionStepRuns', MetricUnit.Count, 1);
       return STEPS[step](await deps(), state);
     });
 }

@@ -1,4 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { onTaskStopped, type TaskStoppedEvent } from '@berth/core';
@@ -43,6 +44,7 @@ export function createTaskStateHandler(getDeps: DepsProvider, observability?: Ob
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .handler(async (event) => {
+      metrics.addMetric('TaskStateEvents', MetricUnit.Count, 1);
       const stopped = toTaskStoppedEvent(event);
       if (!stopped) return;
       logger.appendKeys({ workspaceId: stopped.workspaceId ?? undefined, taskRef: stopped.taskRef });

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 import { isBerthError } from '@berth/core';
 import { requestIdOf, type ApiEvent } from '../http/api-event.js';
@@ -8,10 +9,11 @@ import { errorResponse, type ApiResponse } from '../http/responses.js';
  * Every error becomes API.md's shape. A BerthError keeps its code and status; anything else is a bug: it is
  * logged with its stack and the client gets a bare 500 with the request id to quote.
  */
-export const errorResponseMiddleware = (logger: Logger): MiddlewareObj<ApiEvent, ApiResponse> => ({
+export const errorResponseMiddleware = (logger: Logger, metrics: Metrics): MiddlewareObj<ApiEvent, ApiResponse> => ({
   onError: async (request) => {
     const e = request.error;
     const requestId = requestIdOf(request.event);
+    metrics.addMetric(isBerthError(e) && e.status < 500 ? 'ApiClientErrors' : 'ApiServerErrors', MetricUnit.Count, 1);
     if (isBerthError(e)) {
       if (e.status >= 500) logger.error('request failed', { code: e.code, error: e });
       else logger.info('request refused', { code: e.code, status: e.status, reason: e.message });

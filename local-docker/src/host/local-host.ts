@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import {
+  DynamoWorkspaceStore,
+  ensureTable,
+  localClientConfig,
+  startDynamoDbLocal,
+  type DynamoDbLocal,
+} from '@berth/aws';
+import {
+  HttpAgentClient,
+  PROVISION_STEPS,
+  loadConfig,
+  systemClock,
+  type BerthConfigInput,
+  type ProvisionStepName,
+  type SweepReport,
+} from '@berth/core';
+import {
+  StaticTenantResolver,
+  createApiHandler,
+  createProvisionStepHandler,
+  createSweepHandler,
+  createTaskStateHandler,
+  errorResponse,
+  serviceLogger,
+  serviceMetrics,
+  type AppDeps,
+  type Observability,
+} from '@berth/functions';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { FsBlobStore } from '../blobs/fs-blob-store.js';
+import { WORKSPACE_IMAGE } from '../images/names.js';
+import { subscribeDockerEvents, type DockerEventSubscription } from '../runtime/docker-events.js';
+import { DockerRuntime } from '../runtime/docker-runtime.js';
+import { BodyTooLarge, toApiGatewayEvent } from './api-gateway-event.js';
+import { localLambdaContext } from './lambda-context.js';
+import { LocalResponseStream, installLambdaRuntimeShim } from './lambda-runtime-shim.js';
+import { LocalProvisioner } from './local-provisioner.js';
+import { toTaskStateChange } from './task-events.js';
+
+export interface LocalHostOptions {
+  /** Where everything local lives: DynamoDB files, blobs, workspace dirs. */
+  stateDir: string;
+  /** 0 picks a free port. Default 8787. */
+  port?: number;
+  host?: string;
+  /** `tenantA:keyA,tenantB:keyB` */
+  apiKeys: string;
+  /** Use a running DynamoDB Local instead of starting one on `<stateDir>/dynamodb`. */
+  dynamoEndpoint?: string;
+  tableName?: string;
+  image?: string;
+  sweepIntervalMs?: number;
+  /** Overrides of the control plane's settings (core/config.ts). */
+  config?: BerthConfigInput;
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+export interface LocalHost {
+  url: string;
+  deps: AppDeps;
+  runtime: DockerRuntime;
+  provisioner: LocalProvisioner;
+  /** Runs the sweep now (the timer runs it every `sweepIntervalMs`). */
+  sweepNow(): Promise<SweepReport>;
+  /** Stops serving; workspaces keep running and are picked up by the next start. */
+  close(): Promise<void>;
+}
+
+/**
+ * Berth on one machine: the same Lambda handlers behind a local HTTP server, the same provisioning state
+ * machine under aws-local-stepfunctions, Docker events as ECS task-state events, the sweep on a timer,
+ * DynamoDB Local for state and a directory for file snapshots.
+ */
+export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost> {
+  installLambdaRuntimeShim();
+  await mkdir(opts.stateDir, { recursive: true });
+  const observe = (serviceName: string): Observability => ({
+    logger: new Logger({ serviceName, logLevel: opts.logLevel ?? 'INFO' }),
+    metrics: new Metrics({ namespace: 'Berth', serviceName }),
+  });
+  const core = observe('berth-local');
+
+  let dynamo: DynamoDbLocal | undefined;
+  let endpoint = opts.dynamoEndpoint;
+  if (!endpoint) {
+    dynamo = await startDynamoDbLocal({ dbPath: join(opts.stateDir, 'dynamodb') });
+    endpoint = dynamo.endpoint;
+  }
+  const tableName = opts.tableName ?? 'berth';
+  const clientConfig = localClientConfig(endpoint);
+  await ensureTable(new DynamoDBClient(clientConfig), tableName);
+
+  const runtime = new DockerRuntime({ stateDir: opts.stateDir });
+  const agent = new HttpAgentClient();
+  const image = opts.image ?? WORKSPACE_IMAGE;
+  const config = loadConfig({
+    templates: { default: { image } },
+    // Locally a container is milliseconds from ready: poll tightly.
+    provisioning: { pollIntervalMs: 5 },
+    readyPollIntervalMs: 5,
+    ...opts.config,
+  });
+
+  const steps = {} as Record<ProvisionStepName, (state: unknown) => Promise<unknown>>;
+  const provisioner = new LocalProvisioner(steps, serviceLogger(core.logger));
+  const deps: AppDeps = {
+    store: new DynamoWorkspaceStore({ tableName, clientConfig }),
+    runtime,
+    blobs: new FsBlobStore(join(opts.stateDir, 'blobs')),
+    agent,
+    provisioner,
+    clock: systemClock,
+    config,
+    log: serviceLogger(core.logger),
+    metrics: serviceMetrics(core.metrics),
+    tenants: StaticTenantResolver.parse(opts.apiKeys),
+  };
+  const getDeps = () => deps;
+  for (const step of [...PROVISION_STEPS, 'MarkFailed'] as const) {
+    const handler = createProvisionStepHandler(step, getDeps, observe('berth-provision'));
+    steps[step] = (state) => handler(state as never, localLambdaContext(`provision-${step}`));
+  }
+  const api = createApiHandler(getDeps, {
+    streaming: true,
+    maxBodyBytes: config.maxBodyBytes,
+    observability: observe('berth-api'),
+  }) as unknown as (event: unknown, stream: LocalResponseStream, ctx: unknown) => Promise<void>;
+  const taskState = createTaskStateHandler(getDeps, observe('berth-task-state'));
+  const sweepHandler = createSweepHandler(getDeps, observe('berth-sweep'));
+
+  const server = http.createServer(async (req, res) => {
+    let event;
+    try {
+      event = await toApiGatewayEvent(req, config.maxBodyBytes);
+    } catch (e) {
+      const tooLarge = e instanceof BodyTooLarge;
+      const r = tooLarge
+        ? errorResponse(413, 'payload_too_large', `request body is over ${config.maxBodyBytes} bytes`, randomUUID())
+        : errorResponse(400, 'invalid_request', 'could not read the request', randomUUID());
+      res.writeHead(r.statusCode, { ...r.headers, connection: 'close' });
+      res.end(r.body, () => req.destroy());
+      return;
+    }
+    const stream = new LocalResponseStream(res);
+    try {
+      await api(event, stream, localLambdaContext('api', 900_000, event.requestContext.requestId));
+    } catch (e) {
+      core.logger.error('local host: handler crashed', { error: e as Error });
+      if (!res.headersSent) {
+        const r = errorResponse(500, 'internal', 'internal error', event.requestContext.requestId);
+        res.writeHead(r.statusCode, r.headers);
+        res.end(r.body);
+      } else res.destroy();
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 8787, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+
+  const events: DockerEventSubscription = await subscribeDockerEvents({
+    docker: runtime.docker,
+    onEvent: (e) => {
+      void toTaskStateChange(runtime, e, deps.log)
+        .then((change) => change && taskState(change, localLambdaContext('task-state')))
+        .catch((err: unknown) => core.logger.error('task-state handling failed', { error: err as Error }));
+    },
+    onError: (err) => core.logger.warn('docker events stream error', { error: err.message }),
+  });
+
+  let sweeping: Promise<SweepReport> | undefined;
+  const sweepNow = () => (sweeping ??= sweepHandler({}, localLambdaContext('sweep')).finally(() => (sweeping = undefined)));
+  // Catch up on whatever happened while the host was down (containers that died, leases that ran out).
+  await sweepNow().catch((e: unknown) => core.logger.error('initial sweep failed', { error: e as Error }));
+  const timer = setInterval(() => {
+    sweepNow().catch((e: unknown) => core.logger.error('sweep failed', { error: e as Error }));
+  }, opts.sweepIntervalMs ?? 5_000);
+  timer.unref();
+
+  return {
+    url: `http://${address.address}:${address.port}`,
+    deps,
+    runtime,
+    provisioner,
+    sweepNow,
+    async close() {
+      clearInterval(timer);
+      events.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await provisioner.drain();
+      await sweeping?.catch(() => undefined);
+      agent.close();
+      await dynamo?.stop();
+    },
+  };
+}

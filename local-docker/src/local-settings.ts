@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** Local mode's environment (README "Configuration"). */
+export interface LocalSettings {
+  port: number;
+  host: string;
+  stateDir: string;
+  apiKeys: string;
+  /** True when the key was made (or reloaded from the state dir) rather than given. */
+  generatedKey: boolean;
+  sweepIntervalMs: number;
+}
+
+export function readLocalSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): LocalSettings {
+  const port = Number(env.BERTH_PORT ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`BERTH_PORT must be a port number, got "${env.BERTH_PORT}"`);
+  const sweepIntervalMs = Number(env.BERTH_SWEEP_INTERVAL_MS ?? 5000);
+  if (!Number.isInteger(sweepIntervalMs) || sweepIntervalMs < 100) throw new Error('BERTH_SWEEP_INTERVAL_MS must be an integer ≥ 100');
+  const stateDir = resolve(cwd, env.BERTH_STATE_DIR ?? '.berth');
+  let apiKeys = env.BERTH_API_KEYS;
+  if (!apiKeys && env.BERTH_API_KEY) apiKeys = `local:${env.BERTH_API_KEY}`;
+  let generatedKey = false;
+  if (!apiKeys) {
+    // Made once and kept in the state dir, so a restart does not invalidate the key a user copied.
+    const file = join(stateDir, 'api-key');
+    if (!existsSync(file)) {
+      mkdirSync(stateDir, { recursive: true });
+      writeFileSync(file, `berth_${randomBytes(18).toString('base64url')}\n`, { mode: 0o600 });
+    }
+    apiKeys = `local:${readFileSync(file, 'utf8').trim()}`;
+    generatedKey = true;
+  }
+  return { port, host: env.BERTH_HOST ?? '127.0.0.1', stateDir, apiKeys, generatedKey, sweepIntervalMs };
+}

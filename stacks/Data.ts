@@ -1,0 +1,54 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Bucket, Table, type StackContext } from 'sst/constructs';
+import { WORKSPACE_TABLE } from '../packages/aws/src/dynamodb/table-definition.js';
+
+/**
+ * State: one DynamoDB table (workspaces, conversation bindings; TTL on `expiresAt`) and the bucket of
+ * workspace file snapshots. The table's shape comes from the same definition DynamoDB Local is created from,
+ * so local and cloud cannot drift.
+ */
+export function Data({ stack, app }: StackContext) {
+  const fields: Record<string, 'string'> = {
+    [WORKSPACE_TABLE.partitionKey.name]: 'string',
+    [WORKSPACE_TABLE.sortKey.name]: 'string',
+  };
+  const globalIndexes: Record<string, { partitionKey: string; sortKey: string }> = {};
+  for (const gsi of WORKSPACE_TABLE.globalSecondaryIndexes) {
+    fields[gsi.partitionKey.name] = 'string';
+    fields[gsi.sortKey.name] = 'string';
+    globalIndexes[gsi.indexName] = { partitionKey: gsi.partitionKey.name, sortKey: gsi.sortKey.name };
+  }
+  const production = app.stage === 'prod';
+
+  const table = new Table(stack, 'Workspaces', {
+    fields,
+    primaryIndex: { partitionKey: WORKSPACE_TABLE.partitionKey.name, sortKey: WORKSPACE_TABLE.sortKey.name },
+    globalIndexes,
+    timeToLiveAttribute: WORKSPACE_TABLE.timeToLiveAttribute,
+    cdk: {
+      // SST turns point-in-time recovery on by itself; the stack test checks it stays on.
+      table: {
+        removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      },
+    },
+  });
+
+  // Snapshots are the only copy of a conversation's files once its container is gone: versioned, private.
+  const files = new Bucket(stack, 'WorkspaceFiles', {
+    cdk: {
+      bucket: {
+        versioned: true,
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        autoDeleteObjects: !production,
+        lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
+      },
+    },
+  });
+
+  stack.addOutputs({ TableName: table.tableName, FilesBucket: files.bucketName });
+  return { table, files };
+}

@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import Dockerode from 'dockerode';
+import { startLocalHost } from '../../local-docker/src/host/local-host.js';
+import { BenchClient } from './http-client.js';
+import { row, summarize, timeRuns, type Summary } from './stats.js';
+
+interface Workspace {
+  id: string;
+  status: string;
+}
+
+const KEY = `bench_${randomBytes(12).toString('hex')}`;
+
+/** `docker exec` of one command through the Engine API (what a user without Berth's agent would do). */
+async function dockerExec(container: Dockerode.Container, cmd: string[]): Promise<number> {
+  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, User: '1000:1000' });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const sink = new PassThrough();
+  container.modem.demuxStream(stream, sink, sink);
+  sink.resume();
+  await new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', reject);
+  });
+  return (await exec.inspect()).ExitCode ?? -1;
+}
+
+/** A one-file tar (what the Engine's archive API takes and gives). */
+function tarOf(name: string, data: Buffer): Buffer {
+  const header = Buffer.alloc(512);
+  header.write(name, 0);
+  header.write('0000644\0', 100);
+  header.write('0001750\0', 108);
+  header.write('0001750\0', 116);
+  header.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
+  header.write(Math.floor(Date.now() / 1000).toString(8).padStart(11, '0') + '\0', 136);
+  header.write('        ', 148);
+  header.write('0', 156);
+  header.write('ustar\0' + '00', 257);
+  let sum = 0;
+  for (const b of header) sum += b;
+  header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  const pad = Buffer.alloc((512 - (data.length % 512)) % 512);
+  return Buffer.concat([header, data, pad, Buffer.alloc(1024)]);
+}
+
+export interface ControlPlaneResults {
+  coldAcquire: Summary;
+  execApi: Summary;
+  execDocker: Summary;
+  putApi: Summary;
+  getApi: Summary;
+  putDocker: Summary;
+  getDocker: Summary;
+}
+
+export async function runControlPlaneBench(opts: { acquires?: number; execs?: number; files?: number } = {}) {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  const stateDir = await mkdtemp(join(tmpdir(), 'berth-bench-'));
+  const host = await startLocalHost({ stateDir, port: 0, apiKeys: `bench:${KEY}`, logLevel: 'SILENT', sweepIntervalMs: 60_000 });
+  const client = new BenchClient(host.url, KEY);
+  const docker = new Dockerode();
+  const created: string[] = [];
+  try {
+    // Cold acquire: a new conversation each time, create with wait until ready.
+    const coldAcquire = await timeRuns(
+      opts.acquires ?? 15,
+      async (i) => {
+        const ws = await client.json<Workspace>('POST', '/v1/workspaces', { conversationId: `bench-${i}-${Date.now()}` });
+        if (ws.status !== 'ready') throw new Error(`workspace ${ws.id} is ${ws.status}`);
+        created.push(ws.id);
+      },
+      2,
+    );
+    // Clean up outside the timing, and keep one workspace for the rest.
+    const keep = created.pop()!;
+    for (const id of created.splice(0)) await client.request('DELETE', `/v1/workspaces/${id}`);
+    created.push(keep);
+    const record = await host.deps.store.get(keep, { now: Date.now() });
+    const container = docker.getContainer(record!.taskRef!);
+
+    const execBody = JSON.stringify({ cmd: ['true'] });
+    const execApi = await timeRuns(opts.execs ?? 300, async () => {
+      const r = await client.request('POST', `/v1/workspaces/${keep}/exec`, execBody, { 'content-type': 'application/json' });
+      if (r.status !== 200 || JSON.parse(r.body.toString()).exitCode !== 0) throw new Error(`exec failed: ${r.body}`);
+    }, 20);
+    const execDocker = await timeRuns(Math.min(opts.execs ?? 300, 60), async () => {
+      if ((await dockerExec(container, ['true'])) !== 0) throw new Error('docker exec failed');
+    });
+
+    const mib = randomBytes(1024 * 1024);
+    const n = opts.files ?? 30;
+    const putApi = await timeRuns(n, async () => {
+      const r = await client.request('PUT', `/v1/workspaces/${keep}/files?path=bench.bin`, mib, {
+        'content-type': 'application/octet-stream',
+      });
+      if (r.status !== 204) throw new Error(`put failed ${r.status}`);
+    });
+    const getApi = await timeRuns(n, async () => {
+      const r = await client.request('GET', `/v1/workspaces/${keep}/files?path=bench.bin`);
+      if (r.status !== 200 || !r.body.equals(mib)) throw new Error('get returned other bytes');
+    });
+    const tar = tarOf('bench-docker.bin', mib);
+    const putDocker = await timeRuns(n, async () => {
+      await container.putArchive(tar, { path: '/workspace' });
+    });
+    const getDocker = await timeRuns(n, async () => {
+      const stream = await container.getArchive({ path: '/workspace/bench-docker.bin' });
+      const chunks: Buffer[] = [];
+      for await (const c of stream) chunks.push(c as Buffer);
+      if (Buffer.concat(chunks).length < mib.length) throw new Error('short archive');
+    });
+
+    return {
+      coldAcquire: summarize(coldAcquire),
+      execApi: summarize(execApi),
+      execDocker: summarize(execDocker),
+      putApi: summarize(putApi),
+      getApi: summarize(getApi),
+      putDocker: summarize(putDocker),
+      getDocker: summarize(getDocker),
+    } satisfies ControlPlaneResults;
+  } finally {
+    for (const id of created) await client.request('DELETE', `/v1/workspaces/${id}`).catch(() => undefined);
+    client.close();
+    await host.close();
+    await rm(stateDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+export function controlPlaneSection(r: ControlPlaneResults): string {
+  const speedup = r.execDocker.median / r.execApi.median;
+  return [
+    '## Control plane (local Docker)',
+    '',
+    'Milliseconds. The same container serves the Berth API rows and the Docker Engine API rows.',
+    '',
+    '| operation | n | median | p95 | min | max |',
+    '|---|---|---|---|---|---|',
+    row('cold acquire: `POST /v1/workspaces` (wait) → ready', r.coldAcquire),
+    row('exec `true`: Berth API round trip', r.execApi),
+    row('exec `true`: `docker exec` via Engine API (dockerode)', r.execDocker),
+    row('file put 1 MiB: Berth API', r.putApi),
+    row('file put 1 MiB: Engine API putArchive', r.putDocker),
+    row('file get 1 MiB: Berth API', r.getApi),
+    row('file get 1 MiB: Engine API getArchive', r.getDocker),
+    '',
+    `Exec through Berth is **${speedup.toFixed(1)}×** faster than \`docker exec\` at the median.`,
+    '',
+    'Targets: cold acquire median ≤ 450 ms; exec round trip p50 ≤ 5 ms and ≥ 10× faster than `docker exec`.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,47 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { controlPlaneSection, runControlPlaneBench } from './control-plane.bench.js';
+
+/**
+ * `npm run bench`: every benchmark, side by side against the baseline a user would otherwise use, in one
+ * run; prints the tables and writes BENCHMARKS.md.
+ */
+async function main() {
+  const sections: string[] = [];
+  console.log('[bench] control plane: cold acquire, exec, files (local Docker)…');
+  const cp = await runControlPlaneBench();
+  sections.push(controlPlaneSection(cp));
+  console.log(sections.at(-1));
+
+  const proxyBench = new URL('./proxy.bench.ts', import.meta.url);
+  if (existsSync(proxyBench)) {
+    console.log('[bench] egress proxy vs tinyproxy vs direct…');
+    const { runProxyBench } = (await import(proxyBench.href)) as { runProxyBench: () => Promise<string> };
+    sections.push(await runProxyBench());
+    console.log(sections.at(-1));
+  }
+
+  const docker = (() => {
+    try {
+      return execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' }).trim();
+    } catch {
+      return 'unknown';
+    }
+  })();
+  const header = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ` +
+      `${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Docker ${docker}. Re-run it to reproduce every figure.`,
+    '',
+  ].join('\n');
+  await writeFile(new URL('../../BENCHMARKS.md', import.meta.url), [header, ...sections].join('\n'));
+  console.log('[bench] wrote BENCHMARKS.md');
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
