@@ -1,0 +1,310 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  VersionConflictError,
+  invalidRequest,
+  isTerminal,
+  type ConversationBinding,
+  type CreateResult,
+  type ListQuery,
+  type Page,
+  type WorkspaceChanges,
+  type WorkspaceRecord,
+  type WorkspaceStore,
+} from '@berth/core';
+import { decodeCursor } from './page-cursor.js';
+import { queryPages } from './query-pages.js';
+import { ATTR, INDEX } from './table-definition.js';
+import {
+  LIVE_PK,
+  bindingKey,
+  dueAt,
+  fromBindingItem,
+  fromWorkspaceItem,
+  isWorkspaceItem,
+  padMs,
+  tenantPartition,
+  toBindingItem,
+  toWorkspaceItem,
+  updatePlan,
+  workspaceKey,
+  type BindingItem,
+} from './workspace-item.js';
+
+export interface DynamoWorkspaceStoreOptions {
+  tableName: string;
+  /** A configured client; when absent one is built from `clientConfig` (region, endpoint, credentials). */
+  client?: DynamoDBClient;
+  clientConfig?: DynamoDBClientConfig;
+}
+
+/** Attempts at a conversation's create transaction while concurrent transactions on it keep cancelling it. */
+const TRANSACTION_CONFLICT_ATTEMPTS = 8;
+
+const BY_TENANT_KEYS = [ATTR.pk, ATTR.sk, ATTR.gsi1pk, ATTR.gsi1sk] as const;
+const LIVE_BY_EXPIRY_KEYS = [ATTR.pk, ATTR.sk, ATTR.gsi2pk, ATTR.gsi2sk] as const;
+
+/**
+ * {@link WorkspaceStore} on one DynamoDB table (layout in README.md and workspace-item.ts). Reads of single
+ * items are strongly consistent; index queries are eventually consistent, so their results are checked again
+ * in code and callers act on them only through conditional writes.
+ */
+export class DynamoWorkspaceStore implements WorkspaceStore {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: string;
+
+  constructor(opts: DynamoWorkspaceStoreOptions) {
+    this.table = opts.tableName;
+    this.doc = DynamoDBDocumentClient.from(opts.client ?? new DynamoDBClient(opts.clientConfig ?? {}), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  }
+
+  async createForConversation(ws: WorkspaceRecord, opts: { replaces: string | null }): Promise<CreateResult> {
+    const binding = toBindingItem({
+      tenantId: ws.tenantId,
+      conversationId: ws.conversationId,
+      workspaceId: ws.id,
+    });
+    const bindingCondition =
+      opts.replaces === null
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: 'attribute_not_exists(pk) OR workspaceId = :replaces',
+            ExpressionAttributeValues: { ':replaces': opts.replaces },
+          };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: toWorkspaceItem(ws),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              { Put: { TableName: this.table, Item: binding, ...bindingCondition } },
+            ],
+          }),
+        );
+        return { ok: true };
+      } catch (e) {
+        const reasons = cancellationReasons(e);
+        if (!reasons) throw e;
+        const [workspaceReason, bindingReason] = reasons;
+        if (bindingReason === 'ConditionalCheckFailed') return { ok: false, reason: 'conversation_bound' };
+        if (workspaceReason === 'ConditionalCheckFailed')
+          throw new Error(`workspace ${ws.id} already exists`);
+        // TransactionConflict: another transaction on the binding was in flight and may yet fail, so
+        // "bound" would be a guess. Try again; once the other commits, our condition decides.
+        if (!reasons.includes('TransactionConflict') || attempt >= TRANSACTION_CONFLICT_ATTEMPTS) throw e;
+        await sleep(Math.random() * 10 * 2 ** attempt);
+      }
+    }
+  }
+
+  async getBinding(tenantId: string, conversationId: string): Promise<ConversationBinding | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: bindingKey(tenantId, conversationId),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? fromBindingItem(out.Item as BindingItem) : undefined;
+  }
+
+  async releaseBinding(binding: ConversationBinding): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: bindingKey(binding.tenantId, binding.conversationId),
+          ConditionExpression: 'workspaceId = :id',
+          ExpressionAttributeValues: { ':id': binding.workspaceId },
+        }),
+      );
+    } catch (e) {
+      // Gone already, or bound to a newer workspace: either way not ours to drop.
+      if (!isConditionalCheckFailed(e)) throw e;
+    }
+  }
+
+  async get(
+    id: string,
+    opts: { now: number; includeExpired?: boolean },
+  ): Promise<WorkspaceRecord | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: workspaceKey(id), ConsistentRead: true }),
+    );
+    if (!isWorkspaceItem(out.Item)) return undefined;
+    const ws = fromWorkspaceItem(out.Item);
+    // TTL deletes hours late: an expired record is invisible whether or not DynamoDB has removed it yet.
+    if (!opts.includeExpired && ws.expiresAt <= opts.now) return undefined;
+    return ws;
+  }
+
+  /**
+   * One conditional UpdateItem; no read first. Index and TTL attributes are derived field by field
+   * (`updatePlan`), so the stored values of unchanged fields are never needed.
+   */
+  async update(id: string, expectedVersion: number, changes: WorkspaceChanges): Promise<WorkspaceRecord> {
+    const plan = updatePlan(id, changes);
+    const names: Record<string, string> = { '#pk': ATTR.pk, '#version': 'version' };
+    const values: Record<string, unknown> = { ':expected': expectedVersion, ':one': 1 };
+    const sets = ['#version = #version + :one'];
+    Object.entries(plan.set).forEach(([attr, value], i) => {
+      names[`#s${i}`] = attr;
+      values[`:s${i}`] = value;
+      sets.push(`#s${i} = :s${i}`);
+    });
+    const removes = plan.remove.map((attr, i) => {
+      names[`#r${i}`] = attr;
+      return `#r${i}`;
+    });
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: workspaceKey(id),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      if (!isWorkspaceItem(out.Attributes)) throw new Error(`item WS#${id} is not a workspace`);
+      return fromWorkspaceItem(out.Attributes);
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) throw new VersionConflictError(id);
+      throw e;
+    }
+  }
+
+  async list(query: ListQuery): Promise<Page<WorkspaceRecord>> {
+    checkLimit(query.limit);
+    const partition = tenantPartition(query.tenantId);
+    const names: Record<string, string> = { '#pk': ATTR.gsi1pk, '#expiresAtMs': ATTR.expiresAtMs };
+    const values: Record<string, unknown> = { ':pk': partition, ':now': query.now };
+    const filters = ['#expiresAtMs > :now'];
+    if (query.status !== undefined) {
+      Object.assign(names, { '#status': 'status' });
+      Object.assign(values, { ':status': query.status });
+      filters.push('#status = :status');
+    }
+    if (query.label !== undefined) {
+      Object.assign(names, { '#labels': 'labels', '#labelKey': query.label.key });
+      Object.assign(values, { ':labelValue': query.label.value });
+      filters.push('#labels.#labelKey = :labelValue');
+    }
+    const input: QueryCommandInput = {
+      TableName: this.table,
+      IndexName: INDEX.byTenant,
+      KeyConditionExpression: '#pk = :pk',
+      FilterExpression: filters.join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+    };
+    return queryPages(this.doc, input, {
+      limit: query.limit,
+      keyAttributes: BY_TENANT_KEYS,
+      ...(query.cursor !== undefined && {
+        startKey: decodeCursor(query.cursor, BY_TENANT_KEYS, { attribute: ATTR.gsi1pk, value: partition }),
+      }),
+      map: (item) => (isWorkspaceItem(item) ? fromWorkspaceItem(item) : undefined),
+    });
+  }
+
+  /**
+   * Two queries, one per live index, each for items due by `now`, oldest due first; merged, checked again
+   * (the indexes are eventually consistent) and cut to `limit`.
+   */
+  async listDue(now: number, limit: number): Promise<WorkspaceRecord[]> {
+    checkLimit(limit);
+    const dueBy = (index: string, pkAttr: string, skAttr: string) =>
+      queryPages(
+        this.doc,
+        {
+          TableName: this.table,
+          IndexName: index,
+          KeyConditionExpression: '#pk = :live AND #sk < :after',
+          ExpressionAttributeNames: { '#pk': pkAttr, '#sk': skAttr },
+          // Sort keys are `<padded ms>#<id>`: everything due at `now` sorts before `now + 1`.
+          ExpressionAttributeValues: { ':live': LIVE_PK, ':after': padMs(now + 1) },
+        },
+        {
+          limit,
+          keyAttributes: [],
+          map: (item) => (isWorkspaceItem(item) ? fromWorkspaceItem(item) : undefined),
+        },
+      );
+    const [byExpiry, byDeadline] = await Promise.all([
+      dueBy(INDEX.liveByExpiry, ATTR.gsi2pk, ATTR.gsi2sk),
+      dueBy(INDEX.liveByDeadline, ATTR.gsi3pk, ATTR.gsi3sk),
+    ]);
+    const due = new Map<string, WorkspaceRecord>();
+    for (const ws of [...byExpiry.items, ...byDeadline.items]) {
+      if (!isTerminal(ws.status) && dueAt(ws) <= now) due.set(ws.id, ws);
+    }
+    return [...due.values()].sort((a, b) => dueAt(a) - dueAt(b)).slice(0, limit);
+  }
+
+  /** Pages through the liveByExpiry index; a page may be short where the index lags a terminal write. */
+  async listLive(limit: number, cursor?: string): Promise<Page<WorkspaceRecord>> {
+    checkLimit(limit);
+    return queryPages(
+      this.doc,
+      {
+        TableName: this.table,
+        IndexName: INDEX.liveByExpiry,
+        KeyConditionExpression: '#pk = :live',
+        ExpressionAttributeNames: { '#pk': ATTR.gsi2pk },
+        ExpressionAttributeValues: { ':live': LIVE_PK },
+      },
+      {
+        limit,
+        keyAttributes: LIVE_BY_EXPIRY_KEYS,
+        ...(cursor !== undefined && {
+          startKey: decodeCursor(cursor, LIVE_BY_EXPIRY_KEYS, { attribute: ATTR.gsi2pk, value: LIVE_PK }),
+        }),
+        map: (item) => {
+          if (!isWorkspaceItem(item)) return undefined;
+          const ws = fromWorkspaceItem(item);
+          return isTerminal(ws.status) ? undefined : ws;
+        },
+      },
+    );
+  }
+
+  /** A GetItem of a key that never exists: needs only the read permission the store has anyway. */
+  async ping(): Promise<void> {
+    await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: 'PING', sk: 'PING' } }));
+  }
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw invalidRequest('limit must be a positive integer');
+}
+
+const isConditionalCheckFailed = (e: unknown) =>
+  (e as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+
+/** Per-item cancellation codes of a cancelled transaction, in TransactItems order; undefined for other errors. */
+function cancellationReasons(e: unknown): (string | undefined)[] | undefined {
+  const err = e as { name?: string; CancellationReasons?: { Code?: string }[] } | null;
+  if (err?.name !== 'TransactionCanceledException') return undefined;
+  return (err.CancellationReasons ?? []).map((r) => r.Code);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

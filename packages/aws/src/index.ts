@@ -1,0 +1,15 @@
+export * from './dynamodb/table-definition.js';
+export * from './dynamodb/dynamo-workspace-store.js';
+export {
+  toWorkspaceItem,
+  fromWorkspaceItem,
+  workspaceKey,
+  bindingKey,
+  type WorkspaceItem,
+  type BindingItem,
+} from './dynamodb/workspace-item.js';
+export * from './s3/s3-blob-store.js';
+export * from './s3/ensure-bucket.js';
+export * from './local/local-aws-config.js';
+export * from './local/dynamodb-local.js';
+export * from './local/fauxqs.js';
