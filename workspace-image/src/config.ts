@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { AGENT_LIMITS } from './protocol.js';
+
+export type ListenMode = 'uds' | 'http';
+
+export interface AgentConfig {
+  listenMode: ListenMode;
+  /** uds mode. */
+  socketPath: string;
+  /** http mode. */
+  host: string;
+  port: number;
+  token: string;
+  /** Where the token was read from (AGENT_TOKEN_FILE); main.ts deletes it once read. */
+  tokenFile?: string;
+  workspaceDir: string;
+  /** HOME of child processes: outside the workspace so tool caches are not synced as workspace files. */
+  childHome: string;
+  /** When set, 127.0.0.1:proxyPort is piped to this Unix socket (the egress proxy). */
+  proxySocket?: string;
+  proxyPort: number;
+  /** What HTTP(S)_PROXY of child processes points at; unset means no proxy variables. */
+  proxyUrl?: string;
+  /** Per-stream cap of POST /exec. */
+  maxOutputBytes: number;
+  /** One JSON line per request; default: stdout. */
+  log?: (line: string) => void;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be an integer, got ${JSON.stringify(raw)}`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+/** Reads the agent's configuration from the environment (README.md, "Environment"). Throws ConfigError. */
+export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
+  const mode = env.AGENT_LISTEN_MODE || 'uds';
+  if (mode !== 'uds' && mode !== 'http') {
+    throw new ConfigError(`AGENT_LISTEN_MODE must be "uds" or "http", got ${JSON.stringify(mode)}`);
+  }
+  const tokenFile = env.AGENT_TOKEN ? undefined : env.AGENT_TOKEN_FILE || undefined;
+  const token = tokenFile ? readTokenFile(tokenFile) : (env.AGENT_TOKEN ?? '');
+  if (token.length < 16) {
+    throw new ConfigError('AGENT_TOKEN (or AGENT_TOKEN_FILE) is required and must be at least 16 characters');
+  }
+  const workspaceDir = env.AGENT_WORKSPACE_DIR || '/workspace';
+  if (!workspaceDir.startsWith('/')) throw new ConfigError('AGENT_WORKSPACE_DIR must be an absolute path');
+  const proxySocket = env.AGENT_PROXY_SOCKET || undefined;
+  const proxyPort = intEnv(env, 'AGENT_PROXY_PORT', 3128, 1, 65535);
+  const proxyUrl = env.AGENT_PROXY_URL || (proxySocket ? `http://127.0.0.1:${proxyPort}` : undefined);
+  if (proxyUrl && !/^https?:\/\/[^\s]+$/.test(proxyUrl)) {
+    throw new ConfigError(`AGENT_PROXY_URL must be an http(s) URL, got ${JSON.stringify(proxyUrl)}`);
+  }
+  return {
+    listenMode: mode,
+    socketPath: env.AGENT_SOCKET || '/run/berth/agent.sock',
+    host: env.AGENT_HOST || '0.0.0.0',
+    port: intEnv(env, 'AGENT_PORT', 9000, 0, 65535),
+    token,
+    ...(tokenFile && { tokenFile }),
+    workspaceDir,
+    childHome: env.AGENT_CHILD_HOME || '/tmp/home',
+    proxySocket,
+    proxyPort,
+    proxyUrl,
+    maxOutputBytes: intEnv(
+      env,
+      'AGENT_MAX_OUTPUT_BYTES',
+      AGENT_LIMITS.defaultMaxOutputBytes,
+      1,
+      AGENT_LIMITS.maxOutputBytesLimit,
+    ),
+  };
+}
+
+function readTokenFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(
+      `cannot read AGENT_TOKEN_FILE ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+    );
+  }
+}

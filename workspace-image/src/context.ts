@@ -1,0 +1,16 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AgentConfig } from './config.js';
+import type { ChangeLog } from './files/change-log.js';
+import type { WorkspaceRoot } from './files/safe-path.js';
+
+/** What a route handler gets: the exchange plus the agent's long-lived state. */
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  config: AgentConfig;
+  ws: WorkspaceRoot;
+  changes: ChangeLog;
+}
+
+export type RouteHandler = (ctx: RequestContext) => Promise<void>;

@@ -1,0 +1,54 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AgentError, invalidRequest } from './errors.js';
+import { AGENT_LIMITS } from './protocol.js';
+
+/** Reads the whole request body, refusing more than `limit` bytes with 413 (by header or by count). */
+export async function readBody(
+  req: IncomingMessage,
+  limit: number = AGENT_LIMITS.maxBodyBytes,
+): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function tooLarge(limit: number): AgentError {
+  return new AgentError('payload_too_large', `request body exceeds ${limit} bytes`);
+}
+
+/** Reads a JSON object body: 415 unless content-type is application/json, 400 if it does not parse. */
+export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new AgentError('unsupported_media_type', 'content-type must be application/json');
+  }
+  const body = await readBody(req);
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw invalidRequest('body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidRequest('body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = Buffer.from(JSON.stringify(value));
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length });
+  res.end(body);
+}
+
+export function sendNoContent(res: ServerResponse): void {
+  res.writeHead(204);
+  res.end();
+}

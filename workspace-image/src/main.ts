@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Entry point in the image: `node /opt/berth/agent/dist/main.js`. Kept to builtins so startup stays fast.
+import { unlinkSync } from 'node:fs';
+import { startAgent } from './agent.js';
+import { ConfigError, loadConfig, type AgentConfig } from './config.js';
+
+let config: AgentConfig;
+try {
+  config = loadConfig(process.env);
+} catch (err) {
+  process.stderr.write(
+    `berth-agent: invalid configuration: ${err instanceof ConfigError ? err.message : String(err)}\n`,
+  );
+  process.exit(1);
+}
+// Child processes get a fresh environment anyway; dropping it here keeps it out of anything that reads ours.
+// (/proc/1/environ keeps the initial copy: AGENT_TOKEN_FILE avoids that, see README "Token".)
+delete process.env.AGENT_TOKEN;
+if (config.tokenFile) {
+  try {
+    unlinkSync(config.tokenFile);
+  } catch {
+    // Read-only mount: the file stays, the agent still works.
+  }
+}
+
+try {
+  const agent = await startAgent(config);
+  process.stdout.write(
+    `${JSON.stringify({
+      time: new Date().toISOString(),
+      msg: 'listening',
+      mode: config.listenMode,
+      address: agent.address,
+      ...(agent.proxyPort !== undefined && { proxyPort: agent.proxyPort }),
+      startupMs: Math.round(performance.now()),
+    })}\n`,
+  );
+  // As PID 1 in the container, Node gets no default handling of these signals.
+  const shutdown = () => {
+    agent.close().finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+} catch (err) {
+  process.stderr.write(`berth-agent: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}

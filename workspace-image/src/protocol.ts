@@ -1,0 +1,131 @@
+/**
+ * Wire types of the workspace agent's HTTP API (see workspace-image/README.md).
+ *
+ * Self-contained on purpose (no imports): the control plane's agent client may copy this file verbatim.
+ */
+
+/** Every error answer is `{"error":{"code","message"}}` with one of these codes. */
+export type AgentErrorCode =
+  | 'invalid_request' // 400
+  | 'invalid_path' // 400
+  | 'unauthorized' // 401
+  | 'permission_denied' // 403: the file system refused (EACCES, EPERM, EROFS)
+  | 'not_found' // 404
+  | 'method_not_allowed' // 405
+  | 'payload_too_large' // 413
+  | 'unsupported_media_type' // 415
+  | 'internal' // 500
+  | 'no_space'; // 507: the file system is full (ENOSPC, EDQUOT)
+
+export interface AgentErrorBody {
+  error: { code: AgentErrorCode; message: string };
+}
+
+/** `GET /health` (no auth). */
+export interface HealthResponse {
+  status: 'ok';
+  version: string;
+  uptimeMs: number;
+}
+
+/** Body of `POST /exec`, `POST /exec/stream` and `POST /exec/binary`. Unknown fields are rejected. */
+export interface ExecRequest {
+  /** argv; no shell. `cmd[0]` is looked up on PATH. */
+  cmd: string[];
+  /** Relative to the workspace dir, or absolute under it. Default: the workspace dir. Must exist. */
+  cwd?: string;
+  /** Added to the child's minimal base environment (PATH, HOME, LANG, proxy variables). */
+  env?: Record<string, string>;
+  /** 1..900000, default 60000. On expiry the whole process group is SIGKILLed. */
+  timeoutMs?: number;
+  /** Written to the child's stdin, which is then closed (stdin is always closed). */
+  stdin?: string;
+  /** Per-stream byte cap; beyond it output is dropped and `truncated` is true. */
+  maxOutputBytes?: number;
+}
+
+/** Answer of `POST /exec`. stdout/stderr are UTF-8 decoded (invalid bytes become U+FFFD). */
+export interface ExecResult {
+  /** null when the process was killed by a signal. 127: command not found, 126: not executable. */
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+  truncated: boolean;
+}
+
+/** Data of the final `exit` event of `POST /exec/stream`. */
+export interface ExecExitEventData {
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  timedOut: boolean;
+  truncated: boolean;
+}
+
+/**
+ * One event of `POST /exec/stream` after decoding. On the wire every `data:` line is JSON: for stdout and
+ * stderr a JSON string (so chunks with newlines or a trailing newline round-trip exactly), for exit an object.
+ */
+export type ExecStreamEvent =
+  | { event: 'stdout'; data: string }
+  | { event: 'stderr'; data: string }
+  | { event: 'exit'; data: ExecExitEventData };
+
+/** Response headers of `POST /exec/binary` (the body is the raw stdout bytes). */
+export const EXEC_BINARY_HEADERS = {
+  /** Decimal exit code, or `null` when a signal ended the process. */
+  exitCode: 'x-exit-code',
+  /** Signal name, only when a signal ended the process. */
+  signal: 'x-signal',
+  /** `true` | `false`. */
+  timedOut: 'x-timed-out',
+  durationMs: 'x-duration-ms',
+  /** `true` when stdout exceeded the cap and was cut. */
+  truncated: 'x-truncated',
+  /** Base64 of the first 4 KiB of stderr. */
+  stderr: 'x-stderr',
+} as const;
+
+export type FileEntryType = 'file' | 'dir' | 'symlink' | 'other';
+
+/** One entry of a directory listing (`GET /files` on a directory). Symlinks are not followed. */
+export interface FileEntry {
+  name: string;
+  type: FileEntryType;
+  size: number;
+  /** ISO-8601. */
+  mtime: string;
+}
+
+export interface DirectoryListing {
+  entries: FileEntry[];
+}
+
+/** `GET /files/changes?since=<cursor>`. Paths are relative to the workspace dir, `/`-separated. */
+export interface ChangesResponse {
+  /** Pass as `since` next time. Opaque. */
+  cursor: string;
+  /** Files and symlinks created or modified since the cursor (at least once; may repeat). */
+  changed: string[];
+  /** Files and symlinks gone since the cursor; only when `deletedKnown`. */
+  deleted: string[];
+  /** False when the agent no longer holds the snapshot of `since` (restart, too old, or no cursor). */
+  deletedKnown: boolean;
+}
+
+/** Limits the agent enforces. */
+export const AGENT_LIMITS = {
+  /** Any request body (JSON or raw file/tar). */
+  maxBodyBytes: 6 * 1024 * 1024,
+  defaultTimeoutMs: 60_000,
+  maxTimeoutMs: 900_000,
+  /** Per-stream default cap of `POST /exec` (AGENT_MAX_OUTPUT_BYTES overrides). */
+  defaultMaxOutputBytes: 1024 * 1024,
+  /** Highest `maxOutputBytes` a request may ask for; also the stdout cap of `POST /exec/binary`. */
+  maxOutputBytesLimit: 64 * 1024 * 1024,
+  /** Bytes of stderr carried base64 in `x-stderr` by `POST /exec/binary`. */
+  binaryStderrBytes: 4096,
+} as const;

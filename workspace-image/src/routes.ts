@@ -1,0 +1,22 @@
+import type { RouteHandler } from './context.js';
+import { handleExec, handleExecBinary, handleExecStream } from './exec/exec-routes.js';
+import {
+  handleChanges,
+  handleDeleteFile,
+  handleGetArchive,
+  handlePutArchive,
+  handleReadFile,
+  handleWriteFile,
+} from './files/file-routes.js';
+
+export { ChangeLog } from './files/change-log.js';
+
+/** Authenticated routes: path → method → handler. Loaded after the server listens (see server.ts). */
+export const ROUTES: Record<string, Record<string, RouteHandler>> = {
+  '/exec': { POST: handleExec },
+  '/exec/stream': { POST: handleExecStream },
+  '/exec/binary': { POST: handleExecBinary },
+  '/files': { GET: handleReadFile, PUT: handleWriteFile, DELETE: handleDeleteFile },
+  '/files/archive': { GET: handleGetArchive, PUT: handlePutArchive },
+  '/files/changes': { GET: handleChanges },
+};

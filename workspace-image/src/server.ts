@@ -1,0 +1,92 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { makeAuthCheck } from './auth.js';
+import type { AgentConfig } from './config.js';
+import type { RequestContext } from './context.js';
+import { AgentError, toAgentError } from './errors.js';
+import type { ChangeLog } from './files/change-log.js';
+import type { WorkspaceRoot } from './files/safe-path.js';
+import { sendJson } from './http-io.js';
+import type { HealthResponse } from './protocol.js';
+import { logRequest, stdoutLog } from './request-log.js';
+import type { ROUTES } from './routes.js';
+import { AGENT_VERSION } from './version.js';
+
+/**
+ * The agent's HTTP server (not yet listening). Everything but GET /health needs the bearer token, checked
+ * before routing so an unauthenticated caller learns nothing about which paths exist.
+ */
+export function createAgentServer(
+  config: AgentConfig,
+  ws: WorkspaceRoot,
+): { server: Server; preload(): void } {
+  const isAuthorized = makeAuthCheck(config.token);
+  const log = config.log ?? stdoutLog;
+  const startedAt = performance.now();
+  // The route modules (exec, files, tar) are most of the agent's code: importing them after listen() keeps
+  // process start → listening short, which is what provisioning waits on (it polls /health).
+  let routes: Promise<{ table: typeof ROUTES; changes: ChangeLog }>;
+  const loadRoutes = () =>
+    (routes ??= import('./routes.js').then((m) => ({ table: m.ROUTES, changes: new m.ChangeLog(ws) })));
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    if (url.pathname === '/health') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(res, ['GET']);
+      const health: HealthResponse = {
+        status: 'ok',
+        version: AGENT_VERSION,
+        uptimeMs: Math.round(performance.now() - startedAt),
+      };
+      sendJson(res, 200, health);
+      return;
+    }
+    if (!isAuthorized(req.headers.authorization)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      throw new AgentError('unauthorized', 'missing or invalid bearer token');
+    }
+    const { table, changes } = await loadRoutes();
+    const methods = table[url.pathname];
+    if (!methods) throw new AgentError('not_found', `no route ${url.pathname}`);
+    const handler = methods[req.method ?? ''];
+    if (!handler) throw methodNotAllowed(res, Object.keys(methods));
+    await handler({ req, res, url, config, ws, changes } satisfies RequestContext);
+  };
+
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://agent');
+    } catch {
+      url = new URL('http://agent/');
+    }
+    logRequest(log, req, res, url.pathname, started);
+    handle(req, res, url).catch((err: unknown) => sendError(res, err));
+  });
+  return {
+    server,
+    preload: () => {
+      loadRoutes().catch(() => {}); // a failure resurfaces (as a 500) on the first request that needs them
+    },
+  };
+}
+
+function methodNotAllowed(res: ServerResponse, allowed: string[]): AgentError {
+  res.setHeader('allow', allowed.join(', '));
+  return new AgentError('method_not_allowed', `method not allowed; use ${allowed.join(' or ')}`);
+}
+
+function sendError(res: ServerResponse, err: unknown): void {
+  const e = toAgentError(err);
+  if (e.code === 'internal') {
+    process.stderr.write(
+      `${JSON.stringify({ level: 'error', msg: 'request failed', error: String(err) })}\n`,
+    );
+  }
+  if (res.headersSent) {
+    res.destroy(); // mid-stream: the client must see an incomplete answer, not a clean end
+    return;
+  }
+  // The body may be unread (413, 401): close the connection rather than drain an arbitrary amount.
+  if (e.status === 413) res.setHeader('connection', 'close');
+  sendJson(res, e.status, e.toBody());
+}

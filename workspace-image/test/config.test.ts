@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/index.js';
+
+const TOKEN = 'a'.repeat(16);
+
+describe('loadConfig', () => {
+  it('has defaults for everything but the token', () => {
+    expect(loadConfig({ AGENT_TOKEN: TOKEN })).toEqual({
+      listenMode: 'uds',
+      socketPath: '/run/berth/agent.sock',
+      host: '0.0.0.0',
+      port: 9000,
+      token: TOKEN,
+      workspaceDir: '/workspace',
+      childHome: '/tmp/home',
+      proxySocket: undefined,
+      proxyPort: 3128,
+      proxyUrl: undefined,
+      maxOutputBytes: 1024 * 1024,
+    });
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({
+      AGENT_TOKEN: TOKEN,
+      AGENT_LISTEN_MODE: 'http',
+      AGENT_PORT: '9100',
+      AGENT_SOCKET: '/s.sock',
+      AGENT_WORKSPACE_DIR: '/w',
+      AGENT_PROXY_SOCKET: '/run/berth/proxy.sock',
+      AGENT_MAX_OUTPUT_BYTES: '2048',
+    });
+    expect(c).toMatchObject({
+      listenMode: 'http',
+      port: 9100,
+      socketPath: '/s.sock',
+      workspaceDir: '/w',
+      proxySocket: '/run/berth/proxy.sock',
+      proxyUrl: 'http://127.0.0.1:3128',
+      maxOutputBytes: 2048,
+    });
+    expect(loadConfig({ AGENT_TOKEN: TOKEN, AGENT_PROXY_URL: 'http://localhost:8080' }).proxyUrl).toBe(
+      'http://localhost:8080',
+    );
+  });
+
+  it('reads the token from AGENT_TOKEN_FILE when AGENT_TOKEN is unset', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(await mkdtemp(join(tmpdir(), 'berth-cfg-')), 'token');
+    await writeFile(file, `${TOKEN}\n`);
+    expect(loadConfig({ AGENT_TOKEN_FILE: file })).toMatchObject({ token: TOKEN, tokenFile: file });
+    expect(() => loadConfig({ AGENT_TOKEN_FILE: `${file}.missing` })).toThrow(/AGENT_TOKEN_FILE/);
+  });
+
+  it.each([
+    [{}, /AGENT_TOKEN/],
+    [{ AGENT_TOKEN: 'short' }, /AGENT_TOKEN/],
+    [{ AGENT_TOKEN: TOKEN, AGENT_LISTEN_MODE: 'tcp' }, /AGENT_LISTEN_MODE/],
+    [{ AGENT_TOKEN: TOKEN, AGENT_PORT: 'abc' }, /AGENT_PORT/],
+    [{ AGENT_TOKEN: TOKEN, AGENT_PORT: '70000' }, /AGENT_PORT/],
+    [{ AGENT_TOKEN: TOKEN, AGENT_MAX_OUTPUT_BYTES: '0' }, /AGENT_MAX_OUTPUT_BYTES/],
+    [{ AGENT_TOKEN: TOKEN, AGENT_WORKSPACE_DIR: 'relative' }, /AGENT_WORKSPACE_DIR/],
+    [{ AGENT_TOKEN: TOKEN, AGENT_PROXY_URL: 'socks://x' }, /AGENT_PROXY_URL/],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

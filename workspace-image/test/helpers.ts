@@ -1,0 +1,192 @@
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAgent, type AgentConfig, type RunningAgent } from '../src/index.js';
+
+export const TOKEN = 'test-token-0123456789abcdef';
+
+export interface TestAgent {
+  agent: RunningAgent;
+  /** Temp dir holding the workspace (root/ws), socket and an "outside" dir next to the workspace. */
+  dir: string;
+  root: string;
+  /** realpath of root. */
+  realRoot: string;
+  outside: string;
+  logs: string[];
+  config: AgentConfig;
+  call(method: string, path: string, opts?: CallOptions): Promise<Reply>;
+  /** Sends a request; the raw response comes later (for streams and disconnects). */
+  open(
+    method: string,
+    path: string,
+    opts?: CallOptions,
+  ): { response: Promise<IncomingMessage>; abort(): void };
+  stop(): Promise<void>;
+}
+
+export interface CallOptions {
+  body?: Buffer | string | object;
+  headers?: Record<string, string>;
+  /** null: no Authorization header. */
+  token?: string | null;
+}
+
+export interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export async function startTestAgent(overrides: Partial<AgentConfig> = {}): Promise<TestAgent> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-agent-'));
+  const { mkdir } = await import('node:fs/promises');
+  const root = join(dir, 'ws');
+  const outside = join(dir, 'outside');
+  await mkdir(root);
+  await mkdir(outside);
+  const logs: string[] = [];
+  const config: AgentConfig = {
+    listenMode: 'uds',
+    socketPath: join(dir, 'agent.sock'),
+    host: '127.0.0.1',
+    port: 0,
+    token: TOKEN,
+    workspaceDir: root,
+    childHome: join(dir, 'home'),
+    proxyPort: 0,
+    maxOutputBytes: 1024 * 1024,
+    log: (line) => logs.push(line),
+    ...overrides,
+  };
+  const agent = await startAgent(config);
+  const target =
+    config.listenMode === 'uds' ? { socketPath: config.socketPath } : { host: '127.0.0.1', port: agent.port };
+
+  const open = (method: string, path: string, opts: CallOptions = {}) => {
+    let abort = () => {};
+    const response = new Promise<IncomingMessage>((resolve, reject) => {
+      const headers: Record<string, string> = { ...opts.headers };
+      const token = opts.token === undefined ? TOKEN : opts.token;
+      if (token !== null) headers.authorization = `Bearer ${token}`;
+      let body: Buffer | undefined;
+      if (Buffer.isBuffer(opts.body) || typeof opts.body === 'string') body = Buffer.from(opts.body);
+      else if (opts.body !== undefined) {
+        body = Buffer.from(JSON.stringify(opts.body));
+        headers['content-type'] ??= 'application/json';
+      }
+      const req = httpRequest({ ...target, method, path, headers }, resolve);
+      abort = () => req.destroy();
+      req.on('error', reject);
+      req.end(body);
+    });
+    return { response, abort: () => abort() };
+  };
+
+  const call = async (method: string, path: string, opts: CallOptions = {}): Promise<Reply> => {
+    const res = await open(method, path, opts).response;
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    return {
+      status: res.statusCode ?? 0,
+      headers: res.headers,
+      body,
+      json: () => JSON.parse(body.toString('utf8')),
+    };
+  };
+
+  return {
+    agent,
+    dir,
+    root,
+    realRoot: await realpath(root),
+    outside,
+    logs,
+    config,
+    call,
+    open,
+    async stop() {
+      await agent.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const q = (path: string) => encodeURIComponent(path);
+
+/** Minimal SSE parser: events separated by a blank line, `data:` lines joined with "\n". */
+export function parseSse(text: string): { event: string; data: string }[] {
+  const events: { event: string; data: string }[] = [];
+  for (const block of text.split('\n\n')) {
+    let event = 'message';
+    const data: string[] = [];
+    let any = false;
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':') || line === '') continue;
+      const i = line.indexOf(':');
+      const field = i === -1 ? line : line.slice(0, i);
+      let value = i === -1 ? '' : line.slice(i + 1);
+      if (value.startsWith(' ')) value = value.slice(1);
+      if (field === 'event') event = value;
+      if (field === 'data') data.push(value);
+      any = true;
+    }
+    if (any) events.push({ event, data: data.join('\n') });
+  }
+  return events;
+}
+
+/** Builds a ustar archive from scratch, so tests can make archives `tar` itself would refuse to create. */
+export interface TarEntry {
+  name: string;
+  type?: 'file' | 'dir' | 'symlink' | 'hardlink' | 'chardev';
+  linkname?: string;
+  content?: Buffer | string;
+}
+
+export function makeTar(entries: TarEntry[]): Buffer {
+  const blocks: Buffer[] = [];
+  const flags = { file: '0', hardlink: '1', symlink: '2', chardev: '3', dir: '5' } as const;
+  for (const e of entries) {
+    const content = e.content === undefined ? Buffer.alloc(0) : Buffer.from(e.content);
+    const h = Buffer.alloc(512);
+    h.write(e.name, 0, 100, 'utf8');
+    h.write(e.type === 'dir' ? '0000755\0' : '0000644\0', 100, 'latin1');
+    h.write('0000000\0', 108, 'latin1');
+    h.write('0000000\0', 116, 'latin1');
+    h.write(content.length.toString(8).padStart(11, '0') + '\0', 124, 'latin1');
+    h.write('00000000000\0', 136, 'latin1');
+    h.write('        ', 148, 'latin1');
+    h.write(flags[e.type ?? 'file'], 156, 'latin1');
+    if (e.linkname) h.write(e.linkname, 157, 100, 'utf8');
+    h.write('ustar\0', 257, 'latin1');
+    h.write('00', 263, 'latin1');
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+    blocks.push(h, content, Buffer.alloc((512 - (content.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** True once the process is gone (or a zombie waiting for its reaper). */
+export async function processGone(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  try {
+    const { readFile } = await import('node:fs/promises');
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
