@@ -1,0 +1,24 @@
+export { startProxy } from './proxy.js';
+export type { RunningProxy, StartOptions } from './proxy.js';
+export { loadConfigFromEnv, ConfigError } from './config.js';
+export type { ProxyConfig, ProxyLimits } from './config.js';
+export { parseListenAddress, formatListenAddress } from './listen-address.js';
+export type { ListenAddress } from './listen-address.js';
+export type { AuditEntry, AuditSink, AuditDecision } from './audit.js';
+export type { ProxyMetrics, RequestOutcome } from './metrics.js';
+export { noMetrics } from './metrics.js';
+export type { Resolver } from './policy/resolver.js';
+export { staticResolver } from './policy/resolver.js';
+export type {
+  EgressPolicy,
+  HeaderRule,
+  AnthropicSettings,
+  BedrockSettings,
+  UpstreamScheme,
+} from './policy/egress-policy.js';
+export type { DomainRule } from './policy/allowlist.js';
+export { parseDomainList } from './policy/allowlist.js';
+export type { BlockReason } from './policy/destination.js';
+export { classifyAddress } from './policy/address-guard.js';
+export { BLOCKED_HEADER, ERROR_HEADER } from './forward/responses.js';
+export type { StatsSnapshot } from './stats.js';

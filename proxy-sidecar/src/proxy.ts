@@ -1,0 +1,148 @@
+import { Agent as HttpAgent, createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Socket } from 'node:net';
+import { unlink } from 'node:fs/promises';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { createAdminServer } from './admin/server.js';
+import type { AuditSink } from './audit.js';
+import { createLogger, loggerAuditSink } from './audit.js';
+import type { ProxyConfig } from './config.js';
+import { handleConnect } from './forward/connect-tunnel.js';
+import type { ProxyContext } from './forward/context.js';
+import { handleHttpRequest } from './forward/http-forward.js';
+import type { AwsCredentialsProvider } from './inject/bedrock-sigv4.js';
+import type { ListenAddress } from './listen-address.js';
+import { listenOn } from './listen-address.js';
+import type { ProxyMetrics } from './metrics.js';
+import { emfMetrics } from './metrics.js';
+import { PolicyStore } from './policy/policy-store.js';
+import type { Resolver } from './policy/resolver.js';
+import { staticResolver, systemResolver } from './policy/resolver.js';
+import type { StatsSnapshot } from './stats.js';
+import { Stats } from './stats.js';
+
+/** Programmatic hooks for embedding the proxy (the local Docker host) and for tests. */
+export interface StartOptions {
+  /** Replaces DNS (takes precedence over `config.testHosts`). */
+  resolve?: Resolver;
+  /** AWS credentials for Bedrock signing; default: the SDK's default provider chain. */
+  credentials?: AwsCredentialsProvider;
+  /** Where audit lines go; default: JSON lines through Powertools Logger on stdout. */
+  audit?: AuditSink;
+  /** Where metrics go; default: EMF through Powertools Metrics on stdout. */
+  metrics?: ProxyMetrics;
+  /** Process-level logger; default: a Powertools Logger for service `proxy-sidecar`. */
+  logger?: Logger;
+}
+
+/** A started proxy. */
+export interface RunningProxy {
+  /** The bound proxy address (a TCP port of 0 is replaced by the real one). */
+  address: ListenAddress;
+  /** The bound admin address, or null when the admin API is off. */
+  adminAddress: ListenAddress | null;
+  policy: PolicyStore;
+  stats(): StatsSnapshot;
+  /** Stops listening, ends open requests and tunnels, flushes metrics. */
+  close(): Promise<void>;
+}
+
+const closeServer = (server: Server): Promise<void> =>
+  new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+
+/** Starts the proxy listener and (unless turned off) the admin listener. */
+export async function startProxy(config: ProxyConfig, options: StartOptions = {}): Promise<RunningProxy> {
+  const logger = options.logger ?? createLogger();
+  const credentials = options.credentials ?? fromNodeProviderChain();
+  const policy = new PolicyStore(config.policy, credentials);
+  const stats = new Stats();
+  const metrics = options.metrics ?? emfMetrics();
+  const resolve = options.resolve ?? (config.testHosts ? staticResolver(config.testHosts) : systemResolver);
+  const agentOptions = {
+    keepAlive: true,
+    maxFreeSockets: 64,
+    scheduling: 'lifo' as const,
+    timeout: config.limits.idleTimeoutMs,
+  };
+  const ctx: ProxyContext = {
+    workspaceId: config.workspaceId,
+    allowLoopback: config.allowLoopback,
+    limits: config.limits,
+    policy,
+    resolve,
+    audit: options.audit ?? loggerAuditSink(logger),
+    metrics,
+    stats,
+    httpAgent: new HttpAgent(agentOptions),
+    httpsAgent: new HttpsAgent(agentOptions),
+    tunnelSockets: new Set<Socket>(),
+  };
+
+  const proxyServer = createServer({
+    maxHeaderSize: config.limits.maxHeaderBytes,
+    headersTimeout: config.limits.headersTimeoutMs,
+    // Long uploads and slow LLM answers are normal: only the idle timeout below bounds a request.
+    requestTimeout: 0,
+    keepAliveTimeout: 60_000,
+    noDelay: true,
+    // Larger socket buffers mean fewer pause/resume cycles per MiB; still bounded per connection.
+    highWaterMark: 256 * 1024,
+  });
+  proxyServer.on('request', (req, res) => handleHttpRequest(ctx, req, res));
+  proxyServer.on('connect', (req, socket: Socket, head: Buffer) => handleConnect(ctx, req, socket, head));
+  proxyServer.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    // Malformed or oversized request heads: answer like Node would, without leaking internals.
+    if (!socket.writable) return socket.destroy();
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+    );
+  });
+  const address = await listenOn(proxyServer, config.listen, config.socketMode);
+
+  let adminServer: Server | null = null;
+  let adminAddress: ListenAddress | null = null;
+  if (config.adminListen) {
+    adminServer = createAdminServer({ secret: config.adminSecret, policy, stats, logger });
+    try {
+      adminAddress = await listenOn(adminServer, config.adminListen, config.socketMode);
+    } catch (error) {
+      await closeServer(proxyServer);
+      throw error;
+    }
+  }
+
+  const flushTimer = setInterval(() => metrics.flush(), config.metricsFlushIntervalMs);
+  flushTimer.unref();
+
+  let closing: Promise<void> | null = null;
+  return {
+    address,
+    adminAddress,
+    policy,
+    stats: () => stats.snapshot(policy.current().version),
+    close() {
+      closing ??= (async () => {
+        clearInterval(flushTimer);
+        for (const socket of ctx.tunnelSockets) socket.destroy();
+        await Promise.all([
+          closeServer(proxyServer),
+          adminServer ? closeServer(adminServer) : Promise.resolve(),
+        ]);
+        ctx.httpAgent.destroy();
+        ctx.httpsAgent.destroy();
+        for (const bound of [address, adminAddress]) {
+          if (bound?.kind === 'unix') await unlink(bound.path).catch(() => undefined);
+        }
+        metrics.flush();
+      })();
+      return closing;
+    },
+  };
+}

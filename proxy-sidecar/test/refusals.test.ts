@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+// Every refusal runs in a fresh network namespace with only `lo`: if the policy had a bug, the
+// packet would have nowhere to go but a trap server on `lo`, never the host's networks.
+const SCENARIO = fileURLToPath(new URL('./fixtures/refusal-scenario.ts', import.meta.url));
+const SETUP = [
+  'ip link set lo up',
+  'ip addr add 10.1.2.3/32 dev lo',
+  'ip addr add 169.254.169.254/32 dev lo',
+  'ip -6 addr add fd00::5/128 dev lo nodad',
+].join(' && ');
+
+type Result = {
+  status: number;
+  blocked: string | null;
+  code: string | null;
+  trapHits: { local: string; port: number }[];
+};
+
+const skip = process.env['BERTH_SKIP_NETNS'] === '1';
+
+describe.skipIf(skip)('refusals inside a loopback-only network namespace', () => {
+  let results: Record<string, Result>;
+
+  beforeAll(() => {
+    const probe = spawnSync('unshare', ['--net', 'true']);
+    if (probe.status !== 0) {
+      throw new Error(
+        'these tests need `unshare --net` (root or CAP_SYS_ADMIN); set BERTH_SKIP_NETNS=1 to skip them',
+      );
+    }
+    const run = spawnSync(
+      'unshare',
+      ['--net', 'sh', '-c', `${SETUP} && exec "$0" --import tsx "$1"`, process.execPath, SCENARIO],
+      { encoding: 'utf8', timeout: 60_000, env: { ...process.env } },
+    );
+    const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    if (run.status !== 0 || !line)
+      throw new Error(`scenario failed (${run.status}): ${run.stderr}\n${run.stdout}`);
+    results = JSON.parse(line.slice('RESULT '.length)) as Record<string, Result>;
+  }, 90_000);
+
+  it('controls reach the traps, so the traps can see a leak', () => {
+    expect(results['control-http']).toMatchObject({ status: 200, blocked: null });
+    expect(results['control-http']?.trapHits).toEqual([{ local: '::ffff:127.0.0.1', port: 80 }]);
+    expect(results['control-connect']).toMatchObject({ status: 200 });
+    expect(results['control-connect']?.trapHits).toEqual([{ local: '::ffff:127.0.0.1', port: 443 }]);
+  });
+
+  it.each([
+    ['unlisted-domain', 'domain_not_allowed'],
+    ['unlisted-domain-connect', 'domain_not_allowed'],
+    ['rebind-private', 'address_private'],
+    ['rebind-private-connect', 'address_private'],
+    ['rebind-mixed-answers', 'address_private'],
+    ['imds-by-ip', 'address_metadata'],
+    ['imds-by-ip-connect', 'address_metadata'],
+    ['imds-by-name', 'address_metadata'],
+    ['imds-mapped-ipv6-name', 'address_metadata'],
+    ['private-ip-literal', 'address_private'],
+    ['private-mapped-ipv6-literal', 'address_private'],
+    ['ula-ipv6', 'address_private'],
+    ['unspecified', 'address_unspecified'],
+    ['port-not-allowed', 'port_not_allowed'],
+    ['connect-port-22', 'port_not_allowed'],
+    ['loopback-without-test-switch', 'address_loopback'],
+    ['loopback-without-test-switch-connect', 'address_loopback'],
+  ])('%s: 403 %s, and no trap saw a connection', (name, reason) => {
+    const result = results[name];
+    expect(result, name).toBeDefined();
+    expect(result?.status).toBe(403);
+    expect(result?.blocked).toBe(reason);
+    expect(result?.code).toBe(reason);
+    expect(result?.trapHits).toEqual([]);
+  });
+});
