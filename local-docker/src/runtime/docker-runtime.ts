@@ -1,0 +1,223 @@
+import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ContainerRuntime, ContainerSpec, TaskStatus } from '@berth/core';
+import Dockerode from 'dockerode';
+import { dockerMessage, dockerStatus, ImageMissingError, TaskNotFoundError } from './errors.js';
+import { AGENT_GID, AGENT_UID, containerCreateOptions } from './hardening.js';
+import { DEFAULT_LABEL_PREFIX, managedFilter } from './labels.js';
+import { AGENT_TOKEN_FILE_NAME, workspaceDirs, type WorkspaceDirs } from './paths.js';
+import { isManaged, missingStatus, statusFromInspect, statusFromSummary } from './task-status.js';
+
+export interface DockerRuntimeOptions {
+  /** Engine client; default: the local socket (DOCKER_HOST honoured by dockerode). */
+  docker?: Dockerode;
+  /** Host dir (as this process sees it) holding `workspaces/<id>/{run,files}`. */
+  stateDir: string;
+  /** The same dir as the Docker ENGINE sees it (Docker-in-Docker: paths differ). Default: stateDir. */
+  hostStateDir?: string;
+  /** Container name prefix; default `berth-`. */
+  namePrefix?: string;
+  /** Label key prefix; default `dev.berth`. */
+  labelPrefix?: string;
+  /** Replaces the image's entrypoint; tests only (stand-in agent, crash cases). Not part of the core spec. */
+  command?: string[];
+}
+
+// Container ids and names only: anything else (e.g. `../images`) must never reach the engine's URL path.
+const SAFE_REF = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,255}$/;
+
+/** ContainerRuntime over the local Docker engine (ARCHITECTURE.md §4, hardening in hardening.ts). */
+export class DockerRuntime implements ContainerRuntime {
+  readonly kind = 'docker' as const;
+  readonly docker: Dockerode;
+  readonly stateDir: string;
+  readonly hostStateDir: string;
+  readonly namePrefix: string;
+  readonly labelPrefix: string;
+  private readonly command: string[] | undefined;
+
+  constructor(options: DockerRuntimeOptions) {
+    this.docker = options.docker ?? new Dockerode();
+    this.stateDir = options.stateDir;
+    this.hostStateDir = options.hostStateDir ?? options.stateDir;
+    this.namePrefix = options.namePrefix ?? 'berth-';
+    this.labelPrefix = options.labelPrefix ?? DEFAULT_LABEL_PREFIX;
+    this.command = options.command;
+  }
+
+  /** A workspace's host dirs as this process sees them (the proxy puts `proxy.sock` in `run`). */
+  dirs(workspaceId: string): WorkspaceDirs {
+    return workspaceDirs(this.stateDir, workspaceId);
+  }
+
+  async start(spec: ContainerSpec): Promise<{ taskRef: string }> {
+    const dirs = this.dirs(spec.workspaceId);
+    const engineDirs = workspaceDirs(this.hostStateDir, spec.workspaceId);
+    await prepareDirs(dirs);
+    await writeAgentToken(dirs, spec.agentToken);
+    const options = containerCreateOptions({
+      spec,
+      name: `${this.namePrefix}${spec.workspaceId}`,
+      labelPrefix: this.labelPrefix,
+      engineRunDir: engineDirs.run,
+      engineFilesDir: engineDirs.files,
+      ...(this.command ? { command: this.command } : {}),
+    });
+    // Lean on purpose (cold acquire budget): one create + one start, no pull, no inspect.
+    const container = await this.create(options, spec.image);
+    try {
+      await container.start();
+    } catch (err) {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+      throw new Error(`starting container for workspace ${spec.workspaceId} failed: ${dockerMessage(err)}`, {
+        cause: err,
+      });
+    }
+    return { taskRef: container.id };
+  }
+
+  private async create(
+    options: Dockerode.ContainerCreateOptions,
+    image: string,
+  ): Promise<Dockerode.Container> {
+    try {
+      return await this.docker.createContainer(options);
+    } catch (err) {
+      if (dockerStatus(err) === 404) throw new ImageMissingError(image);
+      if (/bind source path does not exist/i.test(dockerMessage(err))) {
+        // Docker-in-Docker: the engine resolves mount sources on ITS filesystem, not ours.
+        throw new Error(
+          `${dockerMessage(err)}; hostStateDir (${this.hostStateDir}) must be the state dir as the Docker engine sees it`,
+          { cause: err },
+        );
+      }
+      if (dockerStatus(err) !== 409) throw err;
+      // Name taken: a leftover of an earlier attempt for the same workspace (its token is stale). Replace
+      // it, but never a container that is not ours.
+      const name = options.name ?? '';
+      const old = await this.inspectManaged(name);
+      if (!old) throw new Error(`container name ${name} is taken by a container Berth does not manage`);
+      await this.removeForce(old.Id);
+      return this.docker.createContainer(options);
+    }
+  }
+
+  async describe(taskRef: string): Promise<TaskStatus> {
+    const info = await this.inspectManaged(taskRef);
+    return info ? statusFromInspect(info, this) : missingStatus(taskRef);
+  }
+
+  /** Kills and removes (with anonymous volumes). Keeps the workspace's host dirs: files outlive containers. */
+  async stop(taskRef: string, _reason: string): Promise<void> {
+    const info = await this.inspectManaged(taskRef);
+    if (info) await this.removeForce(info.Id);
+  }
+
+  async pause(taskRef: string): Promise<void> {
+    await this.transition(taskRef, 'paused', (c) => c.pause());
+  }
+
+  async resume(taskRef: string): Promise<void> {
+    await this.transition(taskRef, 'running', (c) => c.unpause());
+  }
+
+  async list(): Promise<TaskStatus[]> {
+    const summaries = await this.docker.listContainers({
+      all: true,
+      filters: { label: [managedFilter(this.labelPrefix)] },
+    });
+    const statuses = await Promise.all(
+      summaries.map(async (s) => {
+        const status = statusFromSummary(s, this);
+        // The summary lacks OOMKilled: inspect the (few) ended ones so the sweep sees why they died.
+        if (status.state !== 'stopped') return status;
+        const info = await this.inspectManaged(s.Id);
+        return info ? statusFromInspect(info, this) : null;
+      }),
+    );
+    return statuses.filter((s): s is TaskStatus => s !== null);
+  }
+
+  async ping(): Promise<void> {
+    await this.docker.ping();
+  }
+
+  /** Deletes a workspace's host dirs (its files too): only on final delete, after the files are synced. */
+  async removeWorkspaceDirs(workspaceId: string): Promise<void> {
+    await rm(this.dirs(workspaceId).root, { recursive: true, force: true });
+  }
+
+  /** Inspect, or null when the engine does not know the ref or the container is not Berth's. */
+  private async inspectManaged(taskRef: string): Promise<Dockerode.ContainerInspectInfo | null> {
+    if (!SAFE_REF.test(taskRef)) return null;
+    try {
+      const info = await this.docker.getContainer(taskRef).inspect();
+      return isManaged(info.Config.Labels, this.labelPrefix) ? info : null;
+    } catch (err) {
+      if (dockerStatus(err) === 404) return null;
+      throw err;
+    }
+  }
+
+  private async removeForce(id: string): Promise<void> {
+    try {
+      // force = SIGKILL + remove in one call: the agent has nothing to flush (files are synced before stop).
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      const status = dockerStatus(err);
+      if (status === 404) return;
+      // 409 "removal already in progress": someone else is stopping it; wait so stop() still means gone.
+      if (status === 409 && /in progress/i.test(dockerMessage(err))) return this.waitGone(id);
+      throw err;
+    }
+  }
+
+  private async waitGone(id: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!(await this.inspectManaged(id))) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`container ${id} still being removed after ${timeoutMs} ms`);
+  }
+
+  /** pause/unpause, idempotent: a 409 is fine if the container is already where we wanted it. */
+  private async transition(
+    taskRef: string,
+    target: 'paused' | 'running',
+    act: (c: Dockerode.Container) => Promise<unknown>,
+  ): Promise<void> {
+    const info = await this.inspectManaged(taskRef);
+    if (!info) throw new TaskNotFoundError(taskRef);
+    const container = this.docker.getContainer(info.Id);
+    try {
+      await act(container);
+    } catch (err) {
+      if (dockerStatus(err) !== 409) throw err;
+      const now = await this.describe(info.Id);
+      if (now.state !== target) {
+        throw new Error(`cannot make ${taskRef} ${target}: ${dockerMessage(err)}`, { cause: err });
+      }
+    }
+  }
+}
+
+/**
+ * Creates the run (sockets) and files dirs and hands them to the agent's uid. As root we chown; a
+ * non-root control plane cannot, so it opens the dirs to everyone instead (the dirs sit in its own state dir).
+ */
+/** The token for the agent, readable by uid 1000 only; the agent deletes it once read. */
+async function writeAgentToken(dirs: WorkspaceDirs, token: string): Promise<void> {
+  const file = path.join(dirs.run, AGENT_TOKEN_FILE_NAME);
+  await writeFile(file, token, { mode: 0o600 });
+  await chown(file, AGENT_UID, AGENT_GID).catch(() => chmod(file, 0o644));
+}
+
+async function prepareDirs(dirs: WorkspaceDirs): Promise<void> {
+  await Promise.all([mkdir(dirs.run, { recursive: true }), mkdir(dirs.files, { recursive: true })]);
+  try {
+    await Promise.all([chown(dirs.run, AGENT_UID, AGENT_GID), chown(dirs.files, AGENT_UID, AGENT_GID)]);
+  } catch {
+    await Promise.all([chmod(dirs.run, 0o777), chmod(dirs.files, 0o777)]);
+  }
+}

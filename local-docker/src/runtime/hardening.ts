@@ -1,0 +1,111 @@
+import type { ContainerSpec } from '@berth/core';
+import type { ContainerCreateOptions, HostConfig } from 'dockerode';
+import { labelKeys } from './labels.js';
+import {
+  AGENT_SOCKET_NAME,
+  AGENT_TOKEN_FILE_NAME,
+  CONTAINER_FILES_DIR,
+  CONTAINER_RUN_DIR,
+  PROXY_SOCKET_NAME,
+} from './paths.js';
+
+/** The uid:gid the agent runs as; the host dirs are chowned to it. */
+export const AGENT_UID = 1000;
+export const AGENT_GID = 1000;
+export const AGENT_HOME = '/home/agent';
+const MiB = 1024 * 1024;
+
+export interface ContainerConfigInput {
+  spec: ContainerSpec;
+  name: string;
+  labelPrefix: string;
+  /** Host dirs as the Docker ENGINE sees them (differs from ours under Docker-in-Docker). */
+  engineRunDir: string;
+  engineFilesDir: string;
+  /** Replaces the image's entrypoint (and cmd); tests only (stand-in agent, crash cases). */
+  command?: string[];
+}
+
+/**
+ * Everything that makes a workspace container locked down (ARCHITECTURE.md §4). Pure, so every item is
+ * asserted by a unit test without Docker.
+ */
+export function hardenedHostConfig(
+  input: Pick<ContainerConfigInput, 'spec' | 'engineRunDir' | 'engineFilesDir'>,
+): HostConfig {
+  const { limits } = input.spec;
+  const memory = limits.memoryMiB * MiB;
+  return {
+    NetworkMode: 'none',
+    ReadonlyRootfs: true,
+    // Docker adds noexec to tmpfs by default; `exec` is explicit because /workspace is writable and
+    // executable anyway, so noexec here would only break compilers and test runners that use /tmp.
+    Tmpfs: {
+      '/tmp': 'rw,exec,nosuid,nodev,size=256m',
+      [AGENT_HOME]: `rw,exec,nosuid,nodev,size=64m,uid=${AGENT_UID},gid=${AGENT_GID}`,
+    },
+    CapDrop: ['ALL'],
+    // Docker's default seccomp profile stays on: passing any seccomp option here would replace it.
+    SecurityOpt: ['no-new-privileges:true'],
+    Privileged: false,
+    PidsLimit: limits.pids,
+    NanoCpus: Math.round(limits.cpus * 1e9),
+    Memory: memory,
+    // Equal to Memory = no swap: a runaway allocation is OOM-killed instead of thrashing the host.
+    MemorySwap: memory,
+    IpcMode: 'private',
+    // Limits may add up to more than the host has: under HOST memory pressure, kill a workspace, not dockerd
+    // or the control plane.
+    OomScoreAdj: 500,
+    // tini as PID 1 reaps orphaned grandchildren of exec'd commands; zombies would count against PidsLimit.
+    Init: true,
+    // Not AutoRemove: after a death we must still read ExitCode/OOMKilled; stop() removes.
+    AutoRemove: false,
+    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+    // Bounded logs: a chatty workspace must not fill the host disk.
+    LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '1' } },
+    // `Mounts` (not `Binds`) fails when a source is missing instead of silently creating a root-owned dir.
+    Mounts: [
+      { Type: 'bind', Source: input.engineRunDir, Target: CONTAINER_RUN_DIR, ReadOnly: false },
+      { Type: 'bind', Source: input.engineFilesDir, Target: CONTAINER_FILES_DIR, ReadOnly: false },
+    ],
+  };
+}
+
+/** Agent environment (the token goes by file: see writeAgentToken); Berth's own keys win over `spec.env` so a template cannot move the socket or token. */
+export function agentEnv(spec: ContainerSpec): string[] {
+  const env: Record<string, string> = {
+    HOME: AGENT_HOME,
+    ...spec.env,
+    AGENT_LISTEN_MODE: 'uds',
+    AGENT_SOCKET: `${CONTAINER_RUN_DIR}/${AGENT_SOCKET_NAME}`,
+    // The token travels as a file the agent reads and deletes: an env var would show in `docker inspect`
+    // and in /proc/1/environ, where any command in the workspace could read it.
+    AGENT_TOKEN_FILE: `${CONTAINER_RUN_DIR}/${AGENT_TOKEN_FILE_NAME}`,
+    AGENT_WORKSPACE_DIR: CONTAINER_FILES_DIR,
+    // The only way out (ARCHITECTURE.md §4). The agent connects per request, so the proxy may come later.
+    AGENT_PROXY_SOCKET: `${CONTAINER_RUN_DIR}/${PROXY_SOCKET_NAME}`,
+  };
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}
+
+export function containerCreateOptions(input: ContainerConfigInput): ContainerCreateOptions {
+  const keys = labelKeys(input.labelPrefix);
+  const { spec } = input;
+  return {
+    name: input.name,
+    Image: spec.image,
+    // As Entrypoint, not Cmd: the workspace image's entrypoint IS the agent and would take Cmd as arguments.
+    ...(input.command ? { Entrypoint: input.command } : {}),
+    User: `${AGENT_UID}:${AGENT_GID}`,
+    WorkingDir: CONTAINER_FILES_DIR,
+    Env: agentEnv(spec),
+    Labels: {
+      [keys.managed]: 'true',
+      [keys.workspaceId]: spec.workspaceId,
+      [keys.tenantId]: spec.tenantId,
+      [keys.template]: spec.template,
+    },
+    HostConfig: hardenedHostConfig(input),
+  };
+}

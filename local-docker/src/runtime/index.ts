@@ -1,0 +1,19 @@
+export { DockerRuntime, type DockerRuntimeOptions } from './docker-runtime.js';
+export {
+  subscribeDockerEvents,
+  parseDockerEvent,
+  type WorkspaceContainerEvent,
+  type DockerEventsOptions,
+  type DockerEventSubscription,
+} from './docker-events.js';
+export { ImageMissingError, TaskNotFoundError } from './errors.js';
+export { containerCreateOptions, hardenedHostConfig, agentEnv, AGENT_UID, AGENT_GID } from './hardening.js';
+export { labelKeys, managedFilter, DEFAULT_LABEL_PREFIX } from './labels.js';
+export {
+  workspaceDirs,
+  agentSocketPath,
+  proxySocketPath,
+  CONTAINER_RUN_DIR,
+  CONTAINER_FILES_DIR,
+  type WorkspaceDirs,
+} from './paths.js';

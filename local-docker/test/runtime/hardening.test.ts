@@ -1,0 +1,130 @@
+import type { ContainerSpec } from '@berth/core';
+import { describe, expect, it } from 'vitest';
+import { agentEnv, containerCreateOptions, hardenedHostConfig } from '../../src/runtime/hardening.js';
+
+const spec: ContainerSpec = {
+  workspaceId: 'ws_abc',
+  tenantId: 'tenant-1',
+  template: 'default',
+  image: 'berth/workspace:latest',
+  agentToken: 'secret-token',
+  limits: { cpus: 2, memoryMiB: 2048, pids: 100 },
+  env: { FOO: 'bar' },
+};
+const dirs = { engineRunDir: '/engine/ws_abc/run', engineFilesDir: '/engine/ws_abc/files' };
+const GiB = 1024 ** 3;
+
+describe('hardenedHostConfig (ARCHITECTURE.md §4 hardening list)', () => {
+  const hc = hardenedHostConfig({ spec, ...dirs });
+
+  it('has no network at all', () => expect(hc.NetworkMode).toBe('none'));
+  it('has a read-only root', () => expect(hc.ReadonlyRootfs).toBe(true));
+  it('mounts tmpfs /tmp and the agent home (owned by the agent), both nosuid,nodev and sized', () => {
+    expect(hc.Tmpfs).toEqual({
+      '/tmp': 'rw,exec,nosuid,nodev,size=256m',
+      '/home/agent': 'rw,exec,nosuid,nodev,size=64m,uid=1000,gid=1000',
+    });
+  });
+  it('drops every capability and forbids privilege gain', () => {
+    expect(hc.CapDrop).toEqual(['ALL']);
+    expect(hc.CapAdd).toBeUndefined();
+    expect(hc.Privileged).toBe(false);
+    expect(hc.SecurityOpt).toEqual(['no-new-privileges:true']);
+  });
+  it("keeps Docker's default seccomp profile (no seccomp/apparmor override)", () => {
+    expect((hc.SecurityOpt as string[]).some((o) => /seccomp|apparmor/.test(o))).toBe(false);
+  });
+  it('limits pids, CPU and memory, with swap equal to memory (no swap)', () => {
+    expect(hc.PidsLimit).toBe(100);
+    expect(hc.NanoCpus).toBe(2e9);
+    expect(hc.Memory).toBe(2 * GiB);
+    expect(hc.MemorySwap).toBe(2 * GiB);
+  });
+  it('scales fractional CPUs', () => {
+    const half = hardenedHostConfig({
+      spec: { ...spec, limits: { cpus: 0.5, memoryMiB: 64, pids: 16 } },
+      ...dirs,
+    });
+    expect(half).toMatchObject({
+      NanoCpus: 5e8,
+      Memory: 64 * 1024 ** 2,
+      MemorySwap: 64 * 1024 ** 2,
+      PidsLimit: 16,
+    });
+  });
+  it('is the first victim of a host-wide OOM', () => expect(hc.OomScoreAdj).toBeGreaterThan(0));
+  it('has private IPC, an init, no auto-remove and no restart', () => {
+    expect(hc.IpcMode).toBe('private');
+    expect(hc.Init).toBe(true);
+    expect(hc.AutoRemove).toBe(false);
+    expect(hc.RestartPolicy).toEqual({ Name: 'no', MaximumRetryCount: 0 });
+  });
+  it('bind-mounts the socket DIRECTORY and the files dir from the engine-side paths, nothing else', () => {
+    expect(hc.Binds).toBeUndefined();
+    expect(hc.Mounts).toEqual([
+      { Type: 'bind', Source: '/engine/ws_abc/run', Target: '/run/berth', ReadOnly: false },
+      { Type: 'bind', Source: '/engine/ws_abc/files', Target: '/workspace', ReadOnly: false },
+    ]);
+  });
+  it('publishes no ports and adds no devices', () => {
+    expect(hc.PortBindings).toBeUndefined();
+    expect(hc.Devices).toBeUndefined();
+  });
+  it('bounds the log size', () => expect(hc.LogConfig?.Config).toMatchObject({ 'max-size': '10m' }));
+});
+
+describe('containerCreateOptions', () => {
+  const opts = containerCreateOptions({ spec, name: 'berth-ws_abc', labelPrefix: 'dev.berth', ...dirs });
+
+  it('runs as the non-root agent user', () => expect(opts.User).toBe('1000:1000'));
+  it('names and labels the container', () => {
+    expect(opts.name).toBe('berth-ws_abc');
+    expect(opts.Image).toBe('berth/workspace:latest');
+    expect(opts.Labels).toEqual({
+      'dev.berth.managed': 'true',
+      'dev.berth.workspace-id': 'ws_abc',
+      'dev.berth.tenant-id': 'tenant-1',
+      'dev.berth.template': 'default',
+    });
+  });
+  it("keeps the image's own entrypoint unless a command replaces it", () => {
+    expect(opts.Entrypoint).toBeUndefined();
+    expect(opts.Cmd).toBeUndefined();
+    const cmd = containerCreateOptions({
+      spec,
+      name: 'n',
+      labelPrefix: 'p',
+      ...dirs,
+      command: ['node', '-e', '1'],
+    });
+    expect(cmd.Entrypoint).toEqual(['node', '-e', '1']);
+    expect(cmd.Cmd).toBeUndefined();
+    expect(cmd.Labels?.['p.managed']).toBe('true');
+  });
+  it('embeds the hardened host config', () =>
+    expect(opts.HostConfig).toEqual(hardenedHostConfig({ spec, ...dirs })));
+});
+
+describe('agentEnv', () => {
+  it('tells the agent where to listen, where its token file is and its workspace dir, plus the extra env', () => {
+    expect(agentEnv(spec)).toEqual(
+      expect.arrayContaining([
+        'AGENT_LISTEN_MODE=uds',
+        'AGENT_SOCKET=/run/berth/agent.sock',
+        'AGENT_TOKEN_FILE=/run/berth/agent-token',
+        'AGENT_WORKSPACE_DIR=/workspace',
+        'AGENT_PROXY_SOCKET=/run/berth/proxy.sock',
+        'HOME=/home/agent',
+        'FOO=bar',
+      ]),
+    );
+  });
+  it("does not let spec.env override Berth's keys", () => {
+    const env = agentEnv({ ...spec, env: { AGENT_SOCKET: '/elsewhere', AGENT_TOKEN: 'x', HOME: '/h' } });
+    expect(env).toContain('AGENT_SOCKET=/run/berth/agent.sock');
+    expect(env).toContain('AGENT_TOKEN_FILE=/run/berth/agent-token');
+    expect(env.join('\n')).not.toContain('secret-token');
+    expect(env).toContain('HOME=/h');
+    expect(env.filter((e) => e.startsWith('AGENT_SOCKET='))).toHaveLength(1);
+  });
+});
