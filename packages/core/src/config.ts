@@ -18,11 +18,19 @@ export const configSchema = z.object({
     .object({
       defaultSeconds: z.number().int().min(60).max(86_400).default(1800),
       minSeconds: z.number().int().min(1).default(60),
-      maxSeconds: z.number().int().max(7 * 86_400).default(86_400),
+      maxSeconds: z
+        .number()
+        .int()
+        .max(7 * 86_400)
+        .default(86_400),
     })
     .prefault({}),
   /** How long ended workspace records stay readable before TTL may delete them. */
-  endedRetentionSeconds: z.number().int().min(60).default(7 * 86_400),
+  endedRetentionSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .default(7 * 86_400),
   templates: z.record(z.string(), templateSchema).default({ default: templateSchema.parse({}) }),
   provisioning: z
     .object({
@@ -49,7 +57,11 @@ export const configSchema = z.object({
     })
     .prefault({}),
   /** Request bodies above this answer 413 (Lambda's synchronous payload limit). */
-  maxBodyBytes: z.number().int().positive().default(6 * 1024 * 1024),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(6 * 1024 * 1024),
   /** The directory the agent confines files to, as clients name it. */
   workspaceRoot: z.string().default('/workspace'),
 });

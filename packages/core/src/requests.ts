@@ -48,3 +48,89 @@ export function parseRequest<T extends z.ZodType>(schema: T, input: unknown): z.
   const where = issue && issue.path.length ? `${issue.path.join('.')}: ` : '';
   throw invalidRequest(`${where}${issue?.message ?? 'invalid request'}`);
 }
+
+// ---- PUT /v1/workspaces/{id}/egress ---------------------------------------------------------------
+// Checked here so a bad body is a clean 400 before anything reaches the proxy (which checks again).
+
+const DNS_LABEL = '(?!-)[a-z0-9_-]{1,63}(?<!-)';
+const DNS_NAME = `${DNS_LABEL}(?:\\.${DNS_LABEL})*`;
+/** `name` or `*.suffix`: names, not IP addresses (the proxy refuses private addresses whatever is listed). */
+const HOST_PATTERN = new RegExp(`^(?:\\*\\.)?${DNS_NAME}$`);
+const DOMAIN_ENTRY = new RegExp(`^(?:\\*\\.)?(${DNS_NAME})(?::(\\d{1,5}))?$`);
+const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Headers that frame or route the request: the proxy owns them, a rule may not set them. */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-connection',
+  'proxy-authorization',
+  'expect',
+]);
+
+const isIpv4Literal = (name: string) => /^\d+(\.\d+){3}$/.test(name);
+
+const domainEntry = z
+  .string()
+  .max(260)
+  .transform((raw, ctx) => {
+    const value = raw.trim().toLowerCase();
+    const m = DOMAIN_ENTRY.exec(value);
+    const port = m?.[2] === undefined ? null : Number(m[2]);
+    if (!m || m[1]!.length > 253 || isIpv4Literal(m[1]!) || (port !== null && (port < 1 || port > 65535))) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${raw}" is not a domain name or *.suffix, optionally with :port`,
+      });
+      return z.NEVER;
+    }
+    return value;
+  });
+
+const ruleHost = z
+  .string()
+  .max(255)
+  .transform((raw, ctx) => {
+    const value = raw.trim().toLowerCase();
+    if (!HOST_PATTERN.test(value) || value.length > 255 || isIpv4Literal(value.replace(/^\*\./, ''))) {
+      ctx.addIssue({ code: 'custom', message: `"${raw}" is not a host name or *.suffix (no port)` });
+      return z.NEVER;
+    }
+    return value;
+  });
+
+const ruleHeaders = z
+  .record(z.string(), z.string().max(8192))
+  .superRefine((headers, ctx) => {
+    const names = Object.keys(headers);
+    if (names.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one header' });
+    if (names.length > 32) ctx.addIssue({ code: 'custom', message: 'at most 32 headers per rule' });
+    for (const [name, value] of Object.entries(headers)) {
+      if (!HEADER_TOKEN.test(name) || name.length > 256)
+        ctx.addIssue({ code: 'custom', message: `"${name}" is not a valid header name` });
+      else if (RESERVED_HEADERS.has(name.toLowerCase()))
+        ctx.addIssue({ code: 'custom', message: `header "${name}" cannot be set by a rule` });
+      // CR/LF would let a value start a new header line (request splitting); NUL is never legal.
+      if (/[\r\n\0]/.test(value))
+        ctx.addIssue({ code: 'custom', message: `value of "${name}" contains CR, LF or NUL` });
+    }
+  })
+  .transform((headers) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])));
+
+export const egressRequest = z
+  .strictObject({
+    allowDomains: z.array(domainEntry).max(100, 'at most 100 domains').optional(),
+    headerRules: z
+      .array(z.strictObject({ host: ruleHost, headers: ruleHeaders }))
+      .max(50, 'at most 50 header rules')
+      .optional(),
+  })
+  .refine((r) => r.allowDomains !== undefined || r.headerRules !== undefined, {
+    message: 'give allowDomains and/or headerRules',
+  });
+export type EgressRequest = z.infer<typeof egressRequest>;

@@ -37,13 +37,32 @@ export class HttpAgentClient implements AgentClient {
   }
 
   async execStream(target: AgentTarget, req: ExecRequest, signal?: AbortSignal): Promise<AgentStream> {
-    const res = await this.send(target.endpoint, target.token, 'POST', '/exec/stream', jsonBody(req), execTimeout(req), signal);
+    const res = await this.send(
+      target.endpoint,
+      target.token,
+      'POST',
+      '/exec/stream',
+      jsonBody(req),
+      execTimeout(req),
+      signal,
+    );
     await failUnlessOk(res);
-    return { status: res.statusCode ?? 200, contentType: res.headers['content-type'] ?? 'text/event-stream', body: res };
+    return {
+      status: res.statusCode ?? 200,
+      contentType: res.headers['content-type'] ?? 'text/event-stream',
+      body: res,
+    };
   }
 
   async execBinary(target: AgentTarget, req: ExecRequest): Promise<BinaryExecResult> {
-    const res = await this.send(target.endpoint, target.token, 'POST', '/exec/binary', jsonBody(req), execTimeout(req));
+    const res = await this.send(
+      target.endpoint,
+      target.token,
+      'POST',
+      '/exec/binary',
+      jsonBody(req),
+      execTimeout(req),
+    );
     await failUnlessOk(res);
     const stdout = await readAll(res);
     return {
@@ -55,7 +74,12 @@ export class HttpAgentClient implements AgentClient {
   }
 
   async readFile(target: AgentTarget, path: string): Promise<FileRead> {
-    const res = await this.send(target.endpoint, target.token, 'GET', `/files?path=${encodeURIComponent(path)}`);
+    const res = await this.send(
+      target.endpoint,
+      target.token,
+      'GET',
+      `/files?path=${encodeURIComponent(path)}`,
+    );
     await failUnlessOk(res);
     const body = await readAll(res);
     if ((res.headers['content-type'] ?? '').startsWith('application/json')) {
@@ -65,7 +89,10 @@ export class HttpAgentClient implements AgentClient {
   }
 
   async writeFile(target: AgentTarget, path: string, body: Buffer): Promise<void> {
-    await this.noContent(target, 'PUT', `/files?path=${encodeURIComponent(path)}`, { type: 'application/octet-stream', data: body });
+    await this.noContent(target, 'PUT', `/files?path=${encodeURIComponent(path)}`, {
+      type: 'application/octet-stream',
+      data: body,
+    });
   }
 
   async deleteFile(target: AgentTarget, path: string): Promise<void> {
@@ -73,26 +100,51 @@ export class HttpAgentClient implements AgentClient {
   }
 
   async archiveOut(target: AgentTarget, path: string): Promise<Buffer> {
-    const res = await this.send(target.endpoint, target.token, 'GET', `/files/archive?path=${encodeURIComponent(path)}`, undefined, 300_000);
+    const res = await this.send(
+      target.endpoint,
+      target.token,
+      'GET',
+      `/files/archive?path=${encodeURIComponent(path)}`,
+      undefined,
+      300_000,
+    );
     await failUnlessOk(res);
     return readAll(res);
   }
 
   async archiveIn(target: AgentTarget, path: string, tar: Buffer): Promise<void> {
-    await this.noContent(target, 'PUT', `/files/archive?path=${encodeURIComponent(path)}`, { type: 'application/x-tar', data: tar }, 300_000);
+    await this.noContent(
+      target,
+      'PUT',
+      `/files/archive?path=${encodeURIComponent(path)}`,
+      { type: 'application/x-tar', data: tar },
+      300_000,
+    );
   }
 
   close(): void {
     this.pool.destroy();
   }
 
-  private async json<T>(target: AgentTarget, method: string, path: string, body: unknown, timeoutMs?: number): Promise<T> {
+  private async json<T>(
+    target: AgentTarget,
+    method: string,
+    path: string,
+    body: unknown,
+    timeoutMs?: number,
+  ): Promise<T> {
     const res = await this.send(target.endpoint, target.token, method, path, jsonBody(body), timeoutMs);
     await failUnlessOk(res);
     return JSON.parse((await readAll(res)).toString('utf8')) as T;
   }
 
-  private async noContent(target: AgentTarget, method: string, path: string, body?: Body, timeoutMs?: number) {
+  private async noContent(
+    target: AgentTarget,
+    method: string,
+    path: string,
+    body?: Body,
+    timeoutMs?: number,
+  ) {
     const res = await this.send(target.endpoint, target.token, method, path, body, timeoutMs);
     await failUnlessOk(res);
     res.resume();
@@ -114,17 +166,26 @@ export class HttpAgentClient implements AgentClient {
         headers['content-type'] = body.type;
         headers['content-length'] = body.data.length;
       }
-      const where = endpoint.kind === 'uds' ? { socketPath: endpoint.socketPath } : { host: endpoint.host, port: endpoint.port };
+      const where =
+        endpoint.kind === 'uds'
+          ? { socketPath: endpoint.socketPath }
+          : { host: endpoint.host, port: endpoint.port };
       const req = http.request({ ...where, method, path, headers, agent: this.pool, signal });
       let answered = false;
-      req.setTimeout(timeoutMs, () => req.destroy(new AgentError(0, 'unreachable', `agent did not answer within ${timeoutMs} ms`)));
+      req.setTimeout(timeoutMs, () =>
+        req.destroy(new AgentError(0, 'unreachable', `agent did not answer within ${timeoutMs} ms`)),
+      );
       req.on('response', (res) => {
         answered = true;
         resolve(res);
       });
       req.on('error', (e) => {
         if (answered) return;
-        reject(e instanceof AgentError ? e : new AgentError(0, 'unreachable', `agent unreachable: ${(e as Error).message}`));
+        reject(
+          e instanceof AgentError
+            ? e
+            : new AgentError(0, 'unreachable', `agent unreachable: ${(e as Error).message}`),
+        );
       });
       req.end(body?.data);
     });

@@ -1,9 +1,18 @@
 /** Lifecycle states of a workspace (ARCHITECTURE.md §3). */
-export const WORKSPACE_STATUSES = ['provisioning', 'ready', 'paused', 'stopping', 'stopped', 'failed'] as const;
+export const WORKSPACE_STATUSES = [
+  'provisioning',
+  'ready',
+  'paused',
+  'stopping',
+  'stopped',
+  'failed',
+] as const;
 export type WorkspaceStatus = (typeof WORKSPACE_STATUSES)[number];
 
 /** Where the control plane reaches a workspace's agent: a Unix socket (local) or TCP (ECS awsvpc). */
-export type AgentEndpoint = { kind: 'uds'; socketPath: string } | { kind: 'http'; host: string; port: number };
+export type AgentEndpoint =
+  | { kind: 'uds'; socketPath: string }
+  | { kind: 'http'; host: string; port: number };
 
 export type RuntimeKind = 'docker' | 'ecs';
 

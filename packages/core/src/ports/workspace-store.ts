@@ -1,4 +1,9 @@
-import type { ConversationBinding, WorkspaceChanges, WorkspaceRecord, WorkspaceStatus } from '../model/workspace.js';
+import type {
+  ConversationBinding,
+  WorkspaceChanges,
+  WorkspaceRecord,
+  WorkspaceStatus,
+} from '../model/workspace.js';
 
 export interface ListQuery {
   tenantId: string;

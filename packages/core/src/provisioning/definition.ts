@@ -8,7 +8,13 @@
  */
 
 /** State names, in order; also the keys of the local handler overrides. */
-export const PROVISION_STEPS = ['StartContainer', 'WaitForEndpoint', 'WaitForHealthy', 'RestoreFiles', 'MarkReady'] as const;
+export const PROVISION_STEPS = [
+  'StartContainer',
+  'WaitForEndpoint',
+  'WaitForHealthy',
+  'RestoreFiles',
+  'MarkReady',
+] as const;
 export type ProvisionStepName = (typeof PROVISION_STEPS)[number] | 'MarkFailed';
 
 /** Placeholder the deploy replaces with the step's Lambda ARN. */
@@ -17,7 +23,12 @@ export const functionArnPlaceholder = (step: ProvisionStepName) => `\${${step}Fu
 const catchToFailed = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }];
 
 const lambdaTransientRetry = {
-  ErrorEquals: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'],
+  ErrorEquals: [
+    'Lambda.ServiceException',
+    'Lambda.AWSLambdaException',
+    'Lambda.SdkClientException',
+    'Lambda.TooManyRequestsException',
+  ],
   IntervalSeconds: 1,
   MaxAttempts: 3,
   BackoffRate: 2,
@@ -42,7 +53,12 @@ export function provisioningDefinition() {
     States: {
       StartContainer: task('StartContainer', 'WaitForEndpoint', [
         // RunTask throttling and capacity: back off, then give up.
-        { ErrorEquals: ['Throttled', 'CapacityUnavailable'], IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 2 },
+        {
+          ErrorEquals: ['Throttled', 'CapacityUnavailable'],
+          IntervalSeconds: 2,
+          MaxAttempts: 5,
+          BackoffRate: 2,
+        },
       ]),
       WaitForEndpoint: task('WaitForEndpoint', 'WaitForHealthy', [
         { ErrorEquals: ['EndpointPending'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 1 },

@@ -3,6 +3,7 @@ import type { AgentClient } from '../ports/agent-client.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
+import type { EgressController } from '../ports/egress-controller.js';
 import type { Provisioner } from '../ports/provisioner.js';
 import type { WorkspaceStore } from '../ports/workspace-store.js';
 
@@ -30,6 +31,8 @@ export interface ServiceDeps {
   config: BerthConfig;
   log: ServiceLogger;
   metrics: ServiceMetrics;
+  /** Pushes per-workspace egress rules to the proxy; absent where no proxy is wired (PUT /egress → 422). */
+  egress?: EgressController;
 }
 
 export const silentLogger: ServiceLogger = { info() {}, warn() {}, error() {} };

@@ -12,11 +12,21 @@ export async function endWorkspace(
   id: string,
   to: 'stopped' | 'failed',
   reason: TerminationReason,
-  opts: { stopTask?: boolean } = {},
+  opts: {
+    stopTask?: boolean;
+    /** Checked on the freshest record: when false the workspace is left as it is (a decision made on stale data). */
+    onlyIf?: (ws: WorkspaceRecord) => boolean;
+  } = {},
 ): Promise<WorkspaceRecord> {
   const now = deps.clock.now();
+  let declined = false;
   const { record, changed } = await conditionalUpdate(deps, id, (ws) => {
+    declined = false;
     if (isTerminal(ws.status)) return null;
+    if (opts.onlyIf && !opts.onlyIf(ws)) {
+      declined = true;
+      return null;
+    }
     const target = canTransition(ws.status, to) ? to : 'failed';
     return {
       status: target,
@@ -26,6 +36,7 @@ export async function endWorkspace(
       expiresAt: now + deps.config.endedRetentionSeconds * 1000,
     };
   });
+  if (declined) return record;
   if (changed) {
     deps.log.info('workspace ended', {
       workspaceId: id,

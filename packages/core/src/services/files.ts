@@ -25,8 +25,13 @@ async function onFile<T>(
 export const readWorkspaceFile = (deps: ServiceDeps, tenantId: string, id: string, path: unknown) =>
   onFile<FileRead>(deps, tenantId, id, path, (t, rel) => deps.agent.readFile(t, rel));
 
-export const writeWorkspaceFile = (deps: ServiceDeps, tenantId: string, id: string, path: unknown, body: Buffer) =>
-  onFile<void>(deps, tenantId, id, path, (t, rel) => deps.agent.writeFile(t, rel, body));
+export const writeWorkspaceFile = (
+  deps: ServiceDeps,
+  tenantId: string,
+  id: string,
+  path: unknown,
+  body: Buffer,
+) => onFile<void>(deps, tenantId, id, path, (t, rel) => deps.agent.writeFile(t, rel, body));
 
 export const deleteWorkspaceFile = (deps: ServiceDeps, tenantId: string, id: string, path: unknown) =>
   onFile<void>(deps, tenantId, id, path, (t, rel) => {

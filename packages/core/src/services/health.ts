@@ -7,7 +7,9 @@ export interface HealthReport {
 }
 
 /** GET /health: each dependency answers within a second or counts as down. */
-export async function checkHealth(deps: Pick<ServiceDeps, 'store' | 'runtime' | 'blobs'>): Promise<HealthReport> {
+export async function checkHealth(
+  deps: Pick<ServiceDeps, 'store' | 'runtime' | 'blobs'>,
+): Promise<HealthReport> {
   const probe = async (p: () => Promise<void>): Promise<ComponentStatus> => {
     try {
       await Promise.race([

@@ -5,12 +5,20 @@ import type { ServiceDeps } from './deps.js';
 import { getOwnedWorkspace } from './workspace-queries.js';
 
 /** Freezes a ready workspace (every process stops, memory is kept); idempotent. */
-export async function pauseWorkspace(deps: ServiceDeps, tenantId: string, id: string): Promise<WorkspaceRecord> {
+export async function pauseWorkspace(
+  deps: ServiceDeps,
+  tenantId: string,
+  id: string,
+): Promise<WorkspaceRecord> {
   return switchPause(deps, tenantId, id, 'ready', 'paused');
 }
 
 /** Thaws a paused workspace; idempotent. */
-export async function resumeWorkspace(deps: ServiceDeps, tenantId: string, id: string): Promise<WorkspaceRecord> {
+export async function resumeWorkspace(
+  deps: ServiceDeps,
+  tenantId: string,
+  id: string,
+): Promise<WorkspaceRecord> {
   return switchPause(deps, tenantId, id, 'paused', 'ready');
 }
 
@@ -24,7 +32,10 @@ async function switchPause(
   const ws = await getOwnedWorkspace(deps, tenantId, id);
   if (ws.status === to) return ws;
   if (ws.status !== from || !ws.taskRef) {
-    throw new BerthError('conflict', `workspace ${id} is ${ws.status}; only a ${from} workspace can become ${to}`);
+    throw new BerthError(
+      'conflict',
+      `workspace ${id} is ${ws.status}; only a ${from} workspace can become ${to}`,
+    );
   }
   // The container moves first: a record that says paused must never front a running container or back.
   if (to === 'paused') await deps.runtime.pause(ws.taskRef);

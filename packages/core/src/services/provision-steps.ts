@@ -57,7 +57,9 @@ export async function startContainerStep(deps: ServiceDeps, state: ProvisionStat
   });
   let recorded = false;
   try {
-    const r = await conditionalUpdate(deps, ws.id, (fresh) => (fresh.status === 'provisioning' ? { taskRef } : null));
+    const r = await conditionalUpdate(deps, ws.id, (fresh) =>
+      fresh.status === 'provisioning' ? { taskRef } : null,
+    );
     recorded = r.changed;
   } finally {
     // A task no record points at would leak: stop it if the workspace moved on meanwhile.
@@ -116,10 +118,14 @@ export async function restoreFilesStep(deps: ServiceDeps, state: ProvisionState)
 
 export async function markReadyStep(deps: ServiceDeps, state: ProvisionState): Promise<ProvisionState> {
   const now = deps.clock.now();
-  const { record } = await conditionalUpdate(deps, state.workspaceId, (ws) => {
+  const { record, changed } = await conditionalUpdate(deps, state.workspaceId, (ws) => {
+    // A retried attempt whose first try already wrote: done (failing now would stop a ready container).
+    if (ws.status === 'ready' && ws.readyAt !== null && ws.taskRef === (state.taskRef ?? ws.taskRef))
+      return null;
     if (ws.status !== 'provisioning') throw new ProvisioningAbandoned(`workspace is ${ws.status}`);
     return { status: 'ready', readyAt: now, deadlineAt: null, lastActiveAt: now };
   });
+  if (!changed) return state;
   deps.metrics.duration('ProvisionLatency', now - record.createdAt);
   deps.log.info('workspace ready', {
     workspaceId: record.id,
@@ -147,6 +153,8 @@ export async function markFailedStep(deps: ServiceDeps, state: ProvisionState): 
     await endWorkspace(deps, ws.id, 'stopped', ws.terminationReason ?? 'deleted');
   }
   const taskRef = state.taskRef ?? ws?.taskRef;
-  if (taskRef) await deps.runtime.stop(taskRef, 'provision_failed');
+  // A workspace that made it to ready (the Catch fired after MarkReady wrote) keeps its container.
+  const ownedByLive = (ws?.status === 'ready' || ws?.status === 'paused') && ws.taskRef === taskRef;
+  if (taskRef && !ownedByLive) await deps.runtime.stop(taskRef, 'provision_failed');
   return state;
 }

@@ -13,7 +13,11 @@ export interface ReleaseResult {
 }
 
 /** Deletes a workspace: stopping → files synced → container stopped → stopped (reason `deleted`). */
-export async function releaseWorkspace(deps: ServiceDeps, tenantId: string, id: string): Promise<ReleaseResult> {
+export async function releaseWorkspace(
+  deps: ServiceDeps,
+  tenantId: string,
+  id: string,
+): Promise<ReleaseResult> {
   const ws = await getOwnedWorkspace(deps, tenantId, id);
   if (isTerminal(ws.status)) return { workspace: ws, accepted: false };
   return { workspace: await stopWorkspace(deps, ws.id, 'deleted'), accepted: true };
@@ -24,15 +28,28 @@ export async function stopWorkspace(
   deps: ServiceDeps,
   id: string,
   reason: 'deleted' | 'expired' | 'idle',
+  opts: { onlyIf?: (ws: WorkspaceRecord) => boolean } = {},
 ): Promise<WorkspaceRecord> {
   const now = deps.clock.now();
-  const { record: stopping } = await conditionalUpdate(deps, id, (ws) =>
-    isTerminal(ws.status) || ws.status === 'stopping'
-      ? null
-      : { status: 'stopping', terminationReason: reason, deadlineAt: now + deps.config.stoppingDeadlineMs },
-  );
-  if (isTerminal(stopping.status)) return stopping;
-  if (stopping.taskRef && stopping.endpoint) {
+  let declined = false;
+  const { record: stopping } = await conditionalUpdate(deps, id, (ws) => {
+    declined = false;
+    if (isTerminal(ws.status) || ws.status === 'stopping') return null;
+    // The caller decided on what may be stale data (the sweep's index read): check again on the fresh record.
+    if (opts.onlyIf && !opts.onlyIf(ws)) {
+      declined = true;
+      return null;
+    }
+    return {
+      status: 'stopping',
+      terminationReason: reason,
+      deadlineAt: now + deps.config.stoppingDeadlineMs,
+    };
+  });
+  if (declined || isTerminal(stopping.status)) return stopping;
+  // Only a workspace that got ready has restored the conversation's files: syncing one still provisioning
+  // would overwrite the last good snapshot with an empty or half-restored tree.
+  if (stopping.taskRef && stopping.endpoint && stopping.readyAt !== null) {
     // A paused container cannot answer: thaw it for the sync.
     try {
       const task = await deps.runtime.describe(stopping.taskRef);

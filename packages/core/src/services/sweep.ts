@@ -1,4 +1,5 @@
 import { isTerminal } from '../model/lifecycle.js';
+import type { WorkspaceRecord } from '../model/workspace.js';
 import type { ServiceDeps } from './deps.js';
 import { endWorkspace } from './end-workspace.js';
 import { stopWorkspace } from './release.js';
@@ -28,33 +29,53 @@ export async function sweep(deps: ServiceDeps, opts: { limit?: number } = {}): P
   };
   const limit = opts.limit ?? 100;
   const now = deps.clock.now();
-  const attempt = async (what: string, workspaceId: string | null, fn: () => Promise<unknown>) => {
+  /** The action's result, or undefined when it threw (counted as an error). */
+  const attempt = async <T>(what: string, workspaceId: string | null, fn: () => Promise<T>) => {
     try {
-      await fn();
+      return await fn();
     } catch (e) {
       report.errors++;
       deps.log.error(`sweep: ${what} failed`, { workspaceId, error: String(e) });
+      return undefined;
     }
   };
 
+  // listDue reads an index that may lag: every action re-checks its condition on the fresh record (onlyIf),
+  // so a keepalive or a MarkReady that won the race is never undone.
+  const pastDeadline = (status: string) => (w: WorkspaceRecord) =>
+    w.status === status && w.deadlineAt !== null && w.deadlineAt <= now;
+  const expired = (w: WorkspaceRecord) => w.expiresAt <= now;
+  /** Whether the action moved the workspace on (not declined as stale, not failed). */
+  const acted = (r: WorkspaceRecord | undefined) =>
+    r !== undefined && (isTerminal(r.status) || r.status === 'stopping');
   for (const ws of await deps.store.listDue(now, limit)) {
-    if (ws.status === 'provisioning' && ws.deadlineAt !== null && ws.deadlineAt <= now) {
-      await attempt('provision timeout', ws.id, () => endWorkspace(deps, ws.id, 'failed', 'provision_failed:timeout'));
-      report.provisionTimedOut++;
-    } else if (ws.status === 'stopping' && ws.deadlineAt !== null && ws.deadlineAt <= now) {
-      await attempt('stuck stopping', ws.id, () =>
-        endWorkspace(deps, ws.id, 'stopped', ws.terminationReason ?? 'deleted'),
+    if (pastDeadline('provisioning')(ws)) {
+      const r = await attempt('provision timeout', ws.id, () =>
+        endWorkspace(deps, ws.id, 'failed', 'provision_failed:timeout', {
+          onlyIf: pastDeadline('provisioning'),
+        }),
       );
-      report.stoppingFinished++;
-    } else if (ws.expiresAt <= now && ws.status !== 'stopping') {
-      await attempt('expiry', ws.id, () => stopWorkspace(deps, ws.id, 'expired'));
-      report.expired++;
+      if (acted(r)) report.provisionTimedOut++;
+    } else if (pastDeadline('stopping')(ws)) {
+      const r = await attempt('stuck stopping', ws.id, () =>
+        endWorkspace(deps, ws.id, 'stopped', ws.terminationReason ?? 'deleted', {
+          onlyIf: pastDeadline('stopping'),
+        }),
+      );
+      if (acted(r)) report.stoppingFinished++;
+    } else if (expired(ws) && ws.status !== 'stopping') {
+      const r = await attempt('expiry', ws.id, () =>
+        stopWorkspace(deps, ws.id, 'expired', { onlyIf: expired }),
+      );
+      if (acted(r)) report.expired++;
     }
   }
 
   // Reconcile with the runtime: both directions.
   const tasks = await deps.runtime.list();
-  const running = new Set(tasks.filter((t) => t.state !== 'stopped' && t.state !== 'missing').map((t) => t.taskRef));
+  const running = new Set(
+    tasks.filter((t) => t.state !== 'stopped' && t.state !== 'missing').map((t) => t.taskRef),
+  );
   for (const task of tasks) {
     const ws = task.workspaceId
       ? await deps.store.get(task.workspaceId, { now, includeExpired: true })

@@ -26,11 +26,19 @@ export function reasonFor(event: TaskStoppedEvent): TerminationReason {
  * the workspace: the workspace fails with the reason, and the next acquire for its conversation starts a
  * fresh one that restores the files. Events for other tasks (replaced, unknown) change nothing.
  */
-export async function onTaskStopped(deps: ServiceDeps, event: TaskStoppedEvent): Promise<WorkspaceRecord | null> {
+export async function onTaskStopped(
+  deps: ServiceDeps,
+  event: TaskStoppedEvent,
+): Promise<WorkspaceRecord | null> {
   if (!event.workspaceId) return null;
   const ws = await deps.store.get(event.workspaceId, { now: deps.clock.now(), includeExpired: true });
   if (!ws || isTerminal(ws.status) || (ws.taskRef !== null && ws.taskRef !== event.taskRef)) return null;
-  const log = { workspaceId: ws.id, tenantId: ws.tenantId, conversationId: ws.conversationId, taskRef: event.taskRef };
+  const log = {
+    workspaceId: ws.id,
+    tenantId: ws.tenantId,
+    conversationId: ws.conversationId,
+    taskRef: event.taskRef,
+  };
   if (ws.status === 'stopping') {
     deps.log.info('task stopped as asked', log);
     return endWorkspace(deps, ws.id, 'stopped', ws.terminationReason ?? 'deleted', { stopTask: true });

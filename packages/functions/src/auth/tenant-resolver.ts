@@ -28,7 +28,9 @@ export class StaticTenantResolver implements TenantResolver {
         const tenantId = pair.slice(0, i);
         const apiKey = pair.slice(i + 1);
         if (i <= 0 || !/^[A-Za-z0-9._-]{1,64}$/.test(tenantId) || apiKey.length < 8) {
-          throw new Error(`invalid API key entry "${pair.slice(0, 20)}…": expected tenant:key with a key of 8+ characters`);
+          throw new Error(
+            `invalid API key entry "${pair.slice(0, 20)}…": expected tenant:key with a key of 8+ characters`,
+          );
         }
         return { tenantId, apiKey };
       });

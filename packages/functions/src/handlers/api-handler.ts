@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -11,6 +12,7 @@ import { authenticate } from '../middleware/authenticate.js';
 import { bodyLimit } from '../middleware/body-limit.js';
 import { errorResponseMiddleware } from '../middleware/error-response.js';
 import { createObservability, type Observability } from '../observability.js';
+import { egressRoutes } from '../routes/egress.js';
 import { execRoutes } from '../routes/exec.js';
 import { fileRoutes } from '../routes/files.js';
 import { serviceRoutes } from '../routes/service.js';
@@ -35,7 +37,13 @@ export interface ApiHandlerOptions {
 export function createApiHandler(getDeps: DepsProvider, opts: ApiHandlerOptions = {}) {
   const { logger, metrics } = opts.observability ?? createObservability('berth-api');
   const deps = lazy(getDeps);
-  const router = new Router([...serviceRoutes, ...workspaceRoutes(logger), ...execRoutes, ...fileRoutes]);
+  const router = new Router([
+    ...serviceRoutes,
+    ...workspaceRoutes(logger),
+    ...execRoutes,
+    ...fileRoutes,
+    ...egressRoutes,
+  ]);
   const isPublic = (event: ApiEvent) => {
     try {
       return router.match(event).route.auth === false;
@@ -53,6 +61,12 @@ export function createApiHandler(getDeps: DepsProvider, opts: ApiHandlerOptions 
     metrics.addMetric('ApiLatency', MetricUnit.Milliseconds, performance.now() - started);
     if (!opts.streaming && typeof response.body !== 'string') {
       return { ...response, body: (await readAll(response.body)).toString('utf8') };
+    }
+    if (opts.streaming && response.isBase64Encoded && typeof response.body === 'string') {
+      // A streamed response is written as is: `isBase64Encoded` means nothing to it, so binary bodies
+      // (files, exec/binary) must go out as their bytes, not as base64 text.
+      const { isBase64Encoded: _encoded, ...rest } = response;
+      return { ...rest, body: Readable.from([Buffer.from(response.body, 'base64')]) };
     }
     return response;
   };

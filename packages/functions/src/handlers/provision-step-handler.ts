@@ -17,7 +17,10 @@ import type { DepsProvider } from '../app-deps.js';
 import { createObservability, type Observability } from '../observability.js';
 import { lazy } from './lazy.js';
 
-const STEPS: Record<ProvisionStepName, (deps: ServiceDeps, state: ProvisionState) => Promise<ProvisionState>> = {
+const STEPS: Record<
+  ProvisionStepName,
+  (deps: ServiceDeps, state: ProvisionState) => Promise<ProvisionState>
+> = {
   StartContainer: startContainerStep,
   WaitForEndpoint: waitForEndpointStep,
   WaitForHealthy: waitForHealthyStep,
@@ -30,7 +33,11 @@ const STEPS: Record<ProvisionStepName, (deps: ServiceDeps, state: ProvisionState
  * One provisioning state machine step as a Lambda: state in, state out. A thrown error's `name` is the
  * error the state machine's Retry and Catch match on.
  */
-export function createProvisionStepHandler(step: ProvisionStepName, getDeps: DepsProvider, observability?: Observability) {
+export function createProvisionStepHandler(
+  step: ProvisionStepName,
+  getDeps: DepsProvider,
+  observability?: Observability,
+) {
   const { logger, metrics } = observability ?? createObservability('berth-provision');
   const deps = lazy(getDeps);
   return middy<ProvisionState, ProvisionState>()

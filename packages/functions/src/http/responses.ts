@@ -9,7 +9,11 @@ export interface ApiResponse {
   isBase64Encoded?: boolean;
 }
 
-export const json = (statusCode: number, value: unknown, headers: Record<string, string> = {}): ApiResponse => ({
+export const json = (
+  statusCode: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): ApiResponse => ({
   statusCode,
   headers: { 'content-type': 'application/json', ...headers },
   body: JSON.stringify(value),

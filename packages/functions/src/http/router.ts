@@ -49,9 +49,21 @@ export class Router {
       pathMatched = true;
       if (r.method !== method) continue;
       const params: Record<string, string> = {};
-      r.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1] ?? '')));
+      r.names.forEach((n, i) => (params[n] = decodeSegment(m[i + 1] ?? '')));
       return { route: r, params };
     }
-    throw new BerthError('not_found', pathMatched ? `${method} is not supported on ${path}` : `no route for ${path}`);
+    throw new BerthError(
+      'not_found',
+      pathMatched ? `${method} is not supported on ${path}` : `no route for ${path}`,
+    );
+  }
+}
+
+/** A path segment's value; a malformed percent-encoding is the client's mistake (400), not a URIError (500). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new BerthError('invalid_request', 'malformed percent-encoding in the path');
   }
 }

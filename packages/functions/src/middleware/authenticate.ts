@@ -14,7 +14,8 @@ export const authenticate = (
     if (isPublic(event)) return;
     const value = header(event, 'authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(value);
-    if (!match?.[1]) throw new BerthError('unauthorized', 'missing API key: send Authorization: Bearer <key>');
+    if (!match?.[1])
+      throw new BerthError('unauthorized', 'missing API key: send Authorization: Bearer <key>');
     const tenantId = await (await resolver()).resolve(match[1]);
     if (!tenantId) throw new BerthError('unauthorized', 'invalid API key');
     event.berth = { ...event.berth, tenantId };

@@ -6,7 +6,9 @@ import type { ApiEvent } from '../http/api-event.js';
 export const bodyLimit = (maxBytes: number): MiddlewareObj<ApiEvent> => ({
   before: async ({ event }) => {
     if (!event.body) return;
-    const size = event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body);
+    const size = event.isBase64Encoded
+      ? Math.floor((event.body.length * 3) / 4)
+      : Buffer.byteLength(event.body);
     if (size > maxBytes) {
       throw new BerthError('payload_too_large', `request body is over ${maxBytes} bytes`);
     }

@@ -9,11 +9,18 @@ import { errorResponse, type ApiResponse } from '../http/responses.js';
  * Every error becomes API.md's shape. A BerthError keeps its code and status; anything else is a bug: it is
  * logged with its stack and the client gets a bare 500 with the request id to quote.
  */
-export const errorResponseMiddleware = (logger: Logger, metrics: Metrics): MiddlewareObj<ApiEvent, ApiResponse> => ({
+export const errorResponseMiddleware = (
+  logger: Logger,
+  metrics: Metrics,
+): MiddlewareObj<ApiEvent, ApiResponse> => ({
   onError: async (request) => {
     const e = request.error;
     const requestId = requestIdOf(request.event);
-    metrics.addMetric(isBerthError(e) && e.status < 500 ? 'ApiClientErrors' : 'ApiServerErrors', MetricUnit.Count, 1);
+    metrics.addMetric(
+      isBerthError(e) && e.status < 500 ? 'ApiClientErrors' : 'ApiServerErrors',
+      MetricUnit.Count,
+      1,
+    );
     if (isBerthError(e)) {
       if (e.status >= 500) logger.error('request failed', { code: e.code, error: e });
       else logger.info('request refused', { code: e.code, status: e.status, reason: e.message });
@@ -21,6 +28,11 @@ export const errorResponseMiddleware = (logger: Logger, metrics: Metrics): Middl
       return;
     }
     logger.error('unhandled error', { error: e as Error });
-    request.response = errorResponse(500, 'internal', 'internal error; quote the requestId when reporting it', requestId);
+    request.response = errorResponse(
+      500,
+      'internal',
+      'internal error; quote the requestId when reporting it',
+      requestId,
+    );
   },
 });

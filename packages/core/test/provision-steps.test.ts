@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import {
+  EndpointPending,
+  ProvisioningAbandoned,
+  TaskStoppedEarly,
+  AgentNotHealthy,
+  markFailedStep,
+  markReadyStep,
+  releaseWorkspace,
+  snapshotKey,
+  startContainerStep,
+  waitForEndpointStep,
+  waitForHealthyStep,
+  restoreFilesStep,
+} from '@berth/core';
+import { makeDeps, seedWorkspace } from './support/make-deps.js';
+
+const provisioning = (deps: ReturnType<typeof makeDeps>) =>
+  seedWorkspace(deps, { status: 'provisioning', taskRef: null, endpoint: null });
+
+describe('provisioning steps', () => {
+  it('run in order to a ready workspace with its task and endpoint recorded', async () => {
+    const deps = makeDeps();
+    const ws = provisioning(deps);
+    const final = await deps.provisioner.run({ workspaceId: ws.id });
+    expect(final.error).toBeUndefined();
+    const ready = deps.store.peek(ws.id)!;
+    expect(ready).toMatchObject({ status: 'ready', taskRef: 'task-1', deadlineAt: null });
+    expect(ready.endpoint).toEqual(deps.runtime.endpointFor('task-1'));
+    expect(ready.readyAt).not.toBeNull();
+    const spec = deps.runtime.tasks.get('task-1')!.spec!;
+    expect(spec).toMatchObject({
+      workspaceId: ws.id,
+      tenantId: 't1',
+      agentToken: ws.agentToken,
+      image: 'berth/workspace:latest',
+    });
+    expect(spec.limits).toEqual({ cpus: 2, memoryMiB: 2048, pids: 100 });
+  });
+
+  it('a retried StartContainer does not start a second task', async () => {
+    const deps = makeDeps();
+    const ws = provisioning(deps);
+    const first = await startContainerStep(deps, { workspaceId: ws.id });
+    const second = await startContainerStep(deps, { workspaceId: ws.id });
+    expect(second.taskRef).toBe(first.taskRef);
+    expect(deps.runtime.callsOf('start')).toHaveLength(1);
+  });
+
+  it('a workspace deleted while its task starts gets the started task stopped: no leak', async () => {
+    const deps = makeDeps();
+    const ws = provisioning(deps);
+    let release!: () => void;
+    deps.runtime.startGate = new Promise<void>((r) => (release = r));
+    const step = startContainerStep(deps, { workspaceId: ws.id }).catch((e: unknown) => e);
+    while (deps.runtime.callsOf('start').length === 0) await new Promise((r) => setImmediate(r));
+    await releaseWorkspace(deps, 't1', ws.id);
+    release();
+    const e = await step;
+    expect(e).toBeInstanceOf(ProvisioningAbandoned);
+    expect((e as Error).name).toBe('ProvisioningAbandoned');
+    expect(deps.runtime.running()).toEqual([]);
+    expect(deps.runtime.callsOf('stop')).toEqual([
+      { op: 'stop', taskRef: 'task-1', reason: 'provision_abandoned' },
+    ]);
+    expect(deps.store.peek(ws.id)).toMatchObject({ status: 'stopped', taskRef: null });
+  });
+
+  it('refuses to start for a workspace that is no longer provisioning', async () => {
+    const deps = makeDeps();
+    const ws = seedWorkspace(deps, { status: 'stopped', taskRef: null, terminationReason: 'deleted' });
+    await expect(startContainerStep(deps, { workspaceId: ws.id })).rejects.toBeInstanceOf(
+      ProvisioningAbandoned,
+    );
+    await expect(startContainerStep(deps, { workspaceId: 'ws_nope' })).rejects.toBeInstanceOf(
+      ProvisioningAbandoned,
+    );
+    expect(deps.runtime.callsOf('start')).toEqual([]);
+  });
+
+  it('WaitForEndpoint throws EndpointPending after its budget and TaskStoppedEarly for a dead task', async () => {
+    const deps = makeDeps();
+    deps.runtime.endpointAtStart = false;
+    const ws = provisioning(deps);
+    const state = await startContainerStep(deps, { workspaceId: ws.id });
+    const pending = await waitForEndpointStep(deps, state).catch((e: unknown) => e);
+    expect(pending).toBeInstanceOf(EndpointPending);
+    expect((pending as Error).name).toBe('EndpointPending');
+    deps.runtime.setState(state.taskRef!, 'stopped', { stoppedReason: 'CannotPullContainerError' });
+    const early = await waitForEndpointStep(deps, state).catch((e: unknown) => e);
+    expect(early).toBeInstanceOf(TaskStoppedEarly);
+    expect((early as Error).message).toContain('CannotPullContainerError');
+    expect((early as Error).name).toBe('TaskStoppedEarly');
+  });
+
+  it('WaitForHealthy waits for /health and gives up with AgentNotHealthy', async () => {
+    const deps = makeDeps();
+    const ws = provisioning(deps);
+    let state = await startContainerStep(deps, { workspaceId: ws.id });
+    state = await waitForEndpointStep(deps, state);
+    let misses = 3;
+    deps.agent.healthy = () => misses-- <= 0;
+    await waitForHealthyStep(deps, state);
+    expect(deps.agent.callsOf('health')).toHaveLength(4);
+    deps.agent.healthy = false;
+    const e = await waitForHealthyStep(deps, state).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(AgentNotHealthy);
+    expect((e as Error).name).toBe('AgentNotHealthy');
+  });
+
+  it("RestoreFiles restores the conversation's snapshot", async () => {
+    const deps = makeDeps();
+    const ws = provisioning(deps);
+    await deps.blobs.put(
+      snapshotKey('t1', ws.conversationId),
+      Buffer.from(JSON.stringify({ 'kept.txt': Buffer.from('yes').toString('base64') })),
+    );
+    let state = await startContainerStep(deps, { workspaceId: ws.id });
+    state = await waitForEndpointStep(deps, state);
+    state = await restoreFilesStep(deps, state);
+    expect(state.restored).toBe(true);
+    expect(deps.agent.filesOf(deps.runtime.endpointFor(state.taskRef!)).get('kept.txt')?.toString()).toBe(
+      'yes',
+    );
+  });
+
+  it('MarkFailed fails a provisioning workspace with the error name and stops its task', async () => {
+    const deps = makeDeps();
+    const ws = provisioning(deps);
+    const state = await startContainerStep(deps, { workspaceId: ws.id });
+    await markFailedStep(deps, {
+      ...state,
+      error: { Error: 'TaskStoppedEarly', Cause: 'task stopped: boom' },
+    });
+    expect(deps.store.peek(ws.id)).toMatchObject({
+      status: 'failed',
+      terminationReason: 'provision_failed:TaskStoppedEarly',
+    });
+    expect(deps.runtime.running()).toEqual([]);
+    expect(deps.store.bindings.size).toBe(0);
+  });
+
+  it('MarkFailed on a stopping workspace ends it stopped, not failed', async () => {
+    const deps = makeDeps();
+    const ws = seedWorkspace(deps, {
+      status: 'stopping',
+      terminationReason: 'deleted',
+      deadlineAt: deps.clock.now() + 1000,
+    });
+    await markFailedStep(deps, {
+      workspaceId: ws.id,
+      taskRef: ws.taskRef!,
+      error: { Error: 'ProvisioningAbandoned' },
+    });
+    expect(deps.store.peek(ws.id)).toMatchObject({ status: 'stopped', terminationReason: 'deleted' });
+    expect(deps.runtime.running()).toEqual([]);
+  });
+
+  it('MarkFailed sanitizes the error name into the reason', async () => {
+    const deps = makeDeps();
+    const ws = provisioning(deps);
+    await markFailedStep(deps, { workspaceId: ws.id, error: { Error: 'Lambda.Unknown: weird name/x' } });
+    expect(deps.store.peek(ws.id)!.terminationReason).toBe('provision_failed:Lambda.Unknown__weird_name_x');
+  });
+
+  it('MarkFailed leaves a workspace that made it to ready, and its task, alone', async () => {
+    // E.g. MarkReady wrote, but the state machine saw the attempt fail (timeout) and went to the Catch.
+    const deps = makeDeps();
+    const ws = seedWorkspace(deps);
+    await markFailedStep(deps, {
+      workspaceId: ws.id,
+      taskRef: ws.taskRef!,
+      error: { Error: 'States.Timeout' },
+    });
+    expect(deps.store.peek(ws.id)!.status).toBe('ready');
+    expect(deps.runtime.running()).toEqual([ws.taskRef]);
+  });
+
+  it('a retried MarkReady after its first attempt wrote succeeds without a second write', async () => {
+    const deps = makeDeps();
+    const ws = provisioning(deps);
+    const state = await deps.provisioner.run({ workspaceId: ws.id });
+    const version = deps.store.peek(ws.id)!.version;
+    await expect(markReadyStep(deps, state)).resolves.toMatchObject({ workspaceId: ws.id });
+    expect(deps.store.peek(ws.id)!.version).toBe(version);
+  });
+
+  it('MarkReady refuses a workspace that moved on', async () => {
+    const deps = makeDeps();
+    const ws = seedWorkspace(deps, { status: 'stopped', terminationReason: 'deleted' });
+    await expect(markReadyStep(deps, { workspaceId: ws.id })).rejects.toBeInstanceOf(ProvisioningAbandoned);
+  });
+
+  it('a deleted provisioning workspace does not overwrite the conversation snapshot with its empty files', async () => {
+    const deps = makeDeps();
+    const ws = provisioning(deps);
+    const key = snapshotKey('t1', ws.conversationId);
+    const saved = Buffer.from(JSON.stringify({ 'work.txt': Buffer.from('precious').toString('base64') }));
+    await deps.blobs.put(key, saved);
+    // Started and reachable, but deleted before RestoreFiles ran.
+    await waitForEndpointStep(deps, await startContainerStep(deps, { workspaceId: ws.id }));
+    await releaseWorkspace(deps, 't1', ws.id);
+    expect(deps.store.peek(ws.id)!.status).toBe('stopped');
+    expect(await deps.blobs.get(key)).toEqual(saved);
+  });
+});

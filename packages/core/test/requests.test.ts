@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BerthError,
+  createWorkspaceRequest,
+  execRequest,
+  isValidConversationId,
+  keepaliveRequest,
+  listQuery,
+  parseRequest,
+} from '@berth/core';
+
+function refused(schema: Parameters<typeof parseRequest>[0], input: unknown): BerthError {
+  try {
+    parseRequest(schema, input);
+  } catch (e) {
+    expect(e).toBeInstanceOf(BerthError);
+    expect((e as BerthError).code).toBe('invalid_request');
+    expect((e as BerthError).status).toBe(400);
+    return e as BerthError;
+  }
+  throw new Error(`${JSON.stringify(input)} was accepted`);
+}
+
+describe('conversationId', () => {
+  it.each(['c', 'conv-1', 'A.b_c:d-9', 'x'.repeat(128), 'tenant:thread.42'])('accepts %j', (id) => {
+    expect(isValidConversationId(id)).toBe(true);
+    expect(parseRequest(createWorkspaceRequest, { conversationId: id }).conversationId).toBe(id);
+  });
+
+  it.each(['', 'x'.repeat(129), 'a b', 'a/b', 'é', 'a\nb', '../x', 'a#b'])(
+    'refuses %j, naming the field',
+    (id) => {
+      expect(isValidConversationId(id)).toBe(false);
+      expect(refused(createWorkspaceRequest, { conversationId: id }).message).toMatch(/^conversationId: /);
+    },
+  );
+
+  it('refuses non-strings and a missing id', () => {
+    expect(isValidConversationId(12)).toBe(false);
+    expect(refused(createWorkspaceRequest, { conversationId: 12 }).message).toMatch(/conversationId/);
+    expect(refused(createWorkspaceRequest, {}).message).toMatch(/conversationId/);
+  });
+});
+
+describe('create request', () => {
+  it('keeps every documented field', () => {
+    expect(
+      parseRequest(createWorkspaceRequest, {
+        conversationId: 'c1',
+        template: 'default',
+        ttlSeconds: 600,
+        labels: { team: 'a' },
+        wait: false,
+      }),
+    ).toEqual({
+      conversationId: 'c1',
+      template: 'default',
+      ttlSeconds: 600,
+      labels: { team: 'a' },
+      wait: false,
+    });
+  });
+
+  it.each([59, 86_401, 1.5, '600'])('refuses ttlSeconds %j', (ttlSeconds) => {
+    expect(refused(createWorkspaceRequest, { conversationId: 'c1', ttlSeconds }).message).toMatch(
+      /^ttlSeconds: /,
+    );
+  });
+
+  it.each([60, 86_400])('accepts ttlSeconds %j (the range ends)', (ttlSeconds) => {
+    expect(parseRequest(createWorkspaceRequest, { conversationId: 'c1', ttlSeconds }).ttlSeconds).toBe(
+      ttlSeconds,
+    );
+  });
+
+  it('refuses unknown fields, naming them', () => {
+    expect(refused(createWorkspaceRequest, { conversationId: 'c1', conversationID: 'x' }).message).toContain(
+      'conversationID',
+    );
+  });
+
+  it('refuses a non-boolean wait and non-string label values', () => {
+    expect(refused(createWorkspaceRequest, { conversationId: 'c1', wait: 'yes' }).message).toMatch(/^wait: /);
+    expect(refused(createWorkspaceRequest, { conversationId: 'c1', labels: { a: 1 } }).message).toMatch(
+      /^labels/,
+    );
+  });
+
+  it('refuses a body that is not an object', () => {
+    expect(refused(createWorkspaceRequest, ['c1']).code).toBe('invalid_request');
+    expect(refused(createWorkspaceRequest, null).code).toBe('invalid_request');
+  });
+});
+
+describe('exec request', () => {
+  it('accepts argv with options', () => {
+    const r = parseRequest(execRequest, {
+      cmd: ['ls', '-la'],
+      cwd: 'src',
+      env: { A_B: '1' },
+      timeoutMs: 900_000,
+    });
+    expect(r.cmd).toEqual(['ls', '-la']);
+  });
+
+  it.each([
+    ['a shell string', 'ls -la'],
+    ['an empty array', []],
+    ['numbers in argv', ['echo', 1]],
+    ['null in argv', [null]],
+  ])('refuses cmd as %s', (_what, cmd) => {
+    expect(refused(execRequest, { cmd }).message).toMatch(/^cmd/);
+  });
+
+  it('refuses a timeout over 900000 ms, a bad env name and unknown fields', () => {
+    expect(refused(execRequest, { cmd: ['x'], timeoutMs: 900_001 }).message).toMatch(/^timeoutMs: /);
+    expect(refused(execRequest, { cmd: ['x'], env: { 'A-B': '1' } }).message).toMatch(/^env/);
+    expect(refused(execRequest, { cmd: ['x'], shell: true }).message).toContain('shell');
+  });
+});
+
+describe('keepalive and list', () => {
+  it('keepalive takes only ttlSeconds in range', () => {
+    expect(parseRequest(keepaliveRequest, {})).toEqual({});
+    expect(parseRequest(keepaliveRequest, { ttlSeconds: 120 })).toEqual({ ttlSeconds: 120 });
+    expect(refused(keepaliveRequest, { ttlSeconds: 10 }).message).toMatch(/^ttlSeconds/);
+    expect(refused(keepaliveRequest, { ttl: 120 }).message).toContain('ttl');
+  });
+
+  it('list query coerces limit and checks status and label', () => {
+    expect(parseRequest(listQuery, {})).toEqual({ limit: 50 });
+    expect(parseRequest(listQuery, { limit: '3', status: 'ready', label: 'k:v' })).toEqual({
+      limit: 3,
+      status: 'ready',
+      label: 'k:v',
+    });
+    expect(refused(listQuery, { status: 'running' }).message).toMatch(/^status/);
+    expect(refused(listQuery, { limit: '0' }).message).toMatch(/^limit/);
+    expect(refused(listQuery, { limit: '101' }).message).toMatch(/^limit/);
+    expect(refused(listQuery, { label: 'novalue' }).message).toMatch(/^label/);
+  });
+});

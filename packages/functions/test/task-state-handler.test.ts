@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createTaskStateHandler,
+  toTaskStoppedEvent,
+  StaticTenantResolver,
+  type TaskStateChangeEvent,
+} from '@berth/functions';
+import { makeDeps, seedWorkspace } from '../../core/test/support/make-deps.js';
+import { lambdaContext } from './support/api-event.js';
+import { quietObservability } from './support/app.js';
+
+const TASK_ARN = 'arn:aws:ecs:us-east-1:123456789012:task/berth-cluster/0b69d5c0d3b8420a8a3f3e7d0f6d1a2b';
+
+/**
+ * An EventBridge "ECS Task State Change" event in the shape the ECS developer guide documents
+ * (ecs_task_events): the envelope, then the task in `detail` with its containers.
+ */
+function ecsEvent(
+  detail: Partial<TaskStateChangeEvent['detail']> & Record<string, unknown>,
+): TaskStateChangeEvent {
+  return {
+    version: '0',
+    id: '3317b2af-7005-947d-b652-f55e762e571a',
+    'detail-type': 'ECS Task State Change',
+    source: 'aws.ecs',
+    account: '123456789012',
+    time: '2025-01-15T16:12:01Z',
+    region: 'us-east-1',
+    resources: [TASK_ARN],
+    detail: {
+      attachments: [
+        {
+          id: '1789bcae-ddfb-4d10-8ebe-8ac87ddba5b8',
+          type: 'eni',
+          status: 'ATTACHED',
+          details: [
+            { name: 'subnetId', value: 'subnet-abcd1234' },
+            { name: 'networkInterfaceId', value: 'eni-abcd1234' },
+            { name: 'privateIPv4Address', value: '10.0.1.23' },
+          ],
+        },
+      ],
+      availabilityZone: 'us-east-1b',
+      clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/berth-cluster',
+      connectivity: 'CONNECTED',
+      connectivityAt: '2025-01-15T16:10:11.233Z',
+      containers: [
+        {
+          containerArn: 'arn:aws:ecs:us-east-1:123456789012:container/berth-cluster/0b69d5c0/6a3d2a01',
+          lastStatus: 'RUNNING',
+          name: 'workspace',
+          image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/berth/workspace:latest',
+          runtimeId: '0b69d5c0d3b8420a8a3f3e7d0f6d1a2b-1234567',
+          taskArn: TASK_ARN,
+          networkInterfaces: [
+            { attachmentId: '1789bcae-ddfb-4d10-8ebe-8ac87ddba5b8', privateIpv4Address: '10.0.1.23' },
+          ],
+          cpu: '2048',
+          memory: '2048',
+        },
+        {
+          containerArn: 'arn:aws:ecs:us-east-1:123456789012:container/berth-cluster/0b69d5c0/9f1e2b03',
+          lastStatus: 'RUNNING',
+          name: 'proxy',
+          image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/berth/proxy:latest',
+          taskArn: TASK_ARN,
+          cpu: '0',
+        },
+      ],
+      cpu: '2048',
+      createdAt: '2025-01-15T16:10:05.512Z',
+      desiredStatus: 'RUNNING',
+      enableExecuteCommand: false,
+      group: 'family:berth-workspace',
+      launchType: 'FARGATE',
+      lastStatus: 'RUNNING',
+      memory: '4096',
+      overrides: { containerOverrides: [{ name: 'workspace' }, { name: 'proxy' }] },
+      platformVersion: '1.4.0',
+      pullStartedAt: '2025-01-15T16:10:20.001Z',
+      pullStoppedAt: '2025-01-15T16:10:31.774Z',
+      startedAt: '2025-01-15T16:10:35.102Z',
+      startedBy: 'ws_m5x2k1a0c3b4d5e6f7a8b9c0d1e2',
+      taskArn: TASK_ARN,
+      taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/berth-workspace:7',
+      updatedAt: '2025-01-15T16:10:35.102Z',
+      version: 2,
+      ...detail,
+    } as TaskStateChangeEvent['detail'],
+  } as TaskStateChangeEvent;
+}
+
+function stoppedEvent(containers: Record<string, unknown>[], extra: Record<string, unknown> = {}) {
+  const running = ecsEvent({}).detail.containers!;
+  return ecsEvent({
+    lastStatus: 'STOPPED',
+    desiredStatus: 'STOPPED',
+    stopCode: 'EssentialContainerExited',
+    stoppedReason: 'Essential container in task exited',
+    stoppingAt: '2025-01-15T16:12:00.120Z',
+    stoppedAt: '2025-01-15T16:12:01.400Z',
+    executionStoppedAt: '2025-01-15T16:12:00.890Z',
+    version: 4,
+    containers: running.map((c, i) => ({ ...c, lastStatus: 'STOPPED', ...containers[i] })),
+    ...extra,
+  });
+}
+
+describe('toTaskStoppedEvent', () => {
+  it('a RUNNING (or PENDING) event is not a stop', () => {
+    expect(toTaskStoppedEvent(ecsEvent({}))).toBeNull();
+    expect(toTaskStoppedEvent(ecsEvent({ lastStatus: 'PENDING' }))).toBeNull();
+    // Desired STOPPED but still DEACTIVATING/STOPPING: not yet.
+    expect(toTaskStoppedEvent(ecsEvent({ lastStatus: 'DEACTIVATING', desiredStatus: 'STOPPED' }))).toBeNull();
+  });
+
+  it('STOPPED with an OutOfMemoryError container reason is oomKilled, workspace from startedBy', () => {
+    const ev = stoppedEvent([
+      { exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage' },
+      { exitCode: 0 },
+    ]);
+    expect(toTaskStoppedEvent(ev)).toEqual({
+      taskRef: TASK_ARN,
+      workspaceId: 'ws_m5x2k1a0c3b4d5e6f7a8b9c0d1e2',
+      oomKilled: true,
+      exitCode: 137,
+      stoppedReason: 'Essential container in task exited',
+    });
+  });
+
+  it('a plain crash keeps the stoppedReason and the workspace container exit code (not the sidecar one)', () => {
+    const ev = stoppedEvent([{ exitCode: 1 }, { exitCode: 143 }]);
+    expect(toTaskStoppedEvent(ev)).toMatchObject({
+      oomKilled: false,
+      exitCode: 1,
+      stoppedReason: 'Essential container in task exited',
+    });
+  });
+
+  it('a StopTask by the control plane carries its reason', () => {
+    const ev = stoppedEvent([{ exitCode: 143 }, { exitCode: 143 }], {
+      stopCode: 'UserInitiated',
+      stoppedReason: 'Task stopped by user',
+    });
+    expect(toTaskStoppedEvent(ev)).toMatchObject({ stoppedReason: 'Task stopped by user', oomKilled: false });
+  });
+
+  it('a task that never started (image pull failure, no exit codes) is still a stop', () => {
+    const ev = stoppedEvent(
+      [{ reason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s)' }, {}],
+      {
+        stopCode: 'TaskFailedToStart',
+        stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s)',
+      },
+    );
+    expect(toTaskStoppedEvent(ev)).toMatchObject({
+      exitCode: null,
+      oomKilled: false,
+      stoppedReason: expect.stringContaining('CannotPull'),
+    });
+  });
+
+  it('a task started by something else has no workspace id', () => {
+    const ev = stoppedEvent([{ exitCode: 0 }, { exitCode: 0 }], { startedBy: undefined });
+    expect(toTaskStoppedEvent(ev)!.workspaceId).toBeNull();
+  });
+});
+
+describe('task-state handler', () => {
+  function setup() {
+    const deps = Object.assign(makeDeps(), { tenants: StaticTenantResolver.parse('tenantA:keyAAAAAAAA') });
+    const handler = createTaskStateHandler(() => deps, quietObservability());
+    return { deps, handler };
+  }
+
+  it('an OOM stop of a ready workspace fails it with oom and frees the conversation', async () => {
+    const { deps, handler } = setup();
+    const ws = seedWorkspace(deps, { taskRef: TASK_ARN });
+    deps.runtime.addTask(TASK_ARN, { workspaceId: ws.id });
+    const ev = stoppedEvent(
+      [{ exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage' }, {}],
+      {
+        startedBy: ws.id,
+      },
+    );
+    await handler(ev, lambdaContext('berth-task-state'));
+    expect(deps.store.peek(ws.id)).toMatchObject({ status: 'failed', terminationReason: 'oom' });
+    expect(deps.store.bindings.size).toBe(0);
+  });
+
+  it('a RUNNING event changes nothing', async () => {
+    const { deps, handler } = setup();
+    const ws = seedWorkspace(deps, { taskRef: TASK_ARN });
+    await handler(ecsEvent({ startedBy: ws.id }), lambdaContext('berth-task-state'));
+    expect(deps.store.peek(ws.id)).toEqual(ws);
+  });
+});
