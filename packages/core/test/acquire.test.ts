@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BerthError, acquireWorkspace, snapshotKey } from '@berth/core';
+import { BerthError, acquireWorkspace, endWorkspace, snapshotKey } from '@berth/core';
 import { makeDeps } from './support/make-deps.js';
 
 const T = 'tenant-1';
@@ -97,6 +97,18 @@ describe('acquireWorkspace', () => {
     expect(second.workspace.id).not.toBe(first.workspace.id);
   });
 
+  it('ends an expired, not yet swept workspace first, so its files reach the successor', async () => {
+    const deps = makeDeps();
+    const first = await acquireWorkspace(deps, { tenantId: T, conversationId: 'c1', ttlSeconds: 60 });
+    deps.agent.filesOf(first.workspace.endpoint!).set('late.txt', Buffer.from('written late'));
+    deps.clock.advance(61_000);
+    const second = await acquireWorkspace(deps, { tenantId: T, conversationId: 'c1' });
+    const old = deps.store.records.get(first.workspace.id)!;
+    expect(old).toMatchObject({ status: 'stopped', terminationReason: 'expired' });
+    expect(deps.runtime.callsOf('stop').map((c) => c.taskRef)).toContain(first.workspace.taskRef);
+    expect(deps.agent.filesOf(second.workspace.endpoint!).get('late.txt')?.toString()).toBe('written late');
+  });
+
   it('refuses an unknown template as unprocessable (422) without writing anything', async () => {
     const deps = makeDeps();
     const e = await acquireWorkspace(deps, { tenantId: T, conversationId: 'c1', template: 'gpu' }).catch(
@@ -162,6 +174,19 @@ describe('acquireWorkspace', () => {
     // The failed workspace no longer holds the conversation: a retry provisions afresh.
     const retry = await acquireWorkspace(deps, { tenantId: T, conversationId: 'c1' });
     expect(retry).toMatchObject({ created: true, workspace: { status: 'ready' } });
+  });
+
+  it('never answers success with a workspace whose container died before it was ready', async () => {
+    const deps = makeDeps();
+    deps.provisioner.beforeStep = async (step, state) => {
+      if (step !== 'WaitForHealthy') return;
+      // The container dies (OOM) while the agent is starting: the task-state event ends the workspace.
+      await endWorkspace(deps, state.workspaceId, 'failed', 'oom');
+    };
+    const e = await acquireWorkspace(deps, { tenantId: T, conversationId: 'c1' }).catch((x) => x);
+    expect(e).toBeInstanceOf(BerthError);
+    expect(e.code).toBe('provision_failed');
+    expect(e.message).toContain('oom');
   });
 
   it('a concurrent waiter on a failing workspace also sees provision_failed', async () => {

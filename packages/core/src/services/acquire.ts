@@ -1,8 +1,9 @@
 import { BerthError } from '../errors.js';
 import { newAgentToken, newWorkspaceId } from '../model/ids.js';
-import { isLive } from '../model/lifecycle.js';
+import { isLive, isTerminal } from '../model/lifecycle.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
 import type { ServiceDeps } from './deps.js';
+import { stopWorkspace } from './release.js';
 import { waitUntilSettled } from './wait-until-settled.js';
 
 export interface AcquireInput {
@@ -41,6 +42,11 @@ export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): 
       if (bound && isLive(bound, now)) {
         const workspace = input.wait === false ? bound : await waitUntilSettled(deps, bound);
         return { workspace, created: false };
+      }
+      if (bound && !isTerminal(bound.status)) {
+        // Its lease ran out but the sweep has not ended it yet: end it now, so its files are saved before the
+        // successor restores them (a later sweep would overwrite the newer snapshot with these older files).
+        await stopWorkspace(deps, bound.id, 'expired');
       }
       replaces = binding.workspaceId;
     }

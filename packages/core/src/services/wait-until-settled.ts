@@ -13,7 +13,9 @@ export async function waitUntilSettled(deps: ServiceDeps, ws: WorkspaceRecord): 
     await sleep(deps.config.readyPollIntervalMs);
     current = (await deps.store.get(ws.id, { now: deps.clock.now(), includeExpired: true })) ?? current;
   }
-  if (current.status === 'failed' && current.terminationReason?.startsWith('provision_failed')) {
+  // Any failure while the caller waited (a provisioning error, or the container dying before ready) is an
+  // answer of its own: a create must never report success with a failed workspace.
+  if (current.status === 'failed' && ws.status === 'provisioning') {
     throw new BerthError(
       'provision_failed',
       `workspace ${current.id} could not be started (${current.terminationReason}); retry the request`,
