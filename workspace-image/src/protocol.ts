@@ -26,6 +26,8 @@ export interface HealthResponse {
   status: 'ok';
   version: string;
   uptimeMs: number;
+  /** Commands running now (JSON, streamed and binary exec): activity that keeps the workspace alive. */
+  runningCommands: number;
 }
 
 /** Body of `POST /exec`, `POST /exec/stream` and `POST /exec/binary`. Unknown fields are rejected. */

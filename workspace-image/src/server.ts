@@ -10,6 +10,7 @@ import type { HealthResponse } from './protocol.js';
 import { logRequest, stdoutLog } from './request-log.js';
 import type { ROUTES } from './routes.js';
 import { AGENT_VERSION } from './version.js';
+import { runningCommands } from './exec/activity.js';
 
 /**
  * The agent's HTTP server (not yet listening). Everything but GET /health needs the bearer token, checked
@@ -35,6 +36,7 @@ export function createAgentServer(
         status: 'ok',
         version: AGENT_VERSION,
         uptimeMs: Math.round(performance.now() - startedAt),
+        runningCommands: runningCommands(),
       };
       sendJson(res, 200, health);
       return;

@@ -9,6 +9,16 @@ describe.each(['uds', 'http'] as const)('agent server over %s', (listenMode) => 
   });
   afterAll(() => t.stop());
 
+  it('reports running commands in /health, so a busy workspace is not swept as idle', async () => {
+    const before = (await t.call('GET', '/health', { token: null })).json();
+    expect(before.runningCommands).toBe(0);
+    const running = t.call('POST', '/exec', { body: { cmd: ['sleep', '0.6'] } });
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await t.call('GET', '/health', { token: null })).json().runningCommands).toBe(1);
+    expect((await running).status).toBe(200);
+    expect((await t.call('GET', '/health', { token: null })).json().runningCommands).toBe(0);
+  });
+
   it('answers /health without a token', async () => {
     const r = await t.call('GET', '/health', { token: null });
     expect(r.status).toBe(200);

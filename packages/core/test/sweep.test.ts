@@ -14,6 +14,23 @@ describe('sweep', () => {
     expect(await deps.blobs.get(snapshotKey('t1', ws.conversationId))).toBeDefined();
   });
 
+  it('extends, rather than ends, an expired workspace that is still running commands', async () => {
+    const deps = makeDeps();
+    const ws = seedWorkspace(deps, { expiresAt: deps.clock.now() - 1 });
+    deps.agent.runningCommands = 1;
+    const report = await sweep(deps);
+    expect(report).toMatchObject({ expired: 0, extendedBusy: 1 });
+    const fresh = deps.store.peek(ws.id)!;
+    expect(fresh.status).toBe('ready');
+    expect(fresh.expiresAt).toBeGreaterThan(deps.clock.now() + (ws.ttlSeconds - 1) * 1000);
+    expect(deps.runtime.callsOf('stop')).toEqual([]);
+    // Once the command is done, the next expiry ends it.
+    deps.agent.runningCommands = 0;
+    deps.clock.advance(ws.ttlSeconds * 1000 + 1);
+    expect((await sweep(deps)).expired).toBe(1);
+    expect(deps.store.peek(ws.id)).toMatchObject({ status: 'stopped', terminationReason: 'expired' });
+  });
+
   it('leaves workspaces within their lease alone', async () => {
     const deps = makeDeps();
     const ws = seedWorkspace(deps);
@@ -24,6 +41,7 @@ describe('sweep', () => {
       stoppingFinished: 0,
       orphanTasks: 0,
       orphanRecords: 0,
+      extendedBusy: 0,
       errors: 0,
     });
     expect(deps.store.peek(ws.id)).toEqual(ws);

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { commandEnded, commandStarted } from './activity.js';
 
 export interface RunOptions {
   argv: string[];
@@ -52,6 +53,7 @@ export function runProcess(opts: RunOptions): RunningProcess {
     return failed(opts, err, elapsed);
   }
   const proc = child;
+  commandStarted();
   let timedOut = false;
   let finished = false;
   let armGrace = () => {};
@@ -70,6 +72,7 @@ export function runProcess(opts: RunOptions): RunningProcess {
     const finish = (outcome: Omit<ProcessOutcome, 'durationMs' | 'timedOut'>) => {
       if (finished) return;
       finished = true;
+      commandEnded();
       clearTimeout(timer);
       clearTimeout(graceTimer);
       resolve({ ...outcome, timedOut, durationMs: elapsed() });

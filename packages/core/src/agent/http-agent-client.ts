@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { AgentEndpoint } from '../model/workspace.js';
 import {
   AgentError,
+  type AgentActivity,
   type AgentClient,
   type AgentStream,
   type AgentTarget,
@@ -30,6 +31,13 @@ export class HttpAgentClient implements AgentClient {
     } catch {
       return false;
     }
+  }
+
+  async activity(endpoint: AgentEndpoint): Promise<AgentActivity> {
+    const res = await this.send(endpoint, null, 'GET', '/health', undefined, 2000);
+    await failUnlessOk(res);
+    const body = JSON.parse((await readAll(res)).toString('utf8')) as { runningCommands?: number };
+    return { runningCommands: body.runningCommands ?? 0 };
   }
 
   async exec(target: AgentTarget, req: ExecRequest): Promise<ExecResult> {

@@ -7,6 +7,11 @@ export interface AgentTarget {
   token: string;
 }
 
+export interface AgentActivity {
+  /** Commands running now: activity that keeps a workspace alive past its lease. */
+  runningCommands: number;
+}
+
 export interface ExecRequest {
   cmd: string[];
   cwd?: string;
@@ -51,6 +56,8 @@ export interface AgentStream {
 /** The workspace agent's HTTP API (workspace-image/README.md), over a Unix socket or TCP. */
 export interface AgentClient {
   health(endpoint: AgentEndpoint, timeoutMs?: number): Promise<boolean>;
+  /** What the agent is doing now (from /health); rejects if it cannot be reached. */
+  activity(endpoint: AgentEndpoint): Promise<AgentActivity>;
   exec(target: AgentTarget, req: ExecRequest): Promise<ExecResult>;
   execStream(target: AgentTarget, req: ExecRequest, signal?: AbortSignal): Promise<AgentStream>;
   execBinary(target: AgentTarget, req: ExecRequest): Promise<BinaryExecResult>;

@@ -1,5 +1,6 @@
 import { isTerminal } from '../model/lifecycle.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
+import { conditionalUpdate } from './conditional-update.js';
 import type { ServiceDeps } from './deps.js';
 import { endWorkspace } from './end-workspace.js';
 import { stopWorkspace } from './release.js';
@@ -10,6 +11,8 @@ export interface SweepReport {
   stoppingFinished: number;
   orphanTasks: number;
   orphanRecords: number;
+  /** Expired leases extended because commands were still running in the workspace. */
+  extendedBusy: number;
   errors: number;
 }
 
@@ -25,6 +28,7 @@ export async function sweep(deps: ServiceDeps, opts: { limit?: number } = {}): P
     stoppingFinished: 0,
     orphanTasks: 0,
     orphanRecords: 0,
+    extendedBusy: 0,
     errors: 0,
   };
   const limit = opts.limit ?? 100;
@@ -64,6 +68,18 @@ export async function sweep(deps: ServiceDeps, opts: { limit?: number } = {}): P
       );
       if (acted(r)) report.stoppingFinished++;
     } else if (expired(ws) && ws.status !== 'stopping') {
+      // Running commands count as activity (ARCHITECTURE.md §3): a lease that ran out mid-command is extended.
+      if (ws.status === 'ready' && (await isBusy(deps, ws))) {
+        const r = await attempt('busy extension', ws.id, () =>
+          conditionalUpdate(deps, ws.id, (fresh) =>
+            fresh.status === 'ready' && expired(fresh)
+              ? { lastActiveAt: now, expiresAt: now + fresh.ttlSeconds * 1000 }
+              : null,
+          ),
+        );
+        if (r?.changed) report.extendedBusy++;
+        continue;
+      }
       const r = await attempt('expiry', ws.id, () =>
         stopWorkspace(deps, ws.id, 'expired', { onlyIf: expired }),
       );
@@ -108,4 +124,11 @@ export async function sweep(deps: ServiceDeps, opts: { limit?: number } = {}): P
   if (report.errors) deps.metrics.count('SweepErrors', report.errors);
   deps.log.info('sweep done', { ...report });
   return report;
+}
+
+/** Whether the workspace's agent is running commands right now; unreachable counts as not busy. */
+async function isBusy(deps: ServiceDeps, ws: WorkspaceRecord): Promise<boolean> {
+  if (!ws.endpoint) return false;
+  const activity = await deps.agent.activity(ws.endpoint).catch(() => null);
+  return (activity?.runningCommands ?? 0) > 0;
 }

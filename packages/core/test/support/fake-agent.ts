@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import {
   AgentError,
+  type AgentActivity,
   type AgentClient,
   type AgentEndpoint,
   type AgentStream,
@@ -58,6 +59,15 @@ export class FakeAgent implements AgentClient {
     let m = this.files.get(key(endpoint));
     if (!m) this.files.set(key(endpoint), (m = new Map()));
     return m;
+  }
+
+  /** What /health reports as running commands. */
+  runningCommands = 0;
+
+  async activity(endpoint: AgentEndpoint): Promise<AgentActivity> {
+    this.calls.push({ op: 'activity', endpoint: key(endpoint), token: null });
+    if (this.unreachable) throw new AgentError(0, 'unreachable', 'agent unreachable: connect ENOENT');
+    return { runningCommands: this.runningCommands };
   }
 
   async health(endpoint: AgentEndpoint): Promise<boolean> {
