@@ -11,6 +11,8 @@ export interface LocalSettings {
   /** True when the key was made (or reloaded from the state dir) rather than given. */
   generatedKey: boolean;
   sweepIntervalMs: number;
+  /** Every workspace's base egress policy (BERTH_EGRESS_ALLOW, BERTH_ANTHROPIC_API_KEY). */
+  egress: { allowDomains: string[]; anthropicApiKey?: string };
 }
 
 export function readLocalSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): LocalSettings {
@@ -32,5 +34,19 @@ export function readLocalSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): 
     apiKeys = `local:${readFileSync(file, 'utf8').trim()}`;
     generatedKey = true;
   }
-  return { port, host: env.BERTH_HOST ?? '127.0.0.1', stateDir, apiKeys, generatedKey, sweepIntervalMs };
+  // Checked in detail by the proxy's own parser when the host starts (a bad entry stops it with a message).
+  const allowDomains = (env.BERTH_EGRESS_ALLOW ?? '')
+    .split(',')
+    .map((d) => d.trim())
+    .filter(Boolean);
+  const anthropicApiKey = env.BERTH_ANTHROPIC_API_KEY || undefined;
+  return {
+    port,
+    host: env.BERTH_HOST ?? '127.0.0.1',
+    stateDir,
+    apiKeys,
+    generatedKey,
+    sweepIntervalMs,
+    egress: { allowDomains, ...(anthropicApiKey ? { anthropicApiKey } : {}) },
+  };
 }

@@ -10,6 +10,7 @@ async function main() {
     host: settings.host,
     apiKeys: settings.apiKeys,
     sweepIntervalMs: settings.sweepIntervalMs,
+    egress: settings.egress,
     logLevel: (process.env.BERTH_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO',
   });
   const keys = settings.apiKeys.split(',').map((p) => p.slice(p.indexOf(':') + 1));

@@ -35,6 +35,8 @@ import {
 } from '@berth/functions';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FsBlobStore } from '../blobs/fs-blob-store.js';
+import { EgressRuntime } from '../egress/egress-runtime.js';
+import { LocalEgress, type LocalEgressSettings } from '../egress/local-egress.js';
 import { WORKSPACE_IMAGE } from '../images/names.js';
 import { subscribeDockerEvents, type DockerEventSubscription } from '../runtime/docker-events.js';
 import { DockerRuntime } from '../runtime/docker-runtime.js';
@@ -42,6 +44,7 @@ import { BodyTooLarge, toApiGatewayEvent } from './api-gateway-event.js';
 import { localLambdaContext } from './lambda-context.js';
 import { LocalResponseStream, installLambdaRuntimeShim } from './lambda-runtime-shim.js';
 import { LocalProvisioner } from './local-provisioner.js';
+import { salvageFiles } from './salvage-files.js';
 import { toTaskStateChange } from './task-events.js';
 
 export interface LocalHostOptions {
@@ -56,16 +59,29 @@ export interface LocalHostOptions {
   dynamoEndpoint?: string;
   tableName?: string;
   image?: string;
+  /**
+   * Label key prefix of this host's containers (default `dev.berth`). The orphan sweep stops every container
+   * carrying it that this host's table does not know, so two hosts on one engine (a test run next to a
+   * developer's own Berth) must use different prefixes or they destroy each other's workspaces.
+   */
+  labelPrefix?: string;
   sweepIntervalMs?: number;
   /** Overrides of the control plane's settings (core/config.ts). */
   config?: BerthConfigInput;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /**
+   * Each workspace's egress proxy (in this process, on a Unix socket in its run dir). Default: on with an
+   * empty allowlist, so a workspace reaches nothing that is not allowed. `false`: no proxy (PUT /egress → 422).
+   */
+  egress?: LocalEgressSettings | false;
 }
 
 export interface LocalHost {
   url: string;
   deps: AppDeps;
   runtime: DockerRuntime;
+  /** The workspaces' egress proxies; null when `egress: false`. */
+  egress: LocalEgress | null;
   provisioner: LocalProvisioner;
   /** Runs the sweep now (the timer runs it every `sweepIntervalMs`). */
   sweepNow(): Promise<SweepReport>;
@@ -81,10 +97,12 @@ export interface LocalHost {
 export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost> {
   installLambdaRuntimeShim();
   await mkdir(opts.stateDir, { recursive: true });
-  const observe = (serviceName: string): Observability => ({
-    logger: new Logger({ serviceName, logLevel: opts.logLevel ?? 'INFO' }),
-    metrics: new Metrics({ namespace: 'Berth', serviceName }),
-  });
+  const observe = (serviceName: string): Observability => {
+    const logger = new Logger({ serviceName, logLevel: opts.logLevel ?? 'INFO' });
+    // Metrics' own warnings (e.g. "No application metrics to publish" after every step handler) go through
+    // the logger, so `logLevel` silences them too instead of them going straight to the console.
+    return { logger, metrics: new Metrics({ namespace: 'Berth', serviceName, logger }) };
+  };
   const core = observe('berth-local');
 
   let dynamo: DynamoDbLocal | undefined;
@@ -97,7 +115,17 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   const clientConfig = localClientConfig(endpoint);
   await ensureTable(new DynamoDBClient(clientConfig), tableName);
 
-  const runtime = new DockerRuntime({ stateDir: opts.stateDir });
+  const runtime = new DockerRuntime({
+    stateDir: opts.stateDir,
+    ...(opts.labelPrefix ? { labelPrefix: opts.labelPrefix } : {}),
+  });
+  const egress =
+    opts.egress === false
+      ? null
+      : new LocalEgress({ ...opts.egress, stateDir: opts.stateDir, logger: observe('berth-egress').logger });
+  const workspaceRuntime = egress ? new EgressRuntime(runtime, egress, opts.stateDir) : runtime;
+  // After a restart, workspaces that kept running get their proxies (and stored rules) back.
+  if (workspaceRuntime instanceof EgressRuntime) await workspaceRuntime.reattach();
   const agent = new HttpAgentClient();
   const image = opts.image ?? WORKSPACE_IMAGE;
   const config = loadConfig({
@@ -112,7 +140,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   const provisioner = new LocalProvisioner(steps, serviceLogger(core.logger));
   const deps: AppDeps = {
     store: new DynamoWorkspaceStore({ tableName, clientConfig }),
-    runtime,
+    runtime: workspaceRuntime,
     blobs: new FsBlobStore(join(opts.stateDir, 'blobs')),
     agent,
     provisioner,
@@ -121,6 +149,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     log: serviceLogger(core.logger),
     metrics: serviceMetrics(core.metrics),
     tenants: StaticTenantResolver.parse(opts.apiKeys),
+    ...(egress ? { egress } : {}),
   };
   const getDeps = () => deps;
   for (const step of [...PROVISION_STEPS, 'MarkFailed'] as const) {
@@ -169,9 +198,20 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
 
   const events: DockerEventSubscription = await subscribeDockerEvents({
     docker: runtime.docker,
+    labelPrefix: runtime.labelPrefix,
     onEvent: (e) => {
       void toTaskStateChange(runtime, e, deps.log)
-        .then((change) => change && taskState(change, localLambdaContext('task-state')))
+        .then(async (change) => {
+          if (!change) return;
+          // Before the workspace is failed (and its conversation freed): keep its files for the successor.
+          await salvageFiles(deps, (id) => runtime.dirs(id).files, e.workspaceId, e.taskRef).catch((err: unknown) =>
+            core.logger.error('salvaging the files of a dead workspace failed', {
+              workspaceId: e.workspaceId,
+              error: err as Error,
+            }),
+          );
+          await taskState(change, localLambdaContext('task-state'));
+        })
         .catch((err: unknown) => core.logger.error('task-state handling failed', { error: err as Error }));
     },
     onError: (err) => core.logger.warn('docker events stream error', { error: err.message }),
@@ -190,6 +230,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     url: `http://${address.address}:${address.port}`,
     deps,
     runtime,
+    egress,
     provisioner,
     sweepNow,
     async close() {
@@ -199,6 +240,8 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
       await new Promise<void>((r) => server.close(() => r()));
       await provisioner.drain();
       await sweeping?.catch(() => undefined);
+      // Workspaces keep running without a way out until the next start reattaches their proxies.
+      await egress?.close();
       agent.close();
       await dynamo?.stop();
     },

@@ -32,3 +32,4 @@ export * from './services/task-state.js';
 export * from './services/sweep.js';
 export * from './services/health.js';
 export * from './services/egress.js';
+export * from './observability/metric-names.js';

@@ -5,6 +5,7 @@ import type { WorkspaceRecord } from '../model/workspace.js';
 import type { ServiceDeps } from './deps.js';
 import { stopWorkspace } from './release.js';
 import { waitUntilSettled } from './wait-until-settled.js';
+import { METRIC } from '../observability/metric-names.js';
 
 export interface AcquireInput {
   tenantId: string;
@@ -82,10 +83,10 @@ export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): 
       template,
       replaces,
     });
-    deps.metrics.count('WorkspaceCreated');
+    deps.metrics.count(METRIC.WorkspaceCreated);
     await deps.provisioner.start({ workspaceId: record.id });
     const workspace = input.wait === false ? record : await waitUntilSettled(deps, record);
-    if (workspace.status === 'ready') deps.metrics.duration('AcquireLatency', deps.clock.now() - now);
+    if (workspace.status === 'ready') deps.metrics.duration(METRIC.AcquireLatency, deps.clock.now() - now);
     return { workspace, created: true };
   }
   throw new BerthError('conflict', 'the conversation is changing too fast; retry', { retryAfterSeconds: 1 });

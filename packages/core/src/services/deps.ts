@@ -1,4 +1,5 @@
 import type { BerthConfig } from '../config.js';
+import type { MetricName } from '../observability/metric-names.js';
 import type { AgentClient } from '../ports/agent-client.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
@@ -16,8 +17,8 @@ export interface ServiceLogger {
 
 /** Named counters the services emit; the functions layer turns them into Powertools metrics (EMF). */
 export interface ServiceMetrics {
-  count(name: string, value?: number): void;
-  duration(name: string, ms: number): void;
+  count(name: MetricName, value?: number): void;
+  duration(name: MetricName, ms: number): void;
 }
 
 /** Everything a service may touch: ports only, so the same service runs on Lambda and on a laptop. */

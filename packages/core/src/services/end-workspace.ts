@@ -2,6 +2,7 @@ import { canTransition, isTerminal } from '../model/lifecycle.js';
 import type { TerminationReason, WorkspaceRecord } from '../model/workspace.js';
 import { conditionalUpdate } from './conditional-update.js';
 import type { ServiceDeps } from './deps.js';
+import { METRIC } from '../observability/metric-names.js';
 
 /**
  * Moves a workspace to an end state (stopped or failed) with its reason, frees its conversation and stops
@@ -45,7 +46,7 @@ export async function endWorkspace(
       status: record.status,
       terminationReason: record.terminationReason,
     });
-    deps.metrics.count(record.status === 'failed' ? 'WorkspaceFailed' : 'WorkspaceStopped');
+    deps.metrics.count(record.status === 'failed' ? METRIC.WorkspaceFailed : METRIC.WorkspaceStopped);
     await deps.store.releaseBinding({
       tenantId: record.tenantId,
       conversationId: record.conversationId,

@@ -6,6 +6,7 @@ import { withAgent } from './agent-target.js';
 import type { ServiceDeps } from './deps.js';
 import { touchActivity } from './keepalive.js';
 import { getOwnedWorkspace } from './workspace-queries.js';
+import { METRIC } from '../observability/metric-names.js';
 
 export type ExecInput = z.infer<typeof execRequest>;
 
@@ -42,7 +43,7 @@ export async function execCommand(
   const req = toAgentRequest(deps, input);
   const started = deps.clock.now();
   const result = await run(deps, tenantId, id, (t) => deps.agent.exec(t, req));
-  deps.metrics.duration('ExecLatency', deps.clock.now() - started);
+  deps.metrics.duration(METRIC.ExecLatency, deps.clock.now() - started);
   return result;
 }
 

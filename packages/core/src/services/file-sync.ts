@@ -1,6 +1,7 @@
 import { snapshotKey } from '../ports/blob-store.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
 import type { ServiceDeps } from './deps.js';
+import { METRIC } from '../observability/metric-names.js';
 
 /** Saves the workspace's files to durable storage, keyed by conversation, so a successor restores them. */
 export async function syncFilesToBlob(deps: ServiceDeps, ws: WorkspaceRecord): Promise<boolean> {
@@ -8,7 +9,7 @@ export async function syncFilesToBlob(deps: ServiceDeps, ws: WorkspaceRecord): P
   const started = deps.clock.now();
   const tar = await deps.agent.archiveOut({ endpoint: ws.endpoint, token: ws.agentToken }, '.');
   await deps.blobs.put(snapshotKey(ws.tenantId, ws.conversationId), tar);
-  deps.metrics.duration('FileSyncLatency', deps.clock.now() - started);
+  deps.metrics.duration(METRIC.FileSyncLatency, deps.clock.now() - started);
   deps.log.info('files synced', {
     workspaceId: ws.id,
     tenantId: ws.tenantId,

@@ -4,6 +4,7 @@ import { conditionalUpdate } from './conditional-update.js';
 import { sleep, type ServiceDeps } from './deps.js';
 import { endWorkspace } from './end-workspace.js';
 import { restoreFilesFromBlob } from './file-sync.js';
+import { METRIC } from '../observability/metric-names.js';
 
 /**
  * The steps of the provisioning state machine (provisioning/definition.ts). Each takes and returns the
@@ -126,7 +127,7 @@ export async function markReadyStep(deps: ServiceDeps, state: ProvisionState): P
     return { status: 'ready', readyAt: now, deadlineAt: null, lastActiveAt: now };
   });
   if (!changed) return state;
-  deps.metrics.duration('ProvisionLatency', now - record.createdAt);
+  deps.metrics.duration(METRIC.ProvisionLatency, now - record.createdAt);
   deps.log.info('workspace ready', {
     workspaceId: record.id,
     tenantId: record.tenantId,
@@ -139,7 +140,7 @@ export async function markReadyStep(deps: ServiceDeps, state: ProvisionState): P
 /** The Catch of every step: the workspace fails with the step's error as reason and its task is stopped. */
 export async function markFailedStep(deps: ServiceDeps, state: ProvisionState): Promise<ProvisionState> {
   const why = (state.error?.Error ?? 'unknown').replace(/[^A-Za-z0-9_.-]/g, '_');
-  deps.metrics.count('ProvisionFailed');
+  deps.metrics.count(METRIC.ProvisionFailed);
   deps.log.error('provisioning failed', {
     workspaceId: state.workspaceId,
     error: state.error?.Error,

@@ -5,6 +5,7 @@ import type { ServiceDeps } from './deps.js';
 import { endWorkspace } from './end-workspace.js';
 import { syncFilesToBlob } from './file-sync.js';
 import { getOwnedWorkspace } from './workspace-queries.js';
+import { METRIC } from '../observability/metric-names.js';
 
 export interface ReleaseResult {
   workspace: WorkspaceRecord;
@@ -62,7 +63,7 @@ export async function stopWorkspace(
         conversationId: stopping.conversationId,
         error: String(e),
       });
-      deps.metrics.count('FileSyncFailed');
+      deps.metrics.count(METRIC.FileSyncFailed);
     }
   }
   return endWorkspace(deps, id, 'stopped', reason);

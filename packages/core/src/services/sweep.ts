@@ -4,6 +4,7 @@ import { conditionalUpdate } from './conditional-update.js';
 import type { ServiceDeps } from './deps.js';
 import { endWorkspace } from './end-workspace.js';
 import { stopWorkspace } from './release.js';
+import { METRIC } from '../observability/metric-names.js';
 
 export interface SweepReport {
   expired: number;
@@ -119,9 +120,10 @@ export async function sweep(deps: ServiceDeps, opts: { limit?: number } = {}): P
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
 
-  deps.metrics.count('SweepExpired', report.expired);
-  deps.metrics.count('SweepOrphans', report.orphanTasks + report.orphanRecords);
-  if (report.errors) deps.metrics.count('SweepErrors', report.errors);
+  deps.metrics.count(METRIC.SweepExpired, report.expired);
+  deps.metrics.count(METRIC.SweepOrphans, report.orphanTasks + report.orphanRecords);
+  if (report.extendedBusy) deps.metrics.count(METRIC.SweepExtendedBusy, report.extendedBusy);
+  if (report.errors) deps.metrics.count(METRIC.SweepErrors, report.errors);
   deps.log.info('sweep done', { ...report });
   return report;
 }

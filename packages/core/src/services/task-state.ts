@@ -2,6 +2,7 @@ import { isTerminal } from '../model/lifecycle.js';
 import type { TerminationReason, WorkspaceRecord } from '../model/workspace.js';
 import type { ServiceDeps } from './deps.js';
 import { endWorkspace } from './end-workspace.js';
+import { METRIC } from '../observability/metric-names.js';
 
 /** A task stopped (ECS "Task State Change" with lastStatus STOPPED, or a Docker die/oom event). */
 export interface TaskStoppedEvent {
@@ -45,6 +46,6 @@ export async function onTaskStopped(
   }
   const reason = reasonFor(event);
   deps.log.warn('task stopped unexpectedly', { ...log, terminationReason: reason, exitCode: event.exitCode });
-  deps.metrics.count(reason === 'oom' ? 'TaskOomKilled' : 'TaskCrashed');
+  deps.metrics.count(reason === 'oom' ? METRIC.TaskOomKilled : METRIC.TaskCrashed);
   return endWorkspace(deps, ws.id, 'failed', reason, { stopTask: true });
 }

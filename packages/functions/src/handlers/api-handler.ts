@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { readAll } from '@berth/core';
+import { readAll, METRIC } from '@berth/core';
 import type { DepsProvider } from '../app-deps.js';
 import type { ApiEvent } from '../http/api-event.js';
 import type { ApiResponse } from '../http/responses.js';
@@ -57,8 +57,8 @@ export function createApiHandler(getDeps: DepsProvider, opts: ApiHandlerOptions 
     const { route, params } = router.match(event);
     if (params.id) logger.appendKeys({ workspaceId: params.id });
     const response = await route.handle({ event, deps: await deps(), params });
-    metrics.addMetric('ApiRequests', MetricUnit.Count, 1);
-    metrics.addMetric('ApiLatency', MetricUnit.Milliseconds, performance.now() - started);
+    metrics.addMetric(METRIC.ApiRequests, MetricUnit.Count, 1);
+    metrics.addMetric(METRIC.ApiLatency, MetricUnit.Milliseconds, performance.now() - started);
     if (!opts.streaming && typeof response.body !== 'string') {
       return { ...response, body: (await readAll(response.body)).toString('utf8') };
     }

@@ -12,6 +12,7 @@ import {
   type ProvisionState,
   type ProvisionStepName,
   type ServiceDeps,
+  METRIC,
 } from '@berth/core';
 import type { DepsProvider } from '../app-deps.js';
 import { createObservability, type Observability } from '../observability.js';
@@ -45,7 +46,7 @@ export function createProvisionStepHandler(
     .use(logMetrics(metrics))
     .handler(async (state) => {
       logger.appendKeys({ workspaceId: state.workspaceId, step });
-      metrics.addMetric('ProvisionStepRuns', MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.ProvisionStepRuns, MetricUnit.Count, 1);
       return STEPS[step](await deps(), state);
     });
 }

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { onTaskStopped, type TaskStoppedEvent } from '@berth/core';
+import { onTaskStopped, type TaskStoppedEvent, METRIC } from '@berth/core';
 import type { DepsProvider } from '../app-deps.js';
 import { createObservability, type Observability } from '../observability.js';
 import { lazy } from './lazy.js';
@@ -44,7 +44,7 @@ export function createTaskStateHandler(getDeps: DepsProvider, observability?: Ob
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .handler(async (event) => {
-      metrics.addMetric('TaskStateEvents', MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.TaskStateEvents, MetricUnit.Count, 1);
       const stopped = toTaskStoppedEvent(event);
       if (!stopped) return;
       logger.appendKeys({ workspaceId: stopped.workspaceId ?? undefined, taskRef: stopped.taskRef });

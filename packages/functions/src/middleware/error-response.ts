@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
-import { isBerthError } from '@berth/core';
+import { isBerthError, METRIC } from '@berth/core';
 import { requestIdOf, type ApiEvent } from '../http/api-event.js';
 import { errorResponse, type ApiResponse } from '../http/responses.js';
 
@@ -17,7 +17,7 @@ export const errorResponseMiddleware = (
     const e = request.error;
     const requestId = requestIdOf(request.event);
     metrics.addMetric(
-      isBerthError(e) && e.status < 500 ? 'ApiClientErrors' : 'ApiServerErrors',
+      isBerthError(e) && e.status < 500 ? METRIC.ApiClientErrors : METRIC.ApiServerErrors,
       MetricUnit.Count,
       1,
     );

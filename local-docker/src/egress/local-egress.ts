@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  invalidRequest,
+  type EgressController,
+  type EgressHeaderRule,
+  type EgressRules,
+  type WorkspaceRecord,
+} from '@berth/core';
+import {
+  loadConfigFromEnv,
+  noMetrics,
+  parseDomainList,
+  startProxy,
+  staticResolver,
+  type DomainRule,
+  type HeaderRule,
+  type ProxyConfig,
+  type RunningProxy,
+} from '@berth/proxy-sidecar';
+import { proxySocketPath, workspaceDirs } from '../runtime/paths.js';
+
+/** The operator's egress settings for every workspace of this host (LocalHostOptions.egress). */
+export interface LocalEgressSettings {
+  /** Reachable from every workspace (`name` / `*.suffix`, optionally `:port`). Default: nothing. */
+  allowDomains?: string[];
+  /** The real Anthropic key the proxy puts in `x-api-key`; the workspace only ever has a placeholder. */
+  anthropicApiKey?: string;
+  /**
+   * Where the key goes. Default `https://api.anthropic.com`: the workspace sends plain HTTP to that host
+   * through HTTP_PROXY (so the proxy can see and replace the header) and the proxy speaks the URL's scheme
+   * upstream. The host (with the URL's port, if any) is added to the allowlist. Tests use
+   * `http://name:port` for a loopback fake.
+   */
+  anthropicUpstream?: string;
+  /** TEST ONLY: let loopback upstreams through (never private ranges or metadata). */
+  allowLoopback?: boolean;
+  /** TEST ONLY: replaces DNS with this table (`name → [ip]`); unknown names fail to resolve. */
+  testHosts?: Record<string, string[]>;
+  /** TEST ONLY: `http` makes header rules talk plain HTTP upstream (default `https`), for loopback fakes. */
+  headerRulesUpstreamScheme?: 'https' | 'http';
+}
+
+export interface LocalEgressOptions extends LocalEgressSettings {
+  /** The host's state dir: the proxy of workspace `id` listens on `<stateDir>/workspaces/<id>/run/proxy.sock`. */
+  stateDir: string;
+  /** Audit lines (`"message":"egress"`, with workspaceId) and proxy errors go here. */
+  logger: Logger;
+}
+
+/** What a workspace's own rules look like on disk (`<stateDir>/workspaces/<id>/egress.json`). */
+type StoredRules = { allowDomains: string[]; headerRules: EgressHeaderRule[] };
+const NO_RULES: StoredRules = { allowDomains: [], headerRules: [] };
+
+/**
+ * One in-process egress proxy per local workspace (ARCHITECTURE.md §4): it listens on a Unix socket in the
+ * workspace's bind-mounted run dir, the agent forwards 127.0.0.1:3128 in the container to it, and it is the
+ * container's only way out (the container has no network). Policy = the operator's base (settings) plus the
+ * workspace's own rules from `PUT /egress`, which are kept in the workspace's host dir — outside the
+ * bind mounts, so the workspace cannot edit them — and survive a host restart.
+ */
+export class LocalEgress implements EgressController {
+  private readonly base: ProxyConfig;
+  private readonly ruleScheme: 'https' | 'http';
+  private readonly proxies = new Map<string, Promise<RunningProxy>>();
+
+  constructor(private readonly opts: LocalEgressOptions) {
+    this.base = baseConfig(opts);
+    this.ruleScheme = opts.headerRulesUpstreamScheme ?? 'https';
+  }
+
+  /** Starts the workspace's proxy (idempotent). Must run before its container starts. */
+  attach(workspaceId: string): Promise<RunningProxy> {
+    let proxy = this.proxies.get(workspaceId);
+    if (!proxy) {
+      proxy = this.start(workspaceId);
+      this.proxies.set(workspaceId, proxy);
+      // A failed start must not stick: the next attach tries again.
+      proxy.catch(() => {
+        if (this.proxies.get(workspaceId) === proxy) this.proxies.delete(workspaceId);
+      });
+    }
+    return proxy;
+  }
+
+  /** Stops the workspace's proxy and removes its socket; its stored rules stay with the workspace's dir. */
+  async detach(workspaceId: string): Promise<void> {
+    const proxy = this.proxies.get(workspaceId);
+    if (!proxy) return;
+    this.proxies.delete(workspaceId);
+    await (await proxy.catch(() => null))?.close();
+  }
+
+  attached(): string[] {
+    return [...this.proxies.keys()];
+  }
+
+  /**
+   * Replaces the parts of the workspace's rules that `rules` names. Everything is checked before anything
+   * changes, so bad input leaves the old rules in force (on disk and in the proxy).
+   */
+  async apply(ws: WorkspaceRecord, rules: EgressRules): Promise<void> {
+    const current = await this.load(ws.id);
+    const next: StoredRules = {
+      allowDomains: rules.allowDomains ?? current.allowDomains,
+      headerRules: rules.headerRules ?? current.headerRules,
+    };
+    const update = this.policyPart(next); // throws invalid_request before anything is written
+    await this.save(ws.id, next);
+    if (!this.proxies.has(ws.id)) {
+      // Ready but no proxy here (e.g. a restart missed it): start one, which reads the rules just saved.
+      await this.attach(ws.id);
+      return;
+    }
+    (await this.attach(ws.id)).policy.update(update);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.proxies.keys()].map((id) => this.detach(id)));
+  }
+
+  private async start(workspaceId: string): Promise<RunningProxy> {
+    const dirs = workspaceDirs(this.opts.stateDir, workspaceId);
+    await mkdir(dirs.run, { recursive: true });
+    const own = this.policyPart(await this.load(workspaceId));
+    const config: ProxyConfig = {
+      ...this.base,
+      listen: { kind: 'unix', path: proxySocketPath(this.opts.stateDir, workspaceId) },
+      workspaceId,
+      policy: { ...this.base.policy, ...own },
+    };
+    return startProxy(config, {
+      logger: this.opts.logger,
+      // Locally nobody reads CloudWatch EMF: per-workspace metric lines would only flood the host's stdout.
+      metrics: noMetrics,
+      ...(this.opts.testHosts ? { resolve: staticResolver(this.opts.testHosts) } : {}),
+    });
+  }
+
+  /** The proxy policy for a workspace's own rules, on top of the operator's base allowlist. */
+  private policyPart(rules: StoredRules): { allowDomains: DomainRule[]; headerRules: HeaderRule[] } {
+    const own = rules.allowDomains.flatMap((entry) => {
+      try {
+        return parseDomainList(entry);
+      } catch (e) {
+        throw invalidRequest(`allowDomains: ${(e as Error).message}`);
+      }
+    });
+    return {
+      allowDomains: [...this.base.policy.allowDomains, ...own],
+      headerRules: rules.headerRules.map((r) => ({
+        host: r.host,
+        headers: r.headers,
+        upstreamScheme: this.ruleScheme,
+      })),
+    };
+  }
+
+  private rulesFile(workspaceId: string): string {
+    return path.join(workspaceDirs(this.opts.stateDir, workspaceId).root, 'egress.json');
+  }
+
+  private async load(workspaceId: string): Promise<StoredRules> {
+    try {
+      const stored = JSON.parse(await readFile(this.rulesFile(workspaceId), 'utf8')) as Partial<StoredRules>;
+      return { allowDomains: stored.allowDomains ?? [], headerRules: stored.headerRules ?? [] };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return NO_RULES;
+      throw e;
+    }
+  }
+
+  /** Atomic (temp + rename) and 0600: header values are secrets (MCP tokens). */
+  private async save(workspaceId: string, rules: StoredRules): Promise<void> {
+    const file = this.rulesFile(workspaceId);
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, JSON.stringify(rules), { mode: 0o600 });
+    await rename(tmp, file);
+  }
+}
+
+/**
+ * The proxy settings every workspace starts from, built through the proxy's own env parser so a bad
+ * setting stops the host at start with the proxy's message. Admin API off: the host holds the policy.
+ */
+function baseConfig(opts: LocalEgressSettings): ProxyConfig {
+  const allow = [...(opts.allowDomains ?? [])];
+  const env: Record<string, string> = {
+    PROXY_ADMIN_LISTEN: 'off',
+    // Never used (the admin listener is off) but required by the parser.
+    PROXY_ADMIN_SECRET: randomBytes(24).toString('hex'),
+    PROXY_ALLOW_LOOPBACK: opts.allowLoopback ? '1' : '0',
+  };
+  if (opts.anthropicApiKey) {
+    const upstream = parseAnthropicUpstream(opts.anthropicUpstream ?? 'https://api.anthropic.com');
+    env.PROXY_ANTHROPIC_API_KEY = opts.anthropicApiKey;
+    env.PROXY_ANTHROPIC_HOSTS = upstream.host;
+    env.PROXY_ANTHROPIC_UPSTREAM_SCHEME = upstream.scheme;
+    allow.push(upstream.allowEntry);
+  }
+  env.PROXY_ALLOW_DOMAINS = allow.join(',');
+  return loadConfigFromEnv(env);
+}
+
+function parseAnthropicUpstream(text: string): { host: string; scheme: 'https' | 'http'; allowEntry: string } {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`egress.anthropicUpstream "${text}" is not a URL`);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.pathname !== '/' || url.search || url.username) {
+    throw new Error(`egress.anthropicUpstream must be http(s)://host[:port] without a path, got "${text}"`);
+  }
+  return {
+    host: url.hostname,
+    scheme: url.protocol === 'http:' ? 'http' : 'https',
+    // No port: the workspace's plain-HTTP requests arrive for port 80 and the proxy upgrades them.
+    allowEntry: url.port ? `${url.hostname}:${url.port}` : url.hostname,
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Every metric Berth emits (EMF, namespace `Berth`; Powertools adds a `service` dimension per function). The
+ * services, the handlers and the Observability stack's dashboard and alarms all use these names, so a
+ * renamed metric cannot silently leave a widget empty.
+ */
+export const METRIC_NAMESPACE = 'Berth';
+
+export const METRIC = {
+  // Workspace lifecycle
+  WorkspaceCreated: 'WorkspaceCreated',
+  WorkspaceStopped: 'WorkspaceStopped',
+  WorkspaceFailed: 'WorkspaceFailed',
+  AcquireLatency: 'AcquireLatency',
+  ProvisionLatency: 'ProvisionLatency',
+  ProvisionFailed: 'ProvisionFailed',
+  ProvisionStepRuns: 'ProvisionStepRuns',
+  // Work in a workspace
+  ExecLatency: 'ExecLatency',
+  FileSyncLatency: 'FileSyncLatency',
+  FileSyncFailed: 'FileSyncFailed',
+  // Containers dying under a workspace
+  TaskStateEvents: 'TaskStateEvents',
+  TaskOomKilled: 'TaskOomKilled',
+  TaskCrashed: 'TaskCrashed',
+  // Garbage collection
+  SweepExpired: 'SweepExpired',
+  SweepOrphans: 'SweepOrphans',
+  SweepExtendedBusy: 'SweepExtendedBusy',
+  SweepErrors: 'SweepErrors',
+  // Public API
+  ApiRequests: 'ApiRequests',
+  ApiLatency: 'ApiLatency',
+  ApiClientErrors: 'ApiClientErrors',
+  ApiServerErrors: 'ApiServerErrors',
+  // Egress proxy (proxy-sidecar, service `proxy-sidecar`)
+  ProxyRequests: 'requests',
+  ProxyBlocked: 'blocked',
+  ProxyUpstreamErrors: 'upstreamErrors',
+  ProxyLatency: 'latency',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
