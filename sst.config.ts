@@ -1,5 +1,6 @@
 import type { SSTConfig } from 'sst';
 import { Data } from './stacks/Data.js';
+import { Observability } from './stacks/Observability.js';
 
 /**
  * Berth on AWS (SST v2). One stack file per concern (ARCHITECTURE.md §2); the Data stack is first. Deploy with
@@ -12,6 +13,6 @@ export default {
   },
   stacks(app) {
     app.setDefaultFunctionProps({ runtime: 'nodejs22.x', architecture: 'arm_64' });
-    app.stack(Data);
+    app.stack(Data).stack(Observability);
   },
 } satisfies SSTConfig;

@@ -9,7 +9,12 @@ import { initProject } from 'sst/project.js';
 export async function synth(stack: (ctx: StackContext) => unknown): Promise<Template> {
   process.env.SST_TELEMETRY_DISABLED = '1';
   await initProject({ stage: 'test' });
-  const app = new App({ mode: 'deploy', stage: 'test', region: 'us-east-1', account: '123456789012' } as never);
+  const app = new App({
+    mode: 'deploy',
+    stage: 'test',
+    region: 'us-east-1',
+    account: '123456789012',
+  } as never);
   app.stack(stack as never);
   return Template.fromStack(getStack(stack as never));
 }

@@ -40,3 +40,12 @@ export const METRIC = {
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+/** The `service` dimension (Powertools serviceName) of each emitter. */
+export const SERVICE = {
+  api: 'berth-api',
+  provision: 'berth-provision',
+  taskState: 'berth-task-state',
+  sweep: 'berth-sweep',
+  proxy: 'proxy-sidecar',
+} as const;

@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { readAll, METRIC } from '@berth/core';
+import { readAll, METRIC, SERVICE } from '@berth/core';
 import type { DepsProvider } from '../app-deps.js';
 import type { ApiEvent } from '../http/api-event.js';
 import type { ApiResponse } from '../http/responses.js';
@@ -17,7 +17,7 @@ import { execRoutes } from '../routes/exec.js';
 import { fileRoutes } from '../routes/files.js';
 import { serviceRoutes } from '../routes/service.js';
 import { workspaceRoutes } from '../routes/workspaces.js';
-import { lazy } from './lazy.js';
+import { handlerDeps } from './lazy.js';
 
 export interface ApiHandlerOptions {
   /**
@@ -35,8 +35,8 @@ export interface ApiHandlerOptions {
  * body limit, API key → tenant.
  */
 export function createApiHandler(getDeps: DepsProvider, opts: ApiHandlerOptions = {}) {
-  const { logger, metrics } = opts.observability ?? createObservability('berth-api');
-  const deps = lazy(getDeps);
+  const { logger, metrics } = opts.observability ?? createObservability(SERVICE.api);
+  const deps = handlerDeps(getDeps, { logger, metrics });
   const router = new Router([
     ...serviceRoutes,
     ...workspaceRoutes(logger),

@@ -1,3 +1,6 @@
+import type { AppDeps, DepsProvider } from '../app-deps.js';
+import { serviceLogger, serviceMetrics, type Observability } from '../observability.js';
+
 /** Builds a value once, on first use (a Lambda builds its clients on the cold start, not at import). */
 export function lazy<T>(make: () => T | Promise<T>): () => Promise<T> {
   let value: Promise<T> | undefined;
@@ -7,4 +10,20 @@ export function lazy<T>(make: () => T | Promise<T>): () => Promise<T> {
     value.catch(() => (value = undefined));
     return value;
   };
+}
+
+/**
+ * The dependencies a handler hands to the core services: built once, with the handler's own Powertools
+ * logger and metrics, so service log lines carry the keys the handler appended (tenant, workspace,
+ * request) and service metrics carry the function's `service` dimension.
+ */
+export function handlerDeps(
+  getDeps: DepsProvider,
+  { logger, metrics }: Observability,
+): () => Promise<AppDeps> {
+  return lazy(async () => ({
+    ...(await getDeps()),
+    log: serviceLogger(logger),
+    metrics: serviceMetrics(metrics),
+  }));
 }

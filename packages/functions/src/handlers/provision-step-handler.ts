@@ -13,10 +13,11 @@ import {
   type ProvisionStepName,
   type ServiceDeps,
   METRIC,
+  SERVICE,
 } from '@berth/core';
 import type { DepsProvider } from '../app-deps.js';
 import { createObservability, type Observability } from '../observability.js';
-import { lazy } from './lazy.js';
+import { handlerDeps } from './lazy.js';
 
 const STEPS: Record<
   ProvisionStepName,
@@ -39,8 +40,8 @@ export function createProvisionStepHandler(
   getDeps: DepsProvider,
   observability?: Observability,
 ) {
-  const { logger, metrics } = observability ?? createObservability('berth-provision');
-  const deps = lazy(getDeps);
+  const { logger, metrics } = observability ?? createObservability(SERVICE.provision);
+  const deps = handlerDeps(getDeps, { logger, metrics });
   return middy<ProvisionState, ProvisionState>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))

@@ -2,10 +2,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { onTaskStopped, type TaskStoppedEvent, METRIC } from '@berth/core';
+import { onTaskStopped, type TaskStoppedEvent, METRIC, SERVICE } from '@berth/core';
 import type { DepsProvider } from '../app-deps.js';
 import { createObservability, type Observability } from '../observability.js';
-import { lazy } from './lazy.js';
+import { handlerDeps } from './lazy.js';
 
 /** The part of EventBridge's "ECS Task State Change" event we read (the local host emits the same shape). */
 export interface TaskStateChangeEvent {
@@ -38,8 +38,8 @@ export function toTaskStoppedEvent(event: TaskStateChangeEvent): TaskStoppedEven
 
 /** EventBridge → workspace state: a task that stops under a live workspace fails it with the reason. */
 export function createTaskStateHandler(getDeps: DepsProvider, observability?: Observability) {
-  const { logger, metrics } = observability ?? createObservability('berth-task-state');
-  const deps = lazy(getDeps);
+  const { logger, metrics } = observability ?? createObservability(SERVICE.taskState);
+  const deps = handlerDeps(getDeps, { logger, metrics });
   return middy<TaskStateChangeEvent, void>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))

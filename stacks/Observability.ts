@@ -1,0 +1,161 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cw from 'aws-cdk-lib/aws-cloudwatch';
+import type { StackContext } from 'sst/constructs';
+import {
+  METRIC,
+  METRIC_NAMESPACE,
+  SERVICE,
+  type MetricName,
+} from '../packages/core/src/observability/metric-names.js';
+
+type Service = (typeof SERVICE)[keyof typeof SERVICE];
+
+/** One of Berth's EMF metrics, as emitted by one service (Powertools adds the `service` dimension). */
+const metric = (name: MetricName, service: Service, statistic = 'Sum', period = Duration.minutes(1)) =>
+  new cw.Metric({
+    namespace: METRIC_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { service },
+    statistic,
+    period,
+  });
+
+/** Alarm thresholds (seed 001's operations plan): what a person is woken for. */
+export const ALARM_THRESHOLDS = {
+  /** Workspace start (acquire → ready) p95 above this, three minutes running. */
+  acquireP95Ms: 10_000,
+  /** Provisioning success rate below this, over five minutes. */
+  provisionSuccessRate: 0.95,
+  /** Egress proxy added latency p95 above this. */
+  proxyP95Ms: 100,
+  /** Any 5xx the API answered: 500 means a bug. */
+  apiServerErrors: 1,
+} as const;
+
+/**
+ * The CloudWatch dashboard (one widget per concern: starts, failures, work, GC, API, egress) and the alarms
+ * on it. Every metric name comes from the catalog the code emits with, so a widget cannot go silently empty.
+ */
+export function Observability({ stack }: StackContext) {
+  const created = metric(METRIC.WorkspaceCreated, SERVICE.api);
+  const provisionFailed = metric(METRIC.ProvisionFailed, SERVICE.provision);
+  const successRate = new cw.MathExpression({
+    expression: 'IF(created > 0, 1 - failed / created, 1)',
+    usingMetrics: { created, failed: provisionFailed },
+    period: Duration.minutes(5),
+    label: 'provisioning success rate',
+  });
+  const acquireP95 = metric(METRIC.AcquireLatency, SERVICE.api, 'p95');
+  const proxyP95 = metric(METRIC.ProxyLatency, SERVICE.proxy, 'p95');
+  const serverErrors = metric(METRIC.ApiServerErrors, SERVICE.api);
+
+  const dashboard = new cw.Dashboard(stack, 'Dashboard', {
+    dashboardName: `${stack.stackName}-berth`,
+    defaultInterval: Duration.hours(3),
+  });
+  const graph = (title: string, left: cw.IMetric[], extra: Partial<cw.GraphWidgetProps> = {}) =>
+    new cw.GraphWidget({ title, left, width: 8, height: 6, ...extra });
+  dashboard.addWidgets(
+    graph(
+      'Workspace start latency (ms)',
+      [
+        metric(METRIC.AcquireLatency, SERVICE.api, 'p50'),
+        acquireP95,
+        metric(METRIC.ProvisionLatency, SERVICE.provision, 'p95'),
+      ],
+      { leftAnnotations: [{ value: ALARM_THRESHOLDS.acquireP95Ms, label: 'alarm' }] },
+    ),
+    graph('Workspaces: created, stopped, failed', [
+      created,
+      metric(METRIC.WorkspaceStopped, SERVICE.api),
+      metric(METRIC.WorkspaceFailed, SERVICE.taskState),
+      provisionFailed,
+    ]),
+    graph('Provisioning success rate', [successRate], {
+      leftYAxis: { min: 0, max: 1 },
+      leftAnnotations: [{ value: ALARM_THRESHOLDS.provisionSuccessRate, label: 'alarm' }],
+    }),
+  );
+  dashboard.addWidgets(
+    graph('Containers lost: OOM, crashed', [
+      metric(METRIC.TaskOomKilled, SERVICE.taskState),
+      metric(METRIC.TaskCrashed, SERVICE.taskState),
+    ]),
+    graph('Exec and file sync latency (ms)', [
+      metric(METRIC.ExecLatency, SERVICE.api, 'p50'),
+      metric(METRIC.ExecLatency, SERVICE.api, 'p95'),
+      metric(METRIC.FileSyncLatency, SERVICE.api, 'p95'),
+      metric(METRIC.FileSyncFailed, SERVICE.api),
+    ]),
+    graph('Sweep: expired, orphans, busy extensions, errors', [
+      metric(METRIC.SweepExpired, SERVICE.sweep),
+      metric(METRIC.SweepOrphans, SERVICE.sweep),
+      metric(METRIC.SweepExtendedBusy, SERVICE.sweep),
+      metric(METRIC.SweepErrors, SERVICE.sweep),
+    ]),
+  );
+  dashboard.addWidgets(
+    graph('API requests and errors', [
+      metric(METRIC.ApiRequests, SERVICE.api),
+      metric(METRIC.ApiClientErrors, SERVICE.api),
+      serverErrors,
+    ]),
+    graph('API latency (ms)', [
+      metric(METRIC.ApiLatency, SERVICE.api, 'p50'),
+      metric(METRIC.ApiLatency, SERVICE.api, 'p95'),
+    ]),
+    graph(
+      'Egress proxy: requests, blocked, upstream errors, p95 ms',
+      [
+        metric(METRIC.ProxyRequests, SERVICE.proxy),
+        metric(METRIC.ProxyBlocked, SERVICE.proxy),
+        metric(METRIC.ProxyUpstreamErrors, SERVICE.proxy),
+      ],
+      { right: [proxyP95], rightAnnotations: [{ value: ALARM_THRESHOLDS.proxyP95Ms, label: 'alarm' }] },
+    ),
+  );
+
+  dashboard.addWidgets(
+    graph('Event handlers: provisioning steps, task-state events', [
+      metric(METRIC.ProvisionStepRuns, SERVICE.provision),
+      metric(METRIC.TaskStateEvents, SERVICE.taskState),
+    ]),
+  );
+
+  const alarms = {
+    slowStarts: new cw.Alarm(stack, 'SlowWorkspaceStarts', {
+      alarmDescription: 'Workspace start p95 above 10 s: warm pool too small, or RunTask/ENI slow',
+      metric: acquireP95,
+      threshold: ALARM_THRESHOLDS.acquireP95Ms,
+      evaluationPeriods: 3,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+    }),
+    provisionFailures: new cw.Alarm(stack, 'ProvisioningSuccessLow', {
+      alarmDescription: 'Fewer than 95% of workspace starts succeed',
+      metric: successRate,
+      threshold: ALARM_THRESHOLDS.provisionSuccessRate,
+      evaluationPeriods: 1,
+      comparisonOperator: cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+    }),
+    slowProxy: new cw.Alarm(stack, 'SlowEgressProxy', {
+      alarmDescription: 'Egress proxy p95 above 100 ms',
+      metric: proxyP95,
+      threshold: ALARM_THRESHOLDS.proxyP95Ms,
+      evaluationPeriods: 3,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+    }),
+    serverErrors: new cw.Alarm(stack, 'ApiServerErrors', {
+      alarmDescription: 'The API answered 5xx: a bug (500) or no capacity (503)',
+      metric: serverErrors,
+      threshold: ALARM_THRESHOLDS.apiServerErrors,
+      evaluationPeriods: 1,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+    }),
+  };
+  stack.addOutputs({ Dashboard: dashboard.dashboardName });
+  return { dashboard, alarms };
+}
