@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { invalidRequest } from './errors.js';
 
 /** One kind of workspace: which image and how much of the machine it may use. */
 export const templateSchema = z.object({
@@ -71,4 +72,14 @@ export type BerthConfigInput = z.input<typeof configSchema>;
 
 export function loadConfig(input: BerthConfigInput = {}): BerthConfig {
   return configSchema.parse(input);
+}
+
+/** A requested lease length, within the configured bounds (API.md: 60..86400 by default), or invalid_request. */
+export function checkTtl(config: BerthConfig, ttlSeconds: number | undefined): number | undefined {
+  if (ttlSeconds === undefined) return undefined;
+  const { minSeconds, maxSeconds } = config.ttl;
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < minSeconds || ttlSeconds > maxSeconds) {
+    throw invalidRequest(`ttlSeconds: must be an integer from ${minSeconds} to ${maxSeconds}`);
+  }
+  return ttlSeconds;
 }

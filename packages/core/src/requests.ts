@@ -12,14 +12,14 @@ const labels = z
 export const createWorkspaceRequest = z.strictObject({
   conversationId: z.string().refine(isValidConversationId, '1-128 characters of [A-Za-z0-9._:-]'),
   template: z.string().min(1).max(64).optional(),
-  ttlSeconds: z.number().int().min(60).max(86_400).optional(),
+  ttlSeconds: z.number().int().positive().optional(), // bounds: config.ttl (checkTtl)
   labels: labels.optional(),
   wait: z.boolean().optional(),
 });
 export type CreateWorkspaceRequest = z.infer<typeof createWorkspaceRequest>;
 
 export const keepaliveRequest = z.strictObject({
-  ttlSeconds: z.number().int().min(60).max(86_400).optional(),
+  ttlSeconds: z.number().int().positive().optional(), // bounds: config.ttl (checkTtl)
 });
 
 export const execRequest = z.strictObject({

@@ -109,6 +109,29 @@ describe('acquireWorkspace', () => {
     expect(deps.agent.filesOf(second.workspace.endpoint!).get('late.txt')?.toString()).toBe('written late');
   });
 
+  it.each([59, 86_401])(
+    'refuses ttlSeconds %j outside the configured range, writing nothing',
+    async (ttlSeconds) => {
+      const deps = makeDeps();
+      const e = await acquireWorkspace(deps, { tenantId: T, conversationId: 'c1', ttlSeconds }).catch(
+        (x) => x,
+      );
+      expect(e).toMatchObject({ code: 'invalid_request', status: 400 });
+      expect(e.message).toBe('ttlSeconds: must be an integer from 60 to 86400');
+      expect(deps.store.records.size).toBe(0);
+    },
+  );
+
+  it('takes the lease bounds from config', async () => {
+    const deps = makeDeps({ config: { ttl: { minSeconds: 5, maxSeconds: 100 } } });
+    const ok = await acquireWorkspace(deps, { tenantId: T, conversationId: 'c1', ttlSeconds: 5 });
+    expect(ok.workspace.ttlSeconds).toBe(5);
+    const e = await acquireWorkspace(deps, { tenantId: T, conversationId: 'c2', ttlSeconds: 101 }).catch(
+      (x) => x,
+    );
+    expect(e.code).toBe('invalid_request');
+  });
+
   it('refuses an unknown template as unprocessable (422) without writing anything', async () => {
     const deps = makeDeps();
     const e = await acquireWorkspace(deps, { tenantId: T, conversationId: 'c1', template: 'gpu' }).catch(

@@ -1,3 +1,4 @@
+import { checkTtl } from '../config.js';
 import { BerthError } from '../errors.js';
 import { newAgentToken, newWorkspaceId } from '../model/ids.js';
 import { isLive, isTerminal } from '../model/lifecycle.js';
@@ -32,7 +33,7 @@ export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): 
   if (!deps.config.templates[template]) {
     throw new BerthError('unprocessable', `unknown template "${template}"`);
   }
-  const ttlSeconds = input.ttlSeconds ?? deps.config.ttl.defaultSeconds;
+  const ttlSeconds = checkTtl(deps.config, input.ttlSeconds) ?? deps.config.ttl.defaultSeconds;
 
   for (let attempt = 0; attempt < 10; attempt++) {
     const now = deps.clock.now();

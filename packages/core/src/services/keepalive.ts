@@ -1,3 +1,4 @@
+import { checkTtl } from '../config.js';
 import { BerthError } from '../errors.js';
 import { isLive } from '../model/lifecycle.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
@@ -12,6 +13,7 @@ export async function keepalive(
   id: string,
   ttlSeconds?: number,
 ): Promise<WorkspaceRecord> {
+  checkTtl(deps.config, ttlSeconds);
   await getOwnedWorkspace(deps, tenantId, id);
   const now = deps.clock.now();
   const { record } = await conditionalUpdate(deps, id, (ws) => {
