@@ -33,3 +33,4 @@ export * from './services/sweep.js';
 export * from './services/health.js';
 export * from './services/egress.js';
 export * from './observability/metric-names.js';
+export * from './store/write-through-cache.js';

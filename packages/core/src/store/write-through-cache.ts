@@ -1,0 +1,99 @@
+import { VersionConflictError } from '../errors.js';
+import type { ConversationBinding, WorkspaceChanges, WorkspaceRecord } from '../model/workspace.js';
+import type { CreateResult, ListQuery, Page, WorkspaceStore } from '../ports/workspace-store.js';
+
+export interface WriteThroughCacheOptions {
+  /** How long an entry is trusted; a safety net only, since every write through this store updates it. */
+  ttlMs?: number;
+  /** Entries kept at most (oldest dropped first). */
+  maxEntries?: number;
+}
+
+/**
+ * Caches workspace records in front of a store, updated by every write that goes through it. Exact only
+ * while this process is the table's sole writer — true of the local host, whose API, provisioning steps,
+ * task-state events and sweep share one store — so it is for local mode, not for Lambdas (many writers).
+ * It takes the store read off the hot path of exec and file calls. Lists and bindings pass straight through.
+ */
+export class WriteThroughCache implements WorkspaceStore {
+  private readonly entries = new Map<string, { record: WorkspaceRecord; at: number }>();
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
+
+  constructor(
+    private readonly inner: WorkspaceStore,
+    opts: WriteThroughCacheOptions = {},
+  ) {
+    this.ttlMs = opts.ttlMs ?? 5_000;
+    this.maxEntries = opts.maxEntries ?? 10_000;
+  }
+
+  async get(
+    id: string,
+    opts: { now: number; includeExpired?: boolean },
+  ): Promise<WorkspaceRecord | undefined> {
+    const hit = this.entries.get(id);
+    let record: WorkspaceRecord | undefined;
+    if (hit && performance.now() - hit.at < this.ttlMs) {
+      record = hit.record;
+    } else {
+      // Read with expired items included, so one cached entry answers both kinds of read.
+      record = await this.inner.get(id, { now: opts.now, includeExpired: true });
+      if (record) this.remember(record);
+      else this.entries.delete(id);
+    }
+    if (!record || (!opts.includeExpired && record.expiresAt <= opts.now)) return undefined;
+    return { ...record };
+  }
+
+  async update(id: string, expectedVersion: number, changes: WorkspaceChanges): Promise<WorkspaceRecord> {
+    try {
+      const record = await this.inner.update(id, expectedVersion, changes);
+      this.remember(record);
+      return { ...record };
+    } catch (e) {
+      // A lost race means what we hold is stale (or the id is unknown): read it afresh next time.
+      if (e instanceof VersionConflictError) this.entries.delete(id);
+      throw e;
+    }
+  }
+
+  async createForConversation(ws: WorkspaceRecord, opts: { replaces: string | null }): Promise<CreateResult> {
+    const result = await this.inner.createForConversation(ws, opts);
+    if (result.ok) this.remember(ws);
+    return result;
+  }
+
+  getBinding(tenantId: string, conversationId: string): Promise<ConversationBinding | undefined> {
+    return this.inner.getBinding(tenantId, conversationId);
+  }
+
+  releaseBinding(binding: ConversationBinding): Promise<void> {
+    return this.inner.releaseBinding(binding);
+  }
+
+  list(query: ListQuery): Promise<Page<WorkspaceRecord>> {
+    return this.inner.list(query);
+  }
+
+  listDue(now: number, limit: number): Promise<WorkspaceRecord[]> {
+    return this.inner.listDue(now, limit);
+  }
+
+  listLive(limit: number, cursor?: string): Promise<Page<WorkspaceRecord>> {
+    return this.inner.listLive(limit, cursor);
+  }
+
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
+
+  private remember(record: WorkspaceRecord) {
+    this.entries.delete(record.id);
+    this.entries.set(record.id, { record: { ...record }, at: performance.now() });
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+}
