@@ -21,7 +21,13 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts', 'workspace-image/test/**/*.test.ts', 'proxy-sidecar/test/**/*.test.ts', 'local-docker/test/**/*.test.ts', 'stacks/test/**/*.test.ts'],
+          include: [
+            'packages/*/test/**/*.test.ts',
+            'workspace-image/test/**/*.test.ts',
+            'proxy-sidecar/test/**/*.test.ts',
+            'local-docker/test/**/*.test.ts',
+            'stacks/test/**/*.test.ts',
+          ],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -17,9 +17,11 @@ export interface LocalSettings {
 
 export function readLocalSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): LocalSettings {
   const port = Number(env.BERTH_PORT ?? 8787);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`BERTH_PORT must be a port number, got "${env.BERTH_PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`BERTH_PORT must be a port number, got "${env.BERTH_PORT}"`);
   const sweepIntervalMs = Number(env.BERTH_SWEEP_INTERVAL_MS ?? 5000);
-  if (!Number.isInteger(sweepIntervalMs) || sweepIntervalMs < 100) throw new Error('BERTH_SWEEP_INTERVAL_MS must be an integer ≥ 100');
+  if (!Number.isInteger(sweepIntervalMs) || sweepIntervalMs < 100)
+    throw new Error('BERTH_SWEEP_INTERVAL_MS must be an integer ≥ 100');
   const stateDir = resolve(cwd, env.BERTH_STATE_DIR ?? '.berth');
   let apiKeys = env.BERTH_API_KEYS;
   if (!apiKeys && env.BERTH_API_KEY) apiKeys = `local:${env.BERTH_API_KEY}`;

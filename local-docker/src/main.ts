@@ -18,7 +18,9 @@ async function main() {
     [
       '',
       `Berth is running at ${host.url}`,
-      settings.generatedKey ? `API key (saved in ${settings.stateDir}/api-key): ${keys[0]}` : 'API keys: from BERTH_API_KEYS',
+      settings.generatedKey
+        ? `API key (saved in ${settings.stateDir}/api-key): ${keys[0]}`
+        : 'API keys: from BERTH_API_KEYS',
       `Try:  curl -s -H "Authorization: Bearer ${settings.generatedKey ? keys[0] : '<key>'}" -H 'content-type: application/json' \\`,
       `        -d '{"conversationId":"hello"}' ${host.url}/v1/workspaces`,
       '',
@@ -28,7 +30,9 @@ async function main() {
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    process.stderr.write(`\n${signal}: stopping Berth (workspaces keep running; the next start picks them up)\n`);
+    process.stderr.write(
+      `\n${signal}: stopping Berth (workspaces keep running; the next start picks them up)\n`,
+    );
     await host.close();
     process.exit(0);
   };

@@ -4,7 +4,7 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { createServer as createTcpServer } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawConnect, readUntilClose } from './helpers/http.js';
+import { rawConnect, readUntilClose, startUpstream } from './helpers/http.js';
 import type { TestProxy } from './helpers/proxy.js';
 import { eventually, startTestProxy, testConfig } from './helpers/proxy.js';
 import type { TestPki } from './helpers/tls.js';
@@ -136,14 +136,68 @@ describe('CONNECT tunnels', () => {
     }
   });
 
-  it('refuses CONNECT to a host with credential injection (its credentials could not be stripped in TLS)', async () => {
+  it('closes a CONNECT tunnel to a host with credential injection at the TLS ClientHello (nothing goes upstream)', async () => {
     proxy.policy.update({ anthropic: { apiKey: 'sk-real', hosts: ['secure.test'] } });
+    let upstreamConnections = 0;
+    const count = () => (upstreamConnections += 1);
+    tlsServer.on('connection', count);
     try {
       const tunnel = await rawConnect(proxy.port, `secure.test:${tlsPort}`);
-      expect(tunnel.status).toBe(403);
-      expect(tunnel.head).toContain('x-berth-proxy-blocked: tls_to_injected_host');
+      expect(tunnel.status).toBe(200);
+      const closed = readUntilClose(tunnel.socket);
+      const tls = tlsConnect({ socket: tunnel.socket, servername: 'secure.test', ca: pki.ca });
+      const failed = await new Promise<boolean>((resolve) => {
+        tls.once('secureConnect', () => resolve(false));
+        tls.once('error', () => resolve(true));
+        tls.once('close', () => resolve(true));
+      });
+      expect(failed).toBe(true);
+      expect((await closed).length).toBe(0); // not a byte back: no 403 can follow a 200
+      expect(upstreamConnections).toBe(0);
+      await eventually(() =>
+        proxy.audit.some((e) => e.method === 'CONNECT' && e.reason === 'tls_to_injected_host'),
+      );
     } finally {
+      tlsServer.off('connection', count);
       proxy.policy.update({ anthropic: null });
+    }
+  });
+
+  it('serves plain HTTP inside a CONNECT tunnel to an injected host like a proxied request (undici clients)', async () => {
+    const upstream = await startUpstream((req, res) => res.end(`got ${req.url}`));
+    proxy.policy.update({
+      allowDomains: [{ name: 'echo.test', wildcard: false, port: upstream.port }],
+      anthropic: { apiKey: 'sk-real', hosts: ['echo.test'], upstreamScheme: 'http' },
+    });
+    try {
+      const tunnel = await rawConnect(proxy.port, `echo.test:${upstream.port}`);
+      expect(tunnel.status).toBe(200);
+      const answer = readUntilClose(tunnel.socket);
+      tunnel.socket.write(
+        `POST /v1/messages?beta=true HTTP/1.1\r\nHost: echo.test:${upstream.port}\r\nx-api-key: sk-placeholder\r\n` +
+          'authorization: Bearer workspace\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}',
+      );
+      const text = (await answer).toString();
+      expect(text).toMatch(/^HTTP\/1.1 200 /);
+      expect(text).toContain('got /v1/messages?beta=true');
+      expect(upstream.seen).toHaveLength(1);
+      expect(upstream.seen[0]?.headers['x-api-key']).toBe('sk-real');
+      expect(upstream.seen[0]?.headers['authorization']).toBeUndefined();
+      expect(upstream.seen[0]?.body.toString()).toBe('{}');
+      // Not on the allowlist: refused before the tunnel opens.
+      const refused = await rawConnect(proxy.port, 'echo.test:1');
+      expect(refused.status).toBe(403);
+      expect(refused.head).toContain('x-berth-proxy-blocked: port_not_allowed');
+    } finally {
+      proxy.policy.update({
+        anthropic: null,
+        allowDomains: [
+          { name: 'secure.test', wildcard: false, port: tlsPort },
+          { name: 'echo.test', wildcard: false, port: echoPort },
+          { name: 'reset.test', wildcard: false, port: resetPort },
+        ],
+      });
+      await upstream.close();
     }
   });
 });

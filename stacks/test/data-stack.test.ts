@@ -1,4 +1,5 @@
-import { Template, Match } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ATTR, INDEX } from '../../packages/aws/src/dynamodb/table-definition.js';
 import { Data } from '../Data.js';

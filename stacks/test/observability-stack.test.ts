@@ -1,4 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { METRIC, METRIC_NAMESPACE } from '../../packages/core/src/observability/metric-names.js';
 import { ALARM_THRESHOLDS, Observability } from '../Observability.js';

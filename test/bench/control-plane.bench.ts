@@ -38,7 +38,12 @@ function tarOf(name: string, data: Buffer): Buffer {
   header.write('0001750\0', 108);
   header.write('0001750\0', 116);
   header.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
-  header.write(Math.floor(Date.now() / 1000).toString(8).padStart(11, '0') + '\0', 136);
+  header.write(
+    Math.floor(Date.now() / 1000)
+      .toString(8)
+      .padStart(11, '0') + '\0',
+    136,
+  );
   header.write('        ', 148);
   header.write('0', 156);
   header.write('ustar\0' + '00', 257);
@@ -62,7 +67,13 @@ export interface ControlPlaneResults {
 export async function runControlPlaneBench(opts: { acquires?: number; execs?: number; files?: number } = {}) {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const stateDir = await mkdtemp(join(tmpdir(), 'berth-bench-'));
-  const host = await startLocalHost({ stateDir, port: 0, apiKeys: `bench:${KEY}`, logLevel: 'SILENT', sweepIntervalMs: 60_000 });
+  const host = await startLocalHost({
+    stateDir,
+    port: 0,
+    apiKeys: `bench:${KEY}`,
+    logLevel: 'SILENT',
+    sweepIntervalMs: 60_000,
+  });
   const client = new BenchClient(host.url, KEY);
   const docker = new Dockerode();
   const created: string[] = [];
@@ -71,7 +82,9 @@ export async function runControlPlaneBench(opts: { acquires?: number; execs?: nu
     const coldAcquire = await timeRuns(
       opts.acquires ?? 15,
       async (i) => {
-        const ws = await client.json<Workspace>('POST', '/v1/workspaces', { conversationId: `bench-${i}-${Date.now()}` });
+        const ws = await client.json<Workspace>('POST', '/v1/workspaces', {
+          conversationId: `bench-${i}-${Date.now()}`,
+        });
         if (ws.status !== 'ready') throw new Error(`workspace ${ws.id} is ${ws.status}`);
         created.push(ws.id);
       },
@@ -85,10 +98,17 @@ export async function runControlPlaneBench(opts: { acquires?: number; execs?: nu
     const container = docker.getContainer(record!.taskRef!);
 
     const execBody = JSON.stringify({ cmd: ['true'] });
-    const execApi = await timeRuns(opts.execs ?? 300, async () => {
-      const r = await client.request('POST', `/v1/workspaces/${keep}/exec`, execBody, { 'content-type': 'application/json' });
-      if (r.status !== 200 || JSON.parse(r.body.toString()).exitCode !== 0) throw new Error(`exec failed: ${r.body}`);
-    }, 20);
+    const execApi = await timeRuns(
+      opts.execs ?? 300,
+      async () => {
+        const r = await client.request('POST', `/v1/workspaces/${keep}/exec`, execBody, {
+          'content-type': 'application/json',
+        });
+        if (r.status !== 200 || JSON.parse(r.body.toString()).exitCode !== 0)
+          throw new Error(`exec failed: ${r.body}`);
+      },
+      20,
+    );
     const execDocker = await timeRuns(Math.min(opts.execs ?? 300, 60), async () => {
       if ((await dockerExec(container, ['true'])) !== 0) throw new Error('docker exec failed');
     });

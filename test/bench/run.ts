@@ -25,7 +25,9 @@ async function main() {
 
   const docker = (() => {
     try {
-      return execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' }).trim();
+      return execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], {
+        encoding: 'utf8',
+      }).trim();
     } catch {
       return 'unknown';
     }

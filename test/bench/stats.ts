@@ -16,7 +16,11 @@ export function summarize(samples: number[]): Summary {
 export const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 /** Times `fn` `n` times after `warmup` untimed runs; milliseconds per run. */
-export async function timeRuns(n: number, fn: (i: number) => Promise<unknown>, warmup = 3): Promise<number[]> {
+export async function timeRuns(
+  n: number,
+  fn: (i: number) => Promise<unknown>,
+  warmup = 3,
+): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await fn(-1 - i);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {

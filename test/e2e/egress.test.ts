@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalHost, type LocalHost, type LocalHostOptions } from '../../local-docker/src/host/local-host.js';
+import {
+  startLocalHost,
+  type LocalHost,
+  type LocalHostOptions,
+} from '../../local-docker/src/host/local-host.js';
 import { managedFilter } from '../../local-docker/src/runtime/labels.js';
 import { proxySocketPath } from '../../local-docker/src/runtime/paths.js';
 import { startFakeMessagesApi, type FakeMessagesApi } from '../support/fake-messages-api.js';
@@ -57,10 +61,18 @@ async function api(method: string, p: string, body?: unknown, key = keys.A): Pro
   const bytes = Buffer.from(await res.arrayBuffer());
   const text = bytes.toString('utf8');
   const isJson = (res.headers.get('content-type') ?? '').startsWith('application/json');
-  return { status: res.status, headers: res.headers, json: isJson ? JSON.parse(text) : undefined, text, bytes, ms: performance.now() - t0 };
+  return {
+    status: res.status,
+    headers: res.headers,
+    json: isJson ? JSON.parse(text) : undefined,
+    text,
+    bytes,
+    ms: performance.now() - t0,
+  };
 }
 
-const putEgress = (body: unknown, key = keys.A, ws = id) => api('PUT', `/v1/workspaces/${ws}/egress`, body, key);
+const putEgress = (body: unknown, key = keys.A, ws = id) =>
+  api('PUT', `/v1/workspaces/${ws}/egress`, body, key);
 
 async function exec(cmd: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<Answer> {
   const r = await api('POST', `/v1/workspaces/${id}/exec`, { cmd, env, timeoutMs });
@@ -81,7 +93,13 @@ async function curlIn(url: string, ...extra: string[]) {
       .slice(1)
       .map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
   );
-  return { exitCode: r.json.exitCode as number, status, headers, body: split < 0 ? '' : out.slice(split + 4), stderr: r.json.stderr as string };
+  return {
+    exitCode: r.json.exitCode as number,
+    status,
+    headers,
+    body: split < 0 ? '' : out.slice(split + 4),
+    stderr: r.json.stderr as string,
+  };
 }
 
 const url = (name: string, p: string) => `http://${name}:${upstream.port}${p}`;
@@ -115,7 +133,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await host?.close().catch(() => undefined);
   const ours = await docker.listContainers({ all: true, filters: { label: [managedFilter(labelPrefix)] } });
-  await Promise.all(ours.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+  await Promise.all(
+    ours.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined),
+    ),
+  );
   await Promise.all([upstream?.close(), anthropic?.close()]);
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
 });
@@ -187,7 +212,11 @@ describe('PUT /v1/workspaces/{id}/egress', () => {
     // The workspace's own value for a ruled header never gets through: the proxy's wins.
     await curlIn(url('mcp.test', '/mcp-2'), '-H', 'x-mcp-token: forged');
     expect(upstream.seen('/mcp-2')[0]?.headers['x-mcp-token']).toBe(MCP_TOKEN);
-    const env = await exec(['sh', '-c', `grep -rl ${MCP_TOKEN} /workspace /tmp /run/berth 2>/dev/null | wc -l`]);
+    const env = await exec([
+      'sh',
+      '-c',
+      `grep -rl ${MCP_TOKEN} /workspace /tmp /run/berth 2>/dev/null | wc -l`,
+    ]);
     expect(env.json.stdout.trim()).toBe('0');
   });
 
@@ -201,7 +230,9 @@ describe('PUT /v1/workspaces/{id}/egress', () => {
       { headerRules: [{ host: 'mcp.test', headers: { 'bad name': 'v' } }] },
       { headerRules: [{ host: 'mcp.test', headers: { host: 'elsewhere' } }] },
       { headerRules: [{ host: 'mcp.test:80', headers: { 'x-a': 'v' } }] },
-      { headerRules: Array.from({ length: 51 }, (_, i) => ({ host: `h${i}.test`, headers: { 'x-a': 'v' } })) },
+      {
+        headerRules: Array.from({ length: 51 }, (_, i) => ({ host: `h${i}.test`, headers: { 'x-a': 'v' } })),
+      },
       { allowDomains: [], extra: true },
       {},
       [],
@@ -256,30 +287,37 @@ for await (const m of query({
 console.log(JSON.stringify({ text, result }));
 `;
 
-  it('its request (placeholder key) reaches the fake Messages API with the real key', { timeout: 150_000 }, async () => {
-    expect((await api('PUT', `/v1/workspaces/${id}/files?path=sdk-run.mjs`, script)).status).toBe(204);
-    const r = await exec(
-      ['node', 'sdk-run.mjs'],
-      {
-        ANTHROPIC_API_KEY: PLACEHOLDER_KEY,
-        ANTHROPIC_BASE_URL: `http://api.anthropic.test:${anthropic.port}`,
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        HOME: '/tmp/sdk-home',
-        CLAUDE_CONFIG_DIR: '/tmp/sdk-home/.claude',
-      },
-      120_000,
-    );
-    expect(r.json.exitCode, `${r.json.stdout}\n${r.json.stderr}`).toBe(0);
-    const lines = (r.json.stdout as string).trim().split('\n');
-    expect(JSON.parse(lines[lines.length - 1]!)).toEqual({ text: 'hello', result: { subtype: 'success', result: 'hello' } });
+  it(
+    'its request (placeholder key) reaches the fake Messages API with the real key',
+    { timeout: 150_000 },
+    async () => {
+      expect((await api('PUT', `/v1/workspaces/${id}/files?path=sdk-run.mjs`, script)).status).toBe(204);
+      const r = await exec(
+        ['node', 'sdk-run.mjs'],
+        {
+          ANTHROPIC_API_KEY: PLACEHOLDER_KEY,
+          ANTHROPIC_BASE_URL: `http://api.anthropic.test:${anthropic.port}`,
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+          HOME: '/tmp/sdk-home',
+          CLAUDE_CONFIG_DIR: '/tmp/sdk-home/.claude',
+        },
+        120_000,
+      );
+      expect(r.json.exitCode, `${r.json.stdout}\n${r.json.stderr}`).toBe(0);
+      const lines = (r.json.stdout as string).trim().split('\n');
+      expect(JSON.parse(lines[lines.length - 1]!)).toEqual({
+        text: 'hello',
+        result: { subtype: 'success', result: 'hello' },
+      });
 
-    const messages = anthropic.requests.filter((q) => q.url.startsWith('/v1/messages'));
-    expect(messages.length).toBeGreaterThan(0);
-    for (const q of anthropic.requests) {
-      expect(q.headers['x-api-key']).toBe(REAL_KEY);
-      expect(JSON.stringify(q.headers)).not.toContain(PLACEHOLDER_KEY);
-    }
-  });
+      const messages = anthropic.requests.filter((q) => q.url.startsWith('/v1/messages'));
+      expect(messages.length).toBeGreaterThan(0);
+      for (const q of anthropic.requests) {
+        expect(q.headers['x-api-key']).toBe(REAL_KEY);
+        expect(JSON.stringify(q.headers)).not.toContain(PLACEHOLDER_KEY);
+      }
+    },
+  );
 });
 
 describe('lifecycle', () => {

@@ -11,7 +11,11 @@ export class FsBlobStore implements BlobStore {
 
   private file(key: string): string {
     const path = join(this.root, key);
-    if (key.includes('\0') || relative(this.root, path).startsWith('..') || !path.startsWith(this.root + sep)) {
+    if (
+      key.includes('\0') ||
+      relative(this.root, path).startsWith('..') ||
+      !path.startsWith(this.root + sep)
+    ) {
       throw new Error(`invalid blob key ${key}`);
     }
     return path;

@@ -205,14 +205,23 @@ function baseConfig(opts: LocalEgressSettings): ProxyConfig {
   return loadConfigFromEnv(env);
 }
 
-function parseAnthropicUpstream(text: string): { host: string; scheme: 'https' | 'http'; allowEntry: string } {
+function parseAnthropicUpstream(text: string): {
+  host: string;
+  scheme: 'https' | 'http';
+  allowEntry: string;
+} {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     throw new Error(`egress.anthropicUpstream "${text}" is not a URL`);
   }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.pathname !== '/' || url.search || url.username) {
+  if (
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.pathname !== '/' ||
+    url.search ||
+    url.username
+  ) {
     throw new Error(`egress.anthropicUpstream must be http(s)://host[:port] without a path, got "${text}"`);
   }
   return {

@@ -21,7 +21,8 @@ export async function toApiGatewayEvent(req: IncomingMessage, maxBodyBytes: numb
   }
   const body = Buffer.concat(chunks);
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
   const text = TEXT_TYPES.test(headers['content-type'] ?? '');

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
 /** A Lambda context for a local invocation, enough for Powertools to log function name and request id. */
-export function localLambdaContext(functionName: string, timeoutMs = 900_000, awsRequestId: string = randomUUID()): Context {
+export function localLambdaContext(
+  functionName: string,
+  timeoutMs = 900_000,
+  awsRequestId: string = randomUUID(),
+): Context {
   const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,

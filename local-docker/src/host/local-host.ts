@@ -15,6 +15,7 @@ import {
 import {
   HttpAgentClient,
   PROVISION_STEPS,
+  WriteThroughCache,
   loadConfig,
   systemClock,
   type BerthConfigInput,
@@ -139,7 +140,8 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   const steps = {} as Record<ProvisionStepName, (state: unknown) => Promise<unknown>>;
   const provisioner = new LocalProvisioner(steps, serviceLogger(core.logger));
   const deps: AppDeps = {
-    store: new DynamoWorkspaceStore({ tableName, clientConfig }),
+    // This host is the table's only writer, so a write-through cache is exact (core/store/write-through-cache.ts).
+    store: new WriteThroughCache(new DynamoWorkspaceStore({ tableName, clientConfig })),
     runtime: workspaceRuntime,
     blobs: new FsBlobStore(join(opts.stateDir, 'blobs')),
     agent,
@@ -171,7 +173,12 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     } catch (e) {
       const tooLarge = e instanceof BodyTooLarge;
       const r = tooLarge
-        ? errorResponse(413, 'payload_too_large', `request body is over ${config.maxBodyBytes} bytes`, randomUUID())
+        ? errorResponse(
+            413,
+            'payload_too_large',
+            `request body is over ${config.maxBodyBytes} bytes`,
+            randomUUID(),
+          )
         : errorResponse(400, 'invalid_request', 'could not read the request', randomUUID());
       res.writeHead(r.statusCode, { ...r.headers, connection: 'close' });
       res.end(r.body, () => req.destroy());
@@ -204,11 +211,12 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
         .then(async (change) => {
           if (!change) return;
           // Before the workspace is failed (and its conversation freed): keep its files for the successor.
-          await salvageFiles(deps, (id) => runtime.dirs(id).files, e.workspaceId, e.taskRef).catch((err: unknown) =>
-            core.logger.error('salvaging the files of a dead workspace failed', {
-              workspaceId: e.workspaceId,
-              error: err as Error,
-            }),
+          await salvageFiles(deps, (id) => runtime.dirs(id).files, e.workspaceId, e.taskRef).catch(
+            (err: unknown) =>
+              core.logger.error('salvaging the files of a dead workspace failed', {
+                workspaceId: e.workspaceId,
+                error: err as Error,
+              }),
           );
           await taskState(change, localLambdaContext('task-state'));
         })
@@ -218,7 +226,8 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   });
 
   let sweeping: Promise<SweepReport> | undefined;
-  const sweepNow = () => (sweeping ??= sweepHandler({}, localLambdaContext('sweep')).finally(() => (sweeping = undefined)));
+  const sweepNow = () =>
+    (sweeping ??= sweepHandler({}, localLambdaContext('sweep')).finally(() => (sweeping = undefined)));
   // Catch up on whatever happened while the host was down (containers that died, leases that ran out).
   await sweepNow().catch((e: unknown) => core.logger.error('initial sweep failed', { error: e as Error }));
   const timer = setInterval(() => {

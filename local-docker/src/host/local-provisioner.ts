@@ -25,7 +25,9 @@ export class LocalProvisioner implements Provisioner {
     private readonly log: ServiceLogger,
   ) {
     installPromiseWithResolvers();
-    const definition = provisioningDefinitionWith((step) => `arn:aws:lambda:local:000000000000:function:berth-${step}`);
+    const definition = provisioningDefinitionWith(
+      (step) => `arn:aws:lambda:local:000000000000:function:berth-${step}`,
+    );
     this.machine = new StateMachine(definition as never);
   }
 
@@ -41,7 +43,10 @@ export class LocalProvisioner implements Provisioner {
     execution.result
       .catch((e: unknown) => {
         // The definition ends in a Fail state after MarkFailed: the failure is recorded, this is just the echo.
-        this.log.info('provisioning execution ended in failure', { workspaceId: input.workspaceId, error: String(e) });
+        this.log.info('provisioning execution ended in failure', {
+          workspaceId: input.workspaceId,
+          error: String(e),
+        });
       })
       .finally(() => this.running.delete(execution));
   }

@@ -14,7 +14,8 @@ export async function toTaskStateChange(
 ): Promise<TaskStateChangeEvent | null> {
   const status = await runtime.describe(event.taskRef);
   if (status.state !== 'stopped' && status.state !== 'missing') {
-    if (event.action === 'oom') log.warn('process in workspace OOM-killed', { workspaceId: event.workspaceId });
+    if (event.action === 'oom')
+      log.warn('process in workspace OOM-killed', { workspaceId: event.workspaceId });
     return null;
   }
   const oom = status.oomKilled || event.action === 'oom';
@@ -30,7 +31,9 @@ export async function toTaskStateChange(
         {
           name: 'workspace',
           exitCode: status.exitCode ?? event.exitCode ?? undefined,
-          reason: oom ? 'OutOfMemoryError: Container killed due to memory usage' : (status.stoppedReason ?? undefined),
+          reason: oom
+            ? 'OutOfMemoryError: Container killed due to memory usage'
+            : (status.stoppedReason ?? undefined),
         },
       ],
     },

@@ -28,7 +28,9 @@ export function stageAgentSdk(repoRoot: string, log: Log): void {
   for (const name of AGENT_SDK_PACKAGES) {
     // The node_modules dirs Node would search; `require.resolve` itself is no help as the package's
     // `exports` do not include package.json.
-    const from = (require.resolve.paths(name) ?? []).map((dir) => join(dir, name)).find((dir) => existsSync(join(dir, 'package.json')));
+    const from = (require.resolve.paths(name) ?? [])
+      .map((dir) => join(dir, name))
+      .find((dir) => existsSync(join(dir, 'package.json')));
     if (!from) throw new Error(`${name} is not installed: run \`npm ci\` at the repository root first`);
     const { version } = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8')) as { version: string };
     mkdirSync(dirname(join(stage, name)), { recursive: true });

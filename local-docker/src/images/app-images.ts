@@ -25,7 +25,12 @@ export interface AppImageSpec {
 export const WORKSPACE_SPEC: AppImageSpec = {
   name: WORKSPACE_IMAGE,
   dockerfile: 'workspace-image/Dockerfile',
-  context: ['workspace-image/Dockerfile', 'workspace-image/package.json', 'workspace-image/dist', STAGED_MODULES],
+  context: [
+    'workspace-image/Dockerfile',
+    'workspace-image/package.json',
+    'workspace-image/dist',
+    STAGED_MODULES,
+  ],
   // The Claude Agent SDK, copied out of node_modules so the context (and hash) holds exactly what ships.
   prepare: async (repoRoot, log) => stageAgentSdk(repoRoot, log),
   whenMissing: 'fail',

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { decideDestination } from '../policy/destination.js';
 import type { ProxyContext } from './context.js';
+import { serveInjectedTunnel } from './injected-tunnel.js';
 import { RequestRecord } from './request-record.js';
 import { BLOCKED_HEADER, ConnectReply, ERROR_HEADER } from './responses.js';
 import { parseConnectTarget } from './target.js';
@@ -49,15 +50,10 @@ async function open(
   record.port = target.port;
 
   const snapshot = ctx.policy.current();
-  if (snapshot.planFor(target.host)) {
-    // Inside TLS the proxy could neither strip the workspace's credentials nor inject its own.
-    record.block('tls_to_injected_host');
-    setStatus(403);
-    const message = `${target.host} has credential injection: send plain http:// requests through the proxy`;
-    reply.error(403, BLOCKED_HEADER, 'tls_to_injected_host', message);
-    return;
-  }
-  const decision = await decideDestination(target.host, target.port, 'connect', {
+  // A host with credential injection is served as plain HTTP inside the tunnel (injected-tunnel.ts), so
+  // the allowlist is checked as for plain HTTP; each request inside is checked again on its own.
+  const injected = snapshot.planFor(target.host) !== null;
+  const decision = await decideDestination(target.host, target.port, injected ? 'http' : 'connect', {
     allowDomains: snapshot.policy.allowDomains,
     allowLoopback: ctx.allowLoopback,
     resolve: ctx.resolve,
@@ -75,6 +71,16 @@ async function open(
     return;
   }
   if (client.destroyed) return;
+  if (injected) {
+    if (!reply.established()) return;
+    setStatus(200);
+    // Inside TLS the proxy could neither strip the workspace's credentials nor inject its own.
+    serveInjectedTunnel(ctx, target, client as Socket, head, () => {
+      record.block('tls_to_injected_host');
+      setStatus(403);
+    });
+    return;
+  }
 
   const upstream = connect({ host: decision.addresses[0] ?? '', port: target.port, noDelay: true });
   ctx.tunnelSockets.add(upstream);
