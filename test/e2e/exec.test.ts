@@ -70,7 +70,7 @@ describe('JSON exec', () => {
     // A cwd outside the workspace is refused before anything runs.
     const out = await b.exec(id, ['pwd'], { cwd: '/etc' });
     expect(out.status).toBe(400);
-    expect(out.json.error.code).toBe('invalid_path');
+    expect(out.json.error!.code).toBe('invalid_path');
   });
 
   it('caps huge output and says so (truncated)', async () => {

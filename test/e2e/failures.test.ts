@@ -33,7 +33,7 @@ describe('a container killed from outside', () => {
   it('fails the workspace with a reason within 5 s and removes the container', async () => {
     first = (await b.createWorkspace(conv)).json;
     expect((await putFile(first.id, 'work/before-kill.bin', payload)).status).toBe(204);
-    [{ Id: containerId }] = (await b.containersOf(first.id)) as [{ Id: string }];
+    [{ Id: containerId }] = (await b.containersOf(first.id)) as unknown as [{ Id: string }];
 
     const killedAt = Date.now();
     await b.docker.getContainer(containerId).kill({ signal: 'SIGKILL' });
@@ -46,7 +46,7 @@ describe('a container killed from outside', () => {
       'the workspace to fail',
     );
     expect(Date.now() - killedAt).toBeLessThan(5000);
-    expect(failed.terminationReason).toMatch(/^(task_stopped:.+|oom|crashed)$/);
+    expect(failed!.terminationReason).toMatch(/^(task_stopped:.+|oom|crashed)$/);
     // The dead container is cleaned up, not left behind.
     await b.until(async () => (await inspectStatus(containerId)) === 404, 5000, 'the dead container removed');
   });
@@ -55,8 +55,8 @@ describe('a container killed from outside', () => {
     const t0 = performance.now();
     const r = await b.exec(first.id, ['echo', 'hi']);
     expect(r.status).toBe(409);
-    expect(r.json.error.code).toBe('container_lost');
-    expect(r.json.error.message).toContain(first.id);
+    expect(r.json.error!.code).toBe('container_lost');
+    expect(r.json.error!.message).toContain(first.id);
     expect(performance.now() - t0).toBeLessThan(2000);
     const file = await getFile(first.id, 'work/before-kill.bin');
     expect(file.status).toBe(409);
@@ -149,7 +149,7 @@ describe('the sweep', () => {
       5000,
       'the expired workspace stopped',
     );
-    expect(swept.terminationReason).toBe('expired');
+    expect(swept!.terminationReason).toBe('expired');
     expect(await inspectStatus(container!.Id)).toBe(404);
     expect(await b.containersOf(ws.id)).toHaveLength(0);
 

@@ -90,8 +90,8 @@ describe('create', () => {
         30_000,
         `${a.json.id} settled`,
       );
-      expect(ws.status).toBe('ready');
-      expect(ws.readyAt).not.toBeNull();
+      expect(ws!.status).toBe('ready');
+      expect(ws!.readyAt).not.toBeNull();
     }
     for (const a of answers) expect(await b.containersOf(a.json.id)).toHaveLength(1);
     const deleted = await Promise.all(answers.map((a) => b.api('DELETE', `/v1/workspaces/${a.json.id}`)));
@@ -201,7 +201,7 @@ describe('pause, resume, delete', () => {
 
     const refused = await b.exec(ws.id, ['echo', 'x']);
     expect(refused.status).toBe(409);
-    expect(refused.json.error.code).toBe('workspace_paused');
+    expect(refused.json.error!.code).toBe('workspace_paused');
     expect((await b.api<WorkspaceView>('GET', `/v1/workspaces/${ws.id}`)).json.status).toBe('paused');
 
     const resumed = await b.api<WorkspaceView>('POST', `/v1/workspaces/${ws.id}/resume`);
@@ -232,8 +232,8 @@ describe('pause, resume, delete', () => {
       5000,
       'stopped',
     );
-    expect(got.status).toBe(200);
-    expect(got.json.terminationReason).toBe('deleted');
+    expect(got!.status).toBe(200);
+    expect(got!.json.terminationReason).toBe('deleted');
     expect(await dockerStatus(container!.Id)).toBe(404);
     expect(await b.containersOf(ws.id)).toHaveLength(0);
 
@@ -244,7 +244,7 @@ describe('pause, resume, delete', () => {
     // An ended workspace refuses work with a clear 409.
     const exec = await b.exec(ws.id, ['true']);
     expect(exec.status).toBe(409);
-    expect(exec.json.error.code).toBe('workspace_ended');
+    expect(exec.json.error!.code).toBe('workspace_ended');
     const keep = await b.api('POST', `/v1/workspaces/${ws.id}/keepalive`);
     expect(keep.status).toBe(409);
     expect(keep.json.error.code).toBe('workspace_ended');

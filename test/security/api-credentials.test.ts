@@ -85,6 +85,6 @@ describe('another workspace', () => {
   it("cannot be used with this tenant's key through the API", async () => {
     const r = await b.exec(otherId, ['id'], { key: b.keys.B });
     expect(r.status).toBe(404);
-    expect(r.json.error.code).toBe('not_found');
+    expect(r.json.error!.code).toBe('not_found');
   });
 });

@@ -163,7 +163,7 @@ describe('limits', () => {
         5000,
         'workspace failed',
       );
-      expect(ws.terminationReason).toBe('oom');
+      expect(ws!.terminationReason).toBe('oom');
     }
     // The control plane is fine, and serves another workspace.
     const health = await b.api('GET', '/health', { key: null });

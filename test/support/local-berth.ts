@@ -10,6 +10,7 @@ import {
   type LocalHostOptions,
 } from '../../local-docker/src/host/local-host.js';
 import { labelKeys, managedFilter } from '../../local-docker/src/runtime/labels.js';
+import type { WorkspaceView as CoreWorkspaceView } from '@berth/core';
 
 /**
  * One real local Berth per test file: the local host (same Lambda handlers as the cloud) on a fresh temp
@@ -27,6 +28,13 @@ export interface ApiOptions {
   /** An object/array is sent as JSON; a string or Buffer as is (set the content type yourself). */
   body?: unknown;
   headers?: Record<string, string>;
+  /** Aborts the request (closing a stream early). */
+  signal?: AbortSignal;
+}
+
+/** API.md's error body: any answer may be one. */
+export interface ErrorBody {
+  error: { code: string; message: string; requestId: string };
 }
 
 /** Untyped JSON answers (error bodies, ad-hoc shapes) stay convenient to assert on. */
@@ -36,8 +44,8 @@ export type AnyJson = any;
 export interface ApiAnswer<T = AnyJson> {
   status: number;
   headers: Headers;
-  /** Parsed JSON when the answer is JSON, else undefined. */
-  json: T;
+  /** Parsed JSON when the answer is JSON, else undefined; an error answer has API.md's error body. */
+  json: T & Partial<ErrorBody>;
   text: string;
   bytes: Buffer;
   /** Time to the full answer, ms. */
@@ -52,20 +60,8 @@ export interface SseEvent {
   at: number;
 }
 
-export interface WorkspaceView {
-  id: string;
-  conversationId: string;
-  status: string;
-  template: string;
-  labels: Record<string, string>;
-  createdAt: string;
-  readyAt: string | null;
-  expiresAt: string;
-  lastActiveAt: string;
-  terminationReason: string | null;
-  runtime: string;
-  fromPool: boolean;
-}
+/** What the API answers for a workspace (API.md), as the core defines it. */
+export type WorkspaceView = CoreWorkspaceView;
 
 export interface ExecAnswer {
   exitCode: number | null;
@@ -213,10 +209,10 @@ export function useLocalBerth(options: LocalBerthOptions = {}): LocalBerth {
       const headers: Record<string, string> = { ...opts.headers };
       const key = opts.key === undefined ? keys.A : opts.key;
       if (key !== null) headers.authorization = `Bearer ${key}`;
-      let body: BodyInit | undefined;
+      let body: string | Uint8Array | undefined;
       if (opts.body !== undefined) {
         if (typeof opts.body === 'string' || Buffer.isBuffer(opts.body) || opts.body instanceof Uint8Array) {
-          body = opts.body as BodyInit;
+          body = opts.body as string | Uint8Array;
         } else {
           body = JSON.stringify(opts.body);
           headers['content-type'] ??= 'application/json';

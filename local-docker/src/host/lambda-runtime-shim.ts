@@ -57,17 +57,3 @@ export function installLambdaRuntimeShim(): void {
     },
   };
 }
-
-/** The Promise.withResolvers polyfill aws-local-stepfunctions needs on Node 20. */
-export function installPromiseWithResolvers(): void {
-  const P = Promise as unknown as { withResolvers?: () => unknown };
-  P.withResolvers ??= function withResolvers<T>() {
-    let resolve!: (v: T) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<T>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    return { promise, resolve, reject };
-  };
-}

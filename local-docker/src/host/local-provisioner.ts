@@ -1,13 +1,13 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import {
   PROVISION_STEPS,
+  installPromiseWithResolvers,
   provisioningDefinitionWith,
   type ProvisionInput,
   type ProvisionStepName,
   type Provisioner,
   type ServiceLogger,
 } from '@berth/core';
-import { installPromiseWithResolvers } from './lambda-runtime-shim.js';
 
 type StepHandler = (state: unknown) => Promise<unknown>;
 

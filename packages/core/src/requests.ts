@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { headerRuleProblems } from './egress/header-rule-checks.js';
 import { invalidRequest } from './errors.js';
 import { isValidConversationId } from './model/ids.js';
 import { WORKSPACE_STATUSES } from './model/workspace.js';
@@ -57,21 +58,6 @@ const DNS_NAME = `${DNS_LABEL}(?:\\.${DNS_LABEL})*`;
 /** `name` or `*.suffix`: names, not IP addresses (the proxy refuses private addresses whatever is listed). */
 const HOST_PATTERN = new RegExp(`^(?:\\*\\.)?${DNS_NAME}$`);
 const DOMAIN_ENTRY = new RegExp(`^(?:\\*\\.)?(${DNS_NAME})(?::(\\d{1,5}))?$`);
-const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Headers that frame or route the request: the proxy owns them, a rule may not set them. */
-const RESERVED_HEADERS = new Set([
-  'host',
-  'connection',
-  'content-length',
-  'transfer-encoding',
-  'keep-alive',
-  'upgrade',
-  'te',
-  'trailer',
-  'proxy-connection',
-  'proxy-authorization',
-  'expect',
-]);
 
 const isIpv4Literal = (name: string) => /^\d+(\.\d+){3}$/.test(name);
 
@@ -110,15 +96,7 @@ const ruleHeaders = z
     const names = Object.keys(headers);
     if (names.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one header' });
     if (names.length > 32) ctx.addIssue({ code: 'custom', message: 'at most 32 headers per rule' });
-    for (const [name, value] of Object.entries(headers)) {
-      if (!HEADER_TOKEN.test(name) || name.length > 256)
-        ctx.addIssue({ code: 'custom', message: `"${name}" is not a valid header name` });
-      else if (RESERVED_HEADERS.has(name.toLowerCase()))
-        ctx.addIssue({ code: 'custom', message: `header "${name}" cannot be set by a rule` });
-      // CR/LF would let a value start a new header line (request splitting); NUL is never legal.
-      if (/[\r\n\0]/.test(value))
-        ctx.addIssue({ code: 'custom', message: `value of "${name}" contains CR, LF or NUL` });
-    }
+    for (const message of headerRuleProblems(headers)) ctx.addIssue({ code: 'custom', message });
   })
   .transform((headers) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])));
 

@@ -4,6 +4,7 @@ import {
   EndpointPending,
   PROVISION_STEPS,
   functionArnPlaceholder,
+  installPromiseWithResolvers,
   provisioningDefinition,
   provisioningDefinitionWith,
   type ProvisionState,
@@ -11,20 +12,6 @@ import {
 } from '@berth/core';
 import { STEP_FUNCTIONS } from './support/fake-provisioner.js';
 import { makeDeps, seedWorkspace, type TestDeps } from './support/make-deps.js';
-
-/** aws-local-stepfunctions needs Promise.withResolvers, which Node 20 lacks (same polyfill as the local host). */
-function installPromiseWithResolvers(): void {
-  const P = Promise as unknown as { withResolvers?: () => unknown };
-  P.withResolvers ??= function withResolvers<T>() {
-    let resolve!: (v: T) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<T>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    return { promise, resolve, reject };
-  };
-}
 
 const ALL_STEPS = [...PROVISION_STEPS, 'MarkFailed'] as const;
 const arn = (step: ProvisionStepName) => `arn:aws:lambda:us-east-1:123456789012:function:berth-${step}`;

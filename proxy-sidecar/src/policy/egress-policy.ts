@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DomainRule } from './allowlist.js';
 import { formatDomainRule, parseDomainRule } from './allowlist.js';
+import { headerRuleProblems } from '@berth/core';
 
 /** How the proxy talks to an injection target: TLS in production, plain HTTP for loopback test upstreams. */
 export type UpstreamScheme = 'http' | 'https';
@@ -37,22 +38,6 @@ export interface EgressPolicy {
 /** The default Bedrock runtime host for a region. */
 export const bedrockHostFor = (region: string): string => `bedrock-runtime.${region}.amazonaws.com`;
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// Headers a rule may not set: they frame the message or route it, and the proxy owns them.
-const RESERVED_HEADERS = new Set([
-  'host',
-  'connection',
-  'content-length',
-  'transfer-encoding',
-  'keep-alive',
-  'upgrade',
-  'te',
-  'trailer',
-  'proxy-connection',
-  'proxy-authorization',
-  'expect',
-]);
-
 const hostPattern = z.string().transform((value, ctx) => {
   try {
     const rule = parseDomainRule(value);
@@ -67,13 +52,7 @@ const hostPattern = z.string().transform((value, ctx) => {
 const schemeSchema = z.enum(['http', 'https']);
 
 const headerMap = z.record(z.string(), z.string()).superRefine((headers, ctx) => {
-  for (const [name, value] of Object.entries(headers)) {
-    if (!TOKEN.test(name)) ctx.addIssue({ code: 'custom', message: `"${name}" is not a valid header name` });
-    else if (RESERVED_HEADERS.has(name.toLowerCase()))
-      ctx.addIssue({ code: 'custom', message: `header "${name}" cannot be set by a rule` });
-    if (/[\r\n\0]/.test(value))
-      ctx.addIssue({ code: 'custom', message: `value of "${name}" contains CR, LF or NUL` });
-  }
+  for (const message of headerRuleProblems(headers)) ctx.addIssue({ code: 'custom', message });
 });
 
 /** One header rule as JSON: `{host, headers:{name:value}, upstreamScheme?}`. */

@@ -1,4 +1,5 @@
 import { BerthError } from '../errors.js';
+import type { ProvisionStepName } from '../provisioning/definition.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
 import { conditionalUpdate } from './conditional-update.js';
 import { sleep, type ServiceDeps } from './deps.js';
@@ -159,3 +160,16 @@ export async function markFailedStep(deps: ServiceDeps, state: ProvisionState): 
   if (taskRef && !ownedByLive) await deps.runtime.stop(taskRef, 'provision_failed');
   return state;
 }
+
+/** Each state of the provisioning state machine and the step that runs it (Lambda handlers, local runs, tests). */
+export const PROVISION_STEP_FUNCTIONS: Record<
+  ProvisionStepName,
+  (deps: ServiceDeps, state: ProvisionState) => Promise<ProvisionState>
+> = {
+  StartContainer: startContainerStep,
+  WaitForEndpoint: waitForEndpointStep,
+  WaitForHealthy: waitForHealthyStep,
+  RestoreFiles: restoreFilesStep,
+  MarkReady: markReadyStep,
+  MarkFailed: markFailedStep,
+};

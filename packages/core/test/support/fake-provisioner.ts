@@ -1,11 +1,6 @@
 import {
   PROVISION_STEPS,
-  markFailedStep,
-  markReadyStep,
-  restoreFilesStep,
-  startContainerStep,
-  waitForEndpointStep,
-  waitForHealthyStep,
+  PROVISION_STEP_FUNCTIONS,
   type ProvisionInput,
   type ProvisionState,
   type ProvisionStepName,
@@ -13,17 +8,8 @@ import {
   type ServiceDeps,
 } from '@berth/core';
 
-type Step = (deps: ServiceDeps, state: ProvisionState) => Promise<ProvisionState>;
-
-/** The step functions in the state machine's order (provisioning/definition.ts). */
-export const STEP_FUNCTIONS: Record<ProvisionStepName, Step> = {
-  StartContainer: startContainerStep,
-  WaitForEndpoint: waitForEndpointStep,
-  WaitForHealthy: waitForHealthyStep,
-  RestoreFiles: restoreFilesStep,
-  MarkReady: markReadyStep,
-  MarkFailed: markFailedStep,
-};
+/** The step functions by state name (the table the Lambda handlers use too). */
+export const STEP_FUNCTIONS = PROVISION_STEP_FUNCTIONS;
 
 export interface StepRun {
   workspaceId: string;
@@ -68,7 +54,7 @@ export class FakeProvisioner implements Provisioner {
         const err = e as Error;
         this.runs.push({ workspaceId: input.workspaceId, step, error: err.name });
         state = { ...state, error: { Error: err.name, Cause: err.message } };
-        state = await markFailedStep(this.deps(), state);
+        state = await PROVISION_STEP_FUNCTIONS.MarkFailed(this.deps(), state);
         this.runs.push({ workspaceId: input.workspaceId, step: 'MarkFailed' });
         this.finalStates.push(state);
         return state;

@@ -3,33 +3,15 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import {
-  markFailedStep,
-  markReadyStep,
-  restoreFilesStep,
-  startContainerStep,
-  waitForEndpointStep,
-  waitForHealthyStep,
+  METRIC,
+  PROVISION_STEP_FUNCTIONS,
+  SERVICE,
   type ProvisionState,
   type ProvisionStepName,
-  type ServiceDeps,
-  METRIC,
-  SERVICE,
 } from '@berth/core';
 import type { DepsProvider } from '../app-deps.js';
 import { createObservability, type Observability } from '../observability.js';
 import { handlerDeps } from './lazy.js';
-
-const STEPS: Record<
-  ProvisionStepName,
-  (deps: ServiceDeps, state: ProvisionState) => Promise<ProvisionState>
-> = {
-  StartContainer: startContainerStep,
-  WaitForEndpoint: waitForEndpointStep,
-  WaitForHealthy: waitForHealthyStep,
-  RestoreFiles: restoreFilesStep,
-  MarkReady: markReadyStep,
-  MarkFailed: markFailedStep,
-};
 
 /**
  * One provisioning state machine step as a Lambda: state in, state out. A thrown error's `name` is the
@@ -48,6 +30,6 @@ export function createProvisionStepHandler(
     .handler(async (state) => {
       logger.appendKeys({ workspaceId: state.workspaceId, step });
       metrics.addMetric(METRIC.ProvisionStepRuns, MetricUnit.Count, 1);
-      return STEPS[step](await deps(), state);
+      return PROVISION_STEP_FUNCTIONS[step](await deps(), state);
     });
 }
