@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { AgentEndpoint } from '../model/workspace.js';
+import type { ExecRequest, ExecResult, FileEntry as DirEntry } from '@berth/workspace-agent';
 
 /** Where and how to reach one workspace's agent. */
 export interface AgentTarget {
@@ -7,27 +8,15 @@ export interface AgentTarget {
   token: string;
 }
 
+/**
+ * The agent's wire types are defined once, by the agent (workspace-image/src/protocol.ts, its README): the
+ * control plane speaks exactly that protocol. Type-only: no agent code is loaded here.
+ */
+export type { ExecRequest, ExecResult, FileEntry as DirEntry } from '@berth/workspace-agent';
+
 export interface AgentActivity {
   /** Commands running now: activity that keeps a workspace alive past its lease. */
   runningCommands: number;
-}
-
-export interface ExecRequest {
-  cmd: string[];
-  cwd?: string;
-  env?: Record<string, string>;
-  timeoutMs?: number;
-  stdin?: string;
-}
-
-export interface ExecResult {
-  exitCode: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-  timedOut: boolean;
-  truncated: boolean;
 }
 
 export interface BinaryExecResult {
@@ -35,13 +24,6 @@ export interface BinaryExecResult {
   timedOut: boolean;
   durationMs: number;
   stdout: Buffer;
-}
-
-export interface DirEntry {
-  name: string;
-  type: 'file' | 'dir' | 'symlink';
-  size: number;
-  mtime: string;
 }
 
 export type FileRead = { kind: 'file'; body: Buffer } | { kind: 'dir'; entries: DirEntry[] };
