@@ -9,6 +9,8 @@ import { Writable } from 'node:stream';
 export class LocalResponseStream extends Writable {
   private meta: { statusCode?: number; headers?: Record<string, string> } = {};
   private headSent = false;
+  /** The first chunk of a body, held back: a body that turns out to be one chunk goes out in one write. */
+  private held: Buffer | null = null;
 
   constructor(private readonly res: ServerResponse) {
     super();
@@ -21,21 +23,45 @@ export class LocalResponseStream extends Writable {
     this.meta = meta;
   }
 
-  private head() {
+  /** SSE must reach the client chunk by chunk, from the first byte. */
+  private get isEventStream(): boolean {
+    const headers = this.meta.headers ?? {};
+    const type = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+    return type.startsWith('text/event-stream');
+  }
+
+  private head(contentLength?: number) {
     if (this.headSent) return;
     this.headSent = true;
-    this.res.writeHead(this.meta.statusCode ?? 200, this.meta.headers ?? {});
-    // SSE must reach the client chunk by chunk.
-    this.res.flushHeaders();
+    const headers = { ...this.meta.headers };
+    if (contentLength !== undefined) headers['content-length'] = String(contentLength);
+    this.res.writeHead(this.meta.statusCode ?? 200, headers);
+    if (this.isEventStream) this.res.flushHeaders();
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void) {
+    if (!this.headSent && !this.isEventStream && this.held === null) {
+      this.held = chunk;
+      cb();
+      return;
+    }
     this.head();
+    if (this.held) {
+      this.res.write(this.held);
+      this.held = null;
+    }
     this.res.write(chunk, cb);
   }
 
   override _final(cb: (e?: Error | null) => void) {
-    this.head();
+    if (!this.headSent) {
+      // The whole body was one chunk (or none): headers, length and body in one write.
+      const body = this.held ?? Buffer.alloc(0);
+      this.held = null;
+      this.head(body.length);
+      this.res.end(body, cb);
+      return;
+    }
     this.res.end(cb);
   }
 }

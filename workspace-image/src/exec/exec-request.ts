@@ -28,11 +28,18 @@ export async function parseExecRequest(body: Record<string, unknown>, ws: Worksp
   if (cmd.some((a: string) => a.includes('\0'))) throw invalidRequest('cmd must not contain NUL bytes');
 
   if (cwd !== undefined && typeof cwd !== 'string') throw invalidRequest('cwd must be a string');
-  const dir = await resolveExisting(ws, cwd ?? '.').catch((err: unknown) => {
-    if (err instanceof AgentError && err.code === 'not_found') throw invalidPath(`cwd ${cwd} does not exist`);
-    throw err;
-  });
-  if (!(await stat(dir.real)).isDirectory()) throw invalidPath(`cwd ${cwd} is not a directory`);
+  // No cwd: the workspace root, resolved once at start (it is a mount point) — no file system round trips
+  // on the hot path of every command.
+  const dir =
+    cwd === undefined
+      ? { real: ws.realRoot }
+      : await resolveExisting(ws, cwd).catch((err: unknown) => {
+          if (err instanceof AgentError && err.code === 'not_found')
+            throw invalidPath(`cwd ${cwd} does not exist`);
+          throw err;
+        });
+  if (cwd !== undefined && !(await stat(dir.real)).isDirectory())
+    throw invalidPath(`cwd ${cwd} is not a directory`);
 
   const childEnv: Record<string, string> = {};
   if (env !== undefined) {
