@@ -1,4 +1,4 @@
-import type { TaskState, TaskStatus } from '@berth/core';
+import { missingTask, type TaskState, type TaskStatus } from '@berth/core';
 import type { ContainerInfo, ContainerInspectInfo } from 'dockerode';
 import { labelKeys } from './labels.js';
 import { agentSocketPath } from './paths.js';
@@ -92,12 +92,5 @@ export function statusFromSummary(info: ContainerInfo, ctx: StatusContext): Task
   };
 }
 
-export const missingStatus = (taskRef: string): TaskStatus => ({
-  taskRef,
-  state: 'missing',
-  endpoint: null,
-  workspaceId: null,
-  stoppedReason: null,
-  exitCode: null,
-  oomKilled: false,
-});
+/** A container the engine does not know. */
+export const missingStatus = missingTask;

@@ -54,3 +54,14 @@ export interface ContainerRuntime {
   /** Cheap round trip for /health. */
   ping(): Promise<void>;
 }
+
+/** The status of a task the runtime does not know (never started, or long gone): `describe` answers this. */
+export const missingTask = (taskRef: string): TaskStatus => ({
+  taskRef,
+  state: 'missing',
+  endpoint: null,
+  workspaceId: null,
+  stoppedReason: null,
+  exitCode: null,
+  oomKilled: false,
+});

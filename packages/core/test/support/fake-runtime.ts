@@ -1,4 +1,11 @@
-import type { AgentEndpoint, ContainerRuntime, ContainerSpec, TaskState, TaskStatus } from '@berth/core';
+import {
+  missingTask,
+  type AgentEndpoint,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type TaskState,
+  type TaskStatus,
+} from '@berth/core';
 
 export interface FakeTask extends TaskStatus {
   spec: ContainerSpec | null;
@@ -94,15 +101,7 @@ export class FakeRuntime implements ContainerRuntime {
     await this.enter({ op: 'describe', taskRef });
     const task = this.tasks.get(taskRef);
     if (!task) {
-      return {
-        taskRef,
-        state: 'missing',
-        endpoint: null,
-        workspaceId: null,
-        stoppedReason: null,
-        exitCode: null,
-        oomKilled: false,
-      };
+      return missingTask(taskRef);
     }
     return strip(task);
   }
