@@ -1,7 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -14,6 +11,7 @@ import {
 } from '@berth/aws';
 import {
   HttpAgentClient,
+  METRIC_NAMESPACE,
   PROVISION_STEPS,
   WriteThroughCache,
   loadConfig,
@@ -28,7 +26,6 @@ import {
   createProvisionStepHandler,
   createSweepHandler,
   createTaskStateHandler,
-  errorResponse,
   serviceLogger,
   serviceMetrics,
   type AppDeps,
@@ -41,9 +38,9 @@ import { LocalEgress, type LocalEgressSettings } from '../egress/local-egress.js
 import { WORKSPACE_IMAGE } from '../images/names.js';
 import { subscribeDockerEvents, type DockerEventSubscription } from '../runtime/docker-events.js';
 import { DockerRuntime } from '../runtime/docker-runtime.js';
-import { BodyTooLarge, toApiGatewayEvent } from './api-gateway-event.js';
 import { localLambdaContext } from './lambda-context.js';
-import { LocalResponseStream, installLambdaRuntimeShim } from './lambda-runtime-shim.js';
+import { installLambdaRuntimeShim } from './lambda-runtime-shim.js';
+import { startApiServer, type StreamingApiHandler } from './api-server.js';
 import { LocalProvisioner } from './local-provisioner.js';
 import { salvageFiles } from './salvage-files.js';
 import { toTaskStateChange } from './task-events.js';
@@ -102,7 +99,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     const logger = new Logger({ serviceName, logLevel: opts.logLevel ?? 'INFO' });
     // Metrics' own warnings (e.g. "No application metrics to publish" after every step handler) go through
     // the logger, so `logLevel` silences them too instead of them going straight to the console.
-    return { logger, metrics: new Metrics({ namespace: 'Berth', serviceName, logger }) };
+    return { logger, metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName, logger }) };
   };
   const core = observe('berth-local');
 
@@ -162,46 +159,17 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     streaming: true,
     maxBodyBytes: config.maxBodyBytes,
     observability: observe('berth-api'),
-  }) as unknown as (event: unknown, stream: LocalResponseStream, ctx: unknown) => Promise<void>;
+  }) as unknown as StreamingApiHandler;
   const taskState = createTaskStateHandler(getDeps, observe('berth-task-state'));
   const sweepHandler = createSweepHandler(getDeps, observe('berth-sweep'));
 
-  const server = http.createServer(async (req, res) => {
-    let event;
-    try {
-      event = await toApiGatewayEvent(req, config.maxBodyBytes);
-    } catch (e) {
-      const tooLarge = e instanceof BodyTooLarge;
-      const r = tooLarge
-        ? errorResponse(
-            413,
-            'payload_too_large',
-            `request body is over ${config.maxBodyBytes} bytes`,
-            randomUUID(),
-          )
-        : errorResponse(400, 'invalid_request', 'could not read the request', randomUUID());
-      res.writeHead(r.statusCode, { ...r.headers, connection: 'close' });
-      res.end(r.body, () => req.destroy());
-      return;
-    }
-    const stream = new LocalResponseStream(res);
-    try {
-      await api(event, stream, localLambdaContext('api', 900_000, event.requestContext.requestId));
-    } catch (e) {
-      core.logger.error('local host: handler crashed', { error: e as Error });
-      if (!res.headersSent) {
-        const r = errorResponse(500, 'internal', 'internal error', event.requestContext.requestId);
-        res.writeHead(r.statusCode, r.headers);
-        res.end(r.body);
-      } else res.destroy();
-    }
+  const server = await startApiServer({
+    handler: api,
+    maxBodyBytes: config.maxBodyBytes,
+    port: opts.port ?? 8787,
+    host: opts.host ?? '127.0.0.1',
+    logger: core.logger,
   });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 8787, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
 
   const events: DockerEventSubscription = await subscribeDockerEvents({
     docker: runtime.docker,
@@ -236,7 +204,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   timer.unref();
 
   return {
-    url: `http://${address.address}:${address.port}`,
+    url: server.url,
     deps,
     runtime,
     egress,
@@ -245,8 +213,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     async close() {
       clearInterval(timer);
       events.close();
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
       await provisioner.drain();
       await sweeping?.catch(() => undefined);
       // Workspaces keep running without a way out until the next start reattaches their proxies.
