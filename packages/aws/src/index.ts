@@ -13,3 +13,7 @@ export * from './s3/ensure-bucket.js';
 export * from './local/local-aws-config.js';
 export * from './local/dynamodb-local.js';
 export * from './local/fauxqs.js';
+export * from './ecs/ecs-runtime.js';
+export { toTaskStatus as ecsTaskStatus, TAG as BERTH_TASK_TAGS } from './ecs/task-mapping.js';
+export { RunTaskError } from './ecs/run-task-errors.js';
+export * from './sfn/step-functions-provisioner.js';

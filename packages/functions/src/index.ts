@@ -8,3 +8,4 @@ export * from './handlers/api-handler.js';
 export * from './handlers/provision-step-handler.js';
 export * from './handlers/task-state-handler.js';
 export * from './handlers/sweep-handler.js';
+export { awsDeps, awsDepsFromEnv, readAwsEnv } from './lambda/aws-deps.js';

@@ -1,0 +1,206 @@
+import {
+  DescribeClustersCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+  type CapacityProviderStrategyItem,
+  type ECSClientConfig,
+  type Task,
+} from '@aws-sdk/client-ecs';
+import {
+  BerthError,
+  missingTask,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type TaskStatus,
+} from '@berth/core';
+import { failuresError, runTaskException } from './run-task-errors.js';
+import { TAG, isBerthManaged, toTaskStatus } from './task-mapping.js';
+
+export interface EcsRuntimeOptions {
+  cluster: string;
+  /** Isolated subnets: no route to the internet but through the egress proxy (ARCHITECTURE.md §4). */
+  subnets: string[];
+  securityGroups: string[];
+  /** Task definition family, family:revision or ARN for a template; default: the spec's `image`. */
+  taskDefinitionFor?: (template: string, spec: ContainerSpec) => string;
+  /** Where tasks are placed; without it, launch type FARGATE. */
+  capacityProviderStrategy?: CapacityProviderStrategyItem[];
+  /** TCP port the agent listens on in the task (AGENT_PORT). Default 9000. */
+  agentPort?: number;
+  /** Name of the agent's container in the task definition. Default `workspace`. */
+  containerName?: string;
+  client?: ECSClient;
+  clientConfig?: ECSClientConfig;
+}
+
+/** DescribeTasks takes at most 100 tasks per call. */
+const DESCRIBE_BATCH = 100;
+/** StopTask's `reason` is at most 255 characters. */
+const MAX_STOP_REASON = 255;
+
+/**
+ * {@link ContainerRuntime} on ECS: one RunTask per workspace, awsvpc in isolated subnets, no public IP.
+ *
+ * Security notes (ARCHITECTURE.md §4):
+ * - The task definition carries no task role and the cluster blocks IMDS (`ECS_AWSVPC_BLOCK_IMDS`), so the
+ *   workspace holds no AWS credentials at all; the proxy sidecar's credentials never enter the agent's
+ *   container. Nothing here sets a task role override, and ECS Exec stays off.
+ * - The agent token travels as a container environment override (AGENT_TOKEN). ECS offers no per-task file
+ *   mount that RunTask could fill, so unlike Docker (a 0400 token file) the token is visible to anyone who
+ *   may call ecs:DescribeTasks in the account (overrides are part of the task description) and stays in the
+ *   agent's /proc/1/environ. The agent deletes it from its own environment at start and never passes it to
+ *   the commands it runs (workspace-image child-env). Restrict DescribeTasks to the control plane's roles.
+ * - Limits (CPU, memory, pids, read-only root, dropped capabilities) live in the task definition; RunTask
+ *   does not override them, so `spec.limits` is informational here.
+ */
+export class EcsRuntime implements ContainerRuntime {
+  readonly kind = 'ecs' as const;
+  private readonly ecs: ECSClient;
+  private readonly agentPort: number;
+  private readonly containerName: string;
+
+  constructor(private readonly opts: EcsRuntimeOptions) {
+    this.ecs = opts.client ?? new ECSClient(opts.clientConfig ?? {});
+    this.agentPort = opts.agentPort ?? 9000;
+    this.containerName = opts.containerName ?? 'workspace';
+  }
+
+  async start(spec: ContainerSpec): Promise<{ taskRef: string }> {
+    const taskDefinition = this.opts.taskDefinitionFor?.(spec.template, spec) ?? spec.image;
+    const environment = Object.entries({
+      ...spec.env,
+      AGENT_LISTEN_MODE: 'http',
+      AGENT_PORT: String(this.agentPort),
+      AGENT_TOKEN: spec.agentToken,
+    }).map(([name, value]) => ({ name, value }));
+    let answer;
+    try {
+      answer = await this.ecs.send(
+        new RunTaskCommand({
+          cluster: this.opts.cluster,
+          taskDefinition,
+          count: 1,
+          // EventBridge's Task State Change events carry `startedBy` but no tags: the workspace id goes in both.
+          startedBy: spec.workspaceId,
+          ...(this.opts.capacityProviderStrategy?.length
+            ? { capacityProviderStrategy: this.opts.capacityProviderStrategy }
+            : { launchType: 'FARGATE' }),
+          networkConfiguration: {
+            awsvpcConfiguration: {
+              subnets: this.opts.subnets,
+              securityGroups: this.opts.securityGroups,
+              assignPublicIp: 'DISABLED',
+            },
+          },
+          overrides: { containerOverrides: [{ name: this.containerName, environment }] },
+          tags: [
+            { key: TAG.managed, value: 'true' },
+            { key: TAG.workspaceId, value: spec.workspaceId },
+            { key: TAG.tenantId, value: spec.tenantId },
+            { key: TAG.template, value: spec.template },
+          ],
+          enableExecuteCommand: false,
+        }),
+      );
+    } catch (err) {
+      throw runTaskException(err, taskDefinition);
+    }
+    const taskArn = answer.tasks?.[0]?.taskArn;
+    if (!taskArn) throw failuresError(answer.failures ?? [], taskDefinition);
+    return { taskRef: taskArn };
+  }
+
+  async describe(taskRef: string): Promise<TaskStatus> {
+    let tasks: Task[];
+    try {
+      tasks = await this.describeBatch([taskRef]);
+    } catch (err) {
+      // A ref that is not a task id or ARN at all is unknown, not an outage (the port never throws for it).
+      if ((err as Error).name === 'InvalidParameterException') return missingTask(taskRef);
+      throw err;
+    }
+    const task = tasks[0];
+    // Unknown refs come back as failures[] with reason MISSING and no task.
+    return task ? toTaskStatus(task, this.mapping()) : missingTask(taskRef);
+  }
+
+  async stop(taskRef: string, reason: string): Promise<void> {
+    try {
+      await this.ecs.send(
+        new StopTaskCommand({
+          cluster: this.opts.cluster,
+          task: taskRef,
+          reason: reason.slice(0, MAX_STOP_REASON),
+        }),
+      );
+    } catch (err) {
+      // ECS answers an unknown (or long gone) task with InvalidParameterException: already stopped is done.
+      if ((err as Error).name === 'InvalidParameterException') return;
+      throw err;
+    }
+  }
+
+  pause(taskRef: string): Promise<void> {
+    return Promise.reject(unsupported('pause', taskRef));
+  }
+
+  resume(taskRef: string): Promise<void> {
+    return Promise.reject(unsupported('resume', taskRef));
+  }
+
+  async list(): Promise<TaskStatus[]> {
+    // ListTasks filters by one `startedBy` only and not by tag, so list every task (running, then the
+    // recently stopped ones ECS still keeps) and keep those tagged as Berth's.
+    const arns = [...(await this.listArns('RUNNING')), ...(await this.listArns('STOPPED'))];
+    const out: TaskStatus[] = [];
+    for (let i = 0; i < arns.length; i += DESCRIBE_BATCH) {
+      for (const task of await this.describeBatch(arns.slice(i, i + DESCRIBE_BATCH))) {
+        if (isBerthManaged(task)) out.push(toTaskStatus(task, this.mapping()));
+      }
+    }
+    return out;
+  }
+
+  async ping(): Promise<void> {
+    const answer = await this.ecs.send(new DescribeClustersCommand({ clusters: [this.opts.cluster] }));
+    const cluster = answer.clusters?.[0];
+    if (!cluster || cluster.status !== 'ACTIVE') {
+      throw new Error(`ECS cluster ${this.opts.cluster} is ${cluster?.status ?? 'missing'}`);
+    }
+  }
+
+  private mapping() {
+    return { containerName: this.containerName, agentPort: this.agentPort };
+  }
+
+  private async describeBatch(tasks: string[]): Promise<Task[]> {
+    if (tasks.length === 0) return [];
+    const answer = await this.ecs.send(
+      new DescribeTasksCommand({ cluster: this.opts.cluster, tasks, include: ['TAGS'] }),
+    );
+    return answer.tasks ?? [];
+  }
+
+  private async listArns(desiredStatus: 'RUNNING' | 'STOPPED'): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.ecs.send(
+        new ListTasksCommand({ cluster: this.opts.cluster, desiredStatus, nextToken, maxResults: 100 }),
+      );
+      arns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return arns;
+  }
+}
+
+/** ECS cannot freeze a task (no docker pause on Fargate or through the ECS API): 422, not a silent no-op. */
+const unsupported = (op: 'pause' | 'resume', taskRef: string) =>
+  new BerthError(
+    'unprocessable',
+    `${op} is not supported on the ECS runtime: ECS cannot freeze a task (${taskRef}); release the workspace instead, its files are kept in S3`,
+  );

@@ -1,0 +1,4 @@
+import { createProvisionStepHandler } from '../handlers/provision-step-handler.js';
+import { awsDeps } from './aws-deps.js';
+
+export const handler = createProvisionStepHandler('WaitForHealthy', awsDeps);

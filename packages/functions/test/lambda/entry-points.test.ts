@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsDepsFromEnv, readAwsEnv } from '../../src/lambda/aws-deps.js';
+
+const ENTRY_POINTS = [
+  'api',
+  'api-stream',
+  'provision-start-container',
+  'provision-wait-for-endpoint',
+  'provision-wait-for-healthy',
+  'provision-restore-files',
+  'provision-mark-ready',
+  'provision-mark-failed',
+  'task-state',
+  'sweep',
+] as const;
+
+const FULL_ENV = {
+  TABLE_NAME: 'berth-workspaces',
+  FILES_BUCKET: 'berth-files-123456789012',
+  CLUSTER_ARN: 'arn:aws:ecs:us-east-1:123456789012:cluster/berth-workspaces',
+  SUBNET_IDS: 'subnet-0a1b2c3d4e5f6a7b8, subnet-0b1c2d3e4f5a6b7c8',
+  SECURITY_GROUP_IDS: 'sg-0123456789abcdef0',
+  TASK_DEFINITION_ARN: 'arn:aws:ecs:us-east-1:123456789012:task-definition/berth-workspace:7',
+  STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:berth-provision',
+  BERTH_API_KEYS: 'tenant-a:keyAAAAAAAA',
+};
+
+describe('Lambda entry points', () => {
+  type Runtime = { streamifyResponse?: unknown; HttpResponseStream?: unknown };
+  const g = globalThis as { awslambda?: Runtime };
+  const hadRuntime = g.awslambda !== undefined;
+  const hadStream = g.awslambda?.streamifyResponse !== undefined;
+  const hadFrom = g.awslambda?.HttpResponseStream !== undefined;
+  beforeAll(() => {
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    // Deps are built on first invocation: importing must work with none of the deployment's variables set.
+    for (const k of Object.keys(FULL_ENV)) delete process.env[k];
+    // Only the Lambda runtime provides response streaming; the streaming entry needs it at import.
+    const lambda = (g.awslambda ??= {});
+    lambda.streamifyResponse ??= (fn: unknown) => fn;
+    lambda.HttpResponseStream ??= { from: (s: unknown) => s };
+  });
+  afterAll(() => {
+    // Leave the global as it was for other files in this worker.
+    if (!hadRuntime) delete g.awslambda;
+    else {
+      if (!hadStream) delete g.awslambda?.streamifyResponse;
+      if (!hadFrom) delete g.awslambda?.HttpResponseStream;
+    }
+  });
+
+  it.each(ENTRY_POINTS)('%s exports a handler function and imports without any AWS env', async (name) => {
+    const mod = (await import(`../../src/lambda/${name}.ts`)) as { handler?: unknown };
+    expect(typeof mod.handler).toBe('function');
+  });
+});
+
+describe('aws-deps', () => {
+  it('names every missing variable and what it is for', () => {
+    const { TABLE_NAME: _t, STATE_MACHINE_ARN: _s, ...partial } = FULL_ENV;
+    expect(() => readAwsEnv(partial)).toThrow(
+      /missing environment variables: TABLE_NAME \(DynamoDB table of workspaces\), STATE_MACHINE_ARN/,
+    );
+  });
+
+  it('names the API key variables when neither is set', () => {
+    const { BERTH_API_KEYS: _k, ...noKeys } = FULL_ENV;
+    expect(() => readAwsEnv(noKeys)).toThrow(/API_KEYS_PARAMETER .* or BERTH_API_KEYS/);
+  });
+
+  it('treats a blank variable as missing', () => {
+    expect(() => readAwsEnv({ ...FULL_ENV, CLUSTER_ARN: '  ' })).toThrow(/CLUSTER_ARN/);
+  });
+
+  it('builds every port from a complete environment without calling AWS', async () => {
+    const deps = await awsDepsFromEnv(FULL_ENV);
+    expect(deps.runtime.kind).toBe('ecs');
+    expect(await deps.tenants.resolve('keyAAAAAAAA')).toBe('tenant-a');
+    expect(deps.config.templates.default).toBeDefined();
+  });
+
+  it('rejects a BERTH_CONFIG that is not JSON, naming it', async () => {
+    await expect(awsDepsFromEnv({ ...FULL_ENV, BERTH_CONFIG: '{nope' })).rejects.toThrow(/BERTH_CONFIG/);
+  });
+});
