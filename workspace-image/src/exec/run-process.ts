@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { commandEnded, commandStarted } from './activity.js';
 
 export interface RunOptions {
@@ -40,14 +41,16 @@ const KILL_GRACE_MS = 1000;
 export function runProcess(opts: RunOptions): RunningProcess {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  let child;
+  const hasStdin = opts.stdin !== undefined && opts.stdin.length > 0;
+  let child: ChildProcessByStdio<Writable | null, Readable, Readable>;
   try {
     child = spawn(opts.argv[0] as string, opts.argv.slice(1), {
       cwd: opts.cwd,
       env: opts.env,
       detached: true, // own process group: kill(-pid) reaches grandchildren
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+      // No input: /dev/null rather than a pipe we would only close (one pipe less per command).
+      stdio: [hasStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
   } catch (err) {
     // Synchronous failures (e.g. EACCES on some platforms) are reported like asynchronous ones.
     return failed(opts, err, elapsed);
@@ -93,7 +96,7 @@ export function runProcess(opts: RunOptions): RunningProcess {
     };
     proc.stdout.on('data', opts.onStdout);
     proc.stderr.on('data', opts.onStderr);
-    proc.stdin.on('error', () => {
+    proc.stdin?.on('error', () => {
       // EPIPE: the child exited or closed stdin without reading it all; not an error of the command.
     });
     proc.on('error', (err: NodeJS.ErrnoException) => {
@@ -105,8 +108,7 @@ export function runProcess(opts: RunOptions): RunningProcess {
     proc.on('close', (code, signal) => finish({ exitCode: code, signal }));
   });
 
-  if (opts.stdin !== undefined && opts.stdin.length > 0) proc.stdin.end(opts.stdin);
-  else proc.stdin.end();
+  if (hasStdin) proc.stdin?.end(opts.stdin);
 
   return {
     done,
