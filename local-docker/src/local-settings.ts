@@ -11,6 +11,8 @@ export interface LocalSettings {
   /** True when the key was made (or reloaded from the state dir) rather than given. */
   generatedKey: boolean;
   sweepIntervalMs: number;
+  /** Container label prefix (BERTH_LABEL_PREFIX): two Berths on one Docker engine need different ones. */
+  labelPrefix?: string;
   /** Every workspace's base egress policy (BERTH_EGRESS_ALLOW, BERTH_ANTHROPIC_API_KEY). */
   egress: { allowDomains: string[]; anthropicApiKey?: string };
 }
@@ -42,6 +44,12 @@ export function readLocalSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): 
     .map((d) => d.trim())
     .filter(Boolean);
   const anthropicApiKey = env.BERTH_ANTHROPIC_API_KEY || undefined;
+  const labelPrefix = env.BERTH_LABEL_PREFIX || undefined;
+  if (labelPrefix !== undefined && !/^[a-z0-9]+(?:[.-][a-z0-9]+)*$/.test(labelPrefix)) {
+    throw new Error(
+      `BERTH_LABEL_PREFIX must look like a reverse DNS name (e.g. dev.berth), got "${labelPrefix}"`,
+    );
+  }
   return {
     port,
     host: env.BERTH_HOST ?? '127.0.0.1',
@@ -49,6 +57,7 @@ export function readLocalSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): 
     apiKeys,
     generatedKey,
     sweepIntervalMs,
+    ...(labelPrefix ? { labelPrefix } : {}),
     egress: { allowDomains, ...(anthropicApiKey ? { anthropicApiKey } : {}) },
   };
 }

@@ -10,6 +10,7 @@ async function main() {
     host: settings.host,
     apiKeys: settings.apiKeys,
     sweepIntervalMs: settings.sweepIntervalMs,
+    ...(settings.labelPrefix ? { labelPrefix: settings.labelPrefix } : {}),
     egress: settings.egress,
     logLevel: (process.env.BERTH_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO',
   });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Dockerode from 'dockerode';
-import { startLocalHost } from '../../local-docker/src/host/local-host.js';
+import { labelKeys, managedFilter } from '../../local-docker/src/runtime/labels.js';
+import { startBerthProcess } from './berth-process.js';
 import { BenchClient } from './http-client.js';
 import { row, summarize, timeRuns, type Summary } from './stats.js';
 
@@ -14,6 +15,8 @@ interface Workspace {
 }
 
 const KEY = `bench_${randomBytes(12).toString('hex')}`;
+/** Its own label prefix: the bench's Berth must never sweep a developer's own workspaces, nor they its. */
+const LABEL_PREFIX = 'bench.berth';
 
 /** `docker exec` of one command through the Engine API (what a user without Berth's agent would do). */
 async function dockerExec(container: Dockerode.Container, cmd: string[]): Promise<number> {
@@ -65,16 +68,10 @@ export interface ControlPlaneResults {
 }
 
 export async function runControlPlaneBench(opts: { acquires?: number; execs?: number; files?: number } = {}) {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const stateDir = await mkdtemp(join(tmpdir(), 'berth-bench-'));
-  const host = await startLocalHost({
-    stateDir,
-    port: 0,
-    apiKeys: `bench:${KEY}`,
-    logLevel: 'SILENT',
-    sweepIntervalMs: 60_000,
-  });
-  const client = new BenchClient(host.url, KEY);
+  // Berth as users run it (`npm start`): its own process, talking to this one over HTTP, like dockerd does.
+  const berth = await startBerthProcess({ stateDir, apiKeys: `bench:${KEY}`, labelPrefix: LABEL_PREFIX });
+  const client = new BenchClient(berth.url, KEY);
   const docker = new Dockerode();
   const created: string[] = [];
   try {
@@ -94,8 +91,11 @@ export async function runControlPlaneBench(opts: { acquires?: number; execs?: nu
     const keep = created.pop()!;
     for (const id of created.splice(0)) await client.request('DELETE', `/v1/workspaces/${id}`);
     created.push(keep);
-    const record = await host.deps.store.get(keep, { now: Date.now() });
-    const container = docker.getContainer(record!.taskRef!);
+    const [info] = await docker.listContainers({
+      filters: { label: [`${labelKeys(LABEL_PREFIX).workspaceId}=${keep}`] },
+    });
+    if (!info) throw new Error(`no container for workspace ${keep}`);
+    const container = docker.getContainer(info.Id);
 
     const execBody = JSON.stringify({ cmd: ['true'] });
     const execApi = await timeRuns(
@@ -148,7 +148,16 @@ export async function runControlPlaneBench(opts: { acquires?: number; execs?: nu
   } finally {
     for (const id of created) await client.request('DELETE', `/v1/workspaces/${id}`).catch(() => undefined);
     client.close();
-    await host.close();
+    await berth.stop();
+    for (const c of await docker.listContainers({
+      all: true,
+      filters: { label: [managedFilter(LABEL_PREFIX)] },
+    })) {
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    }
     await rm(stateDir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
@@ -158,7 +167,7 @@ export function controlPlaneSection(r: ControlPlaneResults): string {
   return [
     '## Control plane (local Docker)',
     '',
-    'Milliseconds. The same container serves the Berth API rows and the Docker Engine API rows.',
+    'Milliseconds. Berth runs as its own process, as `npm start` runs it (its logs and EMF metrics written to /dev/null); the same container serves the Berth API rows and the Docker Engine API rows.',
     '',
     '| operation | n | median | p95 | min | max |',
     '|---|---|---|---|---|---|',

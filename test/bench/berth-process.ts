@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../local-docker/dist/main.js', import.meta.url));
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+/**
+ * Starts the built local Berth (`local-docker/dist/main.js`, what `npm start` runs) as a child process and
+ * resolves once it says where it listens. Its structured logs and EMF metrics go to /dev/null (written, as in
+ * real use, but not read).
+ */
+export async function startBerthProcess(opts: { stateDir: string; apiKeys: string; labelPrefix: string }) {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--disable-warning=NodeVersionSupportWarning', MAIN], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      BERTH_PORT: String(port),
+      BERTH_STATE_DIR: opts.stateDir,
+      BERTH_API_KEYS: opts.apiKeys,
+      BERTH_LABEL_PREFIX: opts.labelPrefix,
+      BERTH_SWEEP_INTERVAL_MS: '60000',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let said = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Berth did not start in 120 s:\n${said}`)), 120_000);
+    child.stderr!.on('data', (c: Buffer) => {
+      said += c.toString();
+      const m = /Berth is running at (\S+)/.exec(said);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Berth exited with ${code} before it was ready:\n${said}`));
+    });
+  });
+  child.stderr!.resume();
+  return {
+    url,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
