@@ -1,18 +1,8 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../packages/aws/src/local/free-port.js';
 
 const MAIN = fileURLToPath(new URL('../../local-docker/dist/main.js', import.meta.url));
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 /**
  * Starts the built local Berth (`local-docker/dist/main.js`, what `npm start` runs) as a child process and

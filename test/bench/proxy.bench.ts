@@ -8,6 +8,7 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { freePort } from '../../packages/aws/src/local/free-port.js';
 import { ms, summarize, type Summary } from './stats.js';
 
 // Egress proxy benchmark: the same loopback upstream reached directly, through Berth's proxy-sidecar
@@ -37,16 +38,6 @@ interface Result {
   latency: Summary;
   mbPerSec: number;
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 async function waitForPort(port: number, child: ChildProcess, name: string): Promise<void> {
   const deadline = Date.now() + 15_000;

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { uniq, useLocalBerth, type WorkspaceView } from '../support/local-berth.js';
+import { ALLOCATE_3GB, CONNECT_OUT, FORK_150 } from './probes.js';
 
 // Isolation as an API client sees it: every probe runs inside a workspace THROUGH the public exec API of
 // the real local host (ARCHITECTURE.md §4), so what is checked is what an agent's commands can do.
@@ -44,11 +45,7 @@ describe('network', () => {
   });
 
   it('cannot connect out: ENETUNREACH at once (network none: no packet can leave)', async () => {
-    const node = await run([
-      'node',
-      '-e',
-      "const t=Date.now();require('net').connect(80,'1.1.1.1').on('connect',()=>{console.log('CONNECTED');process.exit(0)}).on('error',e=>{console.log(e.code,Date.now()-t);process.exit(0)})",
-    ]);
+    const node = await run(CONNECT_OUT);
     const [code, ms] = node.stdout.trim().split(' ');
     expect(code).toBe('ENETUNREACH');
     expect(Number(ms)).toBeLessThan(1000);
@@ -110,26 +107,7 @@ describe('filesystem and privileges', () => {
 
 describe('limits', () => {
   it('refuses forks beyond the pids limit (150 processes), and recovers', async () => {
-    const script = [
-      'import os, time',
-      'kids, failed = [], 0',
-      'for _ in range(150):',
-      '    try:',
-      '        pid = os.fork()',
-      '    except OSError:',
-      '        failed += 1',
-      '        continue',
-      '    if pid == 0:',
-      '        time.sleep(30)',
-      '        os._exit(0)',
-      '    kids.append(pid)',
-      'print(len(kids), failed, flush=True)',
-      'for k in kids:',
-      '    os.kill(k, 9)',
-      'for k in kids:',
-      '    os.waitpid(k, 0)',
-    ].join('\n');
-    const r = await run(['python3', '-c', script], { timeoutMs: 20_000 });
+    const r = await run(FORK_150, { timeoutMs: 20_000 });
     expect(r.exitCode, r.stderr).toBe(0);
     const [started, failed] = r.stdout.trim().split(' ').map(Number);
     expect(started! + failed!).toBe(150);
@@ -142,7 +120,7 @@ describe('limits', () => {
   });
 
   it('OOM-kills a 3 GB allocation; the exec reports it and the control plane carries on', async () => {
-    const r = await b.exec(id, ['python3', '-c', 'b = bytearray(3 * 1024**3); print("ALLOCATED")'], {
+    const r = await b.exec(id, ALLOCATE_3GB, {
       timeoutMs: 60_000,
     });
     expect(r.json?.stdout ?? '').not.toContain('ALLOCATED');

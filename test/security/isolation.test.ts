@@ -11,6 +11,7 @@ import { waitForHealth } from '../contract/agent-health.js';
 import { makeDockerHarness, type DockerHarness } from '../contract/docker-harness.js';
 import { NO_IMAGE_MESSAGE, pickTestImage } from '../contract/test-image.js';
 import { execIn, sh } from './exec-in.js';
+import { ALLOCATE_3GB, CONNECT_OUT, FORK_150 } from './probes.js';
 
 // Isolation as seen from INSIDE a running workspace container, at the runtime level (ARCHITECTURE.md §4).
 const image = await pickTestImage(new Dockerode());
@@ -76,11 +77,7 @@ describe.skipIf(!image)(`workspace container isolation${image ? '' : ` (${NO_IMA
     });
 
     it('cannot connect out: ENETUNREACH immediately (no packet can leave)', async () => {
-      const probe = await execIn(h.docker, taskRef, [
-        'node',
-        '-e',
-        "const t=Date.now();require('net').connect(80,'1.1.1.1').on('connect',()=>{console.log('CONNECTED');process.exit(0)}).on('error',e=>{console.log(e.code,Date.now()-t);process.exit(0)})",
-      ]);
+      const probe = await execIn(h.docker, taskRef, CONNECT_OUT);
       const [code, ms] = probe.stdout.trim().split(' ');
       expect(code).toBe('ENETUNREACH');
       expect(Number(ms)).toBeLessThan(1000);
@@ -191,24 +188,7 @@ describe.skipIf(!image)(`workspace container isolation${image ? '' : ` (${NO_IMA
     });
 
     it('refuses forks beyond the pids limit', async () => {
-      const script = [
-        'import os, signal, time',
-        'kids, failed = [], 0',
-        'for _ in range(150):',
-        '    try:',
-        '        pid = os.fork()',
-        '    except OSError:',
-        '        failed += 1',
-        '        continue',
-        '    if pid == 0:',
-        '        time.sleep(30)',
-        '        os._exit(0)',
-        '    kids.append(pid)',
-        'for k in kids: os.kill(k, signal.SIGKILL)',
-        'for k in kids: os.waitpid(k, 0)',
-        'print(len(kids), failed)',
-      ].join('\n');
-      const r = await execIn(h.docker, taskRef, ['python3', '-c', script]);
+      const r = await execIn(h.docker, taskRef, FORK_150);
       expect(r.exitCode, r.stderr).toBe(0);
       const [started, failed] = r.stdout.trim().split(' ').map(Number);
       expect(started).toBeLessThan(100);
@@ -220,11 +200,7 @@ describe.skipIf(!image)(`workspace container isolation${image ? '' : ` (${NO_IMA
     });
 
     it('OOM-kills a 3 GB allocation (exit 137, oom event), the workspace survives', async () => {
-      const r = await execIn(h.docker, taskRef, [
-        'python3',
-        '-c',
-        'b = bytearray(3 * 1024**3); print("ALLOCATED")',
-      ]);
+      const r = await execIn(h.docker, taskRef, ALLOCATE_3GB);
       expect(r.stdout).not.toContain('ALLOCATED');
       expect(r.exitCode).toBe(137);
       const deadline = Date.now() + 10_000;

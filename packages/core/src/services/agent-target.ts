@@ -3,6 +3,8 @@ import { BerthError, containerLost } from '../errors.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
 import type { ServiceDeps } from './deps.js';
 import { endWorkspace } from './end-workspace.js';
+import { touchActivity } from './keepalive.js';
+import { getOwnedWorkspace } from './workspace-queries.js';
 
 /** How to reach the agent of a workspace that must be ready; clear 409s for every other state. */
 export function readyTarget(ws: WorkspaceRecord): AgentTarget {
@@ -47,12 +49,28 @@ export async function withAgent<T>(
   }
 }
 
+/**
+ * One call to the agent of a tenant's workspace, as exec and files make it: the workspace must be theirs and
+ * ready, a dead container becomes `container_lost`, and the call counts as activity.
+ */
+export async function callWorkspaceAgent<T>(
+  deps: ServiceDeps,
+  tenantId: string,
+  id: string,
+  call: (target: AgentTarget) => Promise<T>,
+): Promise<T> {
+  const ws = await getOwnedWorkspace(deps, tenantId, id);
+  const result = await withAgent(deps, ws, call);
+  void touchActivity(deps, ws);
+  return result;
+}
+
 const PASS_THROUGH = new Set(['invalid_request', 'invalid_path', 'not_found', 'payload_too_large']);
 
 /** The agent's 4xx answers keep their meaning; anything else from it is our bug. */
 function agentErrorToBerth(e: AgentError): BerthError {
   if (PASS_THROUGH.has(e.code)) {
-    return new BerthError(e.code as 'invalid_request', e.code === 'not_found' ? e.message : e.message);
+    return new BerthError(e.code as 'invalid_request', e.message);
   }
   if (e.status >= 400 && e.status < 500) return new BerthError('invalid_request', e.message);
   return new BerthError('internal', 'the workspace agent failed', { cause: e });

@@ -14,7 +14,6 @@ export async function endWorkspace(
   to: 'stopped' | 'failed',
   reason: TerminationReason,
   opts: {
-    stopTask?: boolean;
     /** Checked on the freshest record: when false the workspace is left as it is (a decision made on stale data). */
     onlyIf?: (ws: WorkspaceRecord) => boolean;
   } = {},
@@ -53,6 +52,6 @@ export async function endWorkspace(
       workspaceId: id,
     });
   }
-  if (opts.stopTask !== false && record.taskRef) await deps.runtime.stop(record.taskRef, reason);
+  if (record.taskRef) await deps.runtime.stop(record.taskRef, reason);
   return record;
 }

@@ -2,10 +2,8 @@ import type { z } from 'zod';
 import type { AgentStream, BinaryExecResult, ExecRequest, ExecResult } from '../ports/agent-client.js';
 import type { execRequest } from '../requests.js';
 import { toWorkspaceRelative } from '../workspace-path.js';
-import { withAgent } from './agent-target.js';
+import { callWorkspaceAgent } from './agent-target.js';
 import type { ServiceDeps } from './deps.js';
-import { touchActivity } from './keepalive.js';
-import { getOwnedWorkspace } from './workspace-queries.js';
 import { METRIC } from '../observability/metric-names.js';
 
 export type ExecInput = z.infer<typeof execRequest>;
@@ -22,18 +20,6 @@ function toAgentRequest(deps: ServiceDeps, input: ExecInput): ExecRequest {
   };
 }
 
-async function run<T>(
-  deps: ServiceDeps,
-  tenantId: string,
-  id: string,
-  call: (target: Parameters<Parameters<typeof withAgent<T>>[2]>[0]) => Promise<T>,
-): Promise<T> {
-  const ws = await getOwnedWorkspace(deps, tenantId, id);
-  const result = await withAgent(deps, ws, call);
-  void touchActivity(deps, ws);
-  return result;
-}
-
 export async function execCommand(
   deps: ServiceDeps,
   tenantId: string,
@@ -42,7 +28,7 @@ export async function execCommand(
 ): Promise<ExecResult> {
   const req = toAgentRequest(deps, input);
   const started = deps.clock.now();
-  const result = await run(deps, tenantId, id, (t) => deps.agent.exec(t, req));
+  const result = await callWorkspaceAgent(deps, tenantId, id, (t) => deps.agent.exec(t, req));
   deps.metrics.duration(METRIC.ExecLatency, deps.clock.now() - started);
   return result;
 }
@@ -56,7 +42,7 @@ export function execCommandStream(
   signal?: AbortSignal,
 ): Promise<AgentStream> {
   const req = toAgentRequest(deps, input);
-  return run(deps, tenantId, id, (t) => deps.agent.execStream(t, req, signal));
+  return callWorkspaceAgent(deps, tenantId, id, (t) => deps.agent.execStream(t, req, signal));
 }
 
 export function execCommandBinary(
@@ -66,5 +52,5 @@ export function execCommandBinary(
   input: ExecInput,
 ): Promise<BinaryExecResult> {
   const req = toAgentRequest(deps, input);
-  return run(deps, tenantId, id, (t) => deps.agent.execBinary(t, req));
+  return callWorkspaceAgent(deps, tenantId, id, (t) => deps.agent.execBinary(t, req));
 }

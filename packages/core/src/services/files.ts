@@ -1,10 +1,8 @@
 import { invalidPath } from '../errors.js';
-import type { FileRead } from '../ports/agent-client.js';
+import type { AgentTarget, FileRead } from '../ports/agent-client.js';
 import { toWorkspaceRelative } from '../workspace-path.js';
-import { withAgent } from './agent-target.js';
+import { callWorkspaceAgent } from './agent-target.js';
 import type { ServiceDeps } from './deps.js';
-import { touchActivity } from './keepalive.js';
-import { getOwnedWorkspace } from './workspace-queries.js';
 
 /** Files of a workspace, confined to its root (the agent re-checks against symlinks). */
 
@@ -13,13 +11,10 @@ async function onFile<T>(
   tenantId: string,
   id: string,
   path: unknown,
-  call: (target: Parameters<Parameters<typeof withAgent<T>>[2]>[0], rel: string) => Promise<T>,
+  call: (target: AgentTarget, rel: string) => Promise<T>,
 ): Promise<T> {
   const rel = toWorkspaceRelative(deps.config.workspaceRoot, path);
-  const ws = await getOwnedWorkspace(deps, tenantId, id);
-  const result = await withAgent(deps, ws, (t) => call(t, rel));
-  void touchActivity(deps, ws);
-  return result;
+  return callWorkspaceAgent(deps, tenantId, id, (t) => call(t, rel));
 }
 
 export const readWorkspaceFile = (deps: ServiceDeps, tenantId: string, id: string, path: unknown) =>

@@ -42,10 +42,10 @@ export async function onTaskStopped(
   };
   if (ws.status === 'stopping') {
     deps.log.info('task stopped as asked', log);
-    return endWorkspace(deps, ws.id, 'stopped', ws.terminationReason ?? 'deleted', { stopTask: true });
+    return endWorkspace(deps, ws.id, 'stopped', ws.terminationReason ?? 'deleted');
   }
   const reason = reasonFor(event);
   deps.log.warn('task stopped unexpectedly', { ...log, terminationReason: reason, exitCode: event.exitCode });
   deps.metrics.count(reason === 'oom' ? METRIC.TaskOomKilled : METRIC.TaskCrashed);
-  return endWorkspace(deps, ws.id, 'failed', reason, { stopTask: true });
+  return endWorkspace(deps, ws.id, 'failed', reason);
 }
