@@ -76,6 +76,7 @@ export function describeContainerRuntimeContract(
         stoppedReason: null,
         exitCode: null,
         oomKilled: false,
+        stoppedAt: null,
       });
       expect(status.endpoint).not.toBeNull();
     });

@@ -67,6 +67,7 @@ export function statusFromInspect(info: ContainerInspectInfo, ctx: StatusContext
       : null,
     exitCode: stopped ? info.State.ExitCode : null,
     oomKilled: info.State.OOMKilled,
+    stoppedAt: stopped ? finishedAt(info.State.FinishedAt) : null,
   };
 }
 
@@ -89,7 +90,15 @@ export function statusFromSummary(info: ContainerInfo, ctx: StatusContext): Task
     stoppedReason: state === 'stopped' ? stoppedReason({ exitCode: exitCode ?? -1, oomKilled: false }) : null,
     exitCode,
     oomKilled: false,
+    // Summaries carry no finish time; list() inspects ended containers for it.
+    stoppedAt: null,
   };
+}
+
+/** Docker's FinishedAt, or null for its "never" value (0001-01-01...) or anything unreadable. */
+function finishedAt(iso: string | undefined): number | null {
+  const ms = iso ? Date.parse(iso) : NaN;
+  return Number.isFinite(ms) && ms > 0 ? ms : null;
 }
 
 /** A container the engine does not know. */

@@ -55,6 +55,7 @@ describe('statusFromInspect', () => {
       stoppedReason: null,
       exitCode: null,
       oomKilled: false,
+      stoppedAt: null,
     });
   });
   it('paused keeps its endpoint', () => {
@@ -79,6 +80,15 @@ describe('statusFromInspect', () => {
       exitCode: 137,
       oomKilled: true,
     });
+  });
+  it('stopped: when, from FinishedAt; Docker\'s "never" (0001-01-01) is no time', () => {
+    const at = '2026-11-22T10:00:05.123456789Z';
+    expect(statusFromInspect(inspect({ Status: 'exited', ExitCode: 0, FinishedAt: at }), ctx).stoppedAt).toBe(
+      Date.parse(at),
+    );
+    const never = inspect({ Status: 'exited', FinishedAt: '0001-01-01T00:00:00Z' });
+    expect(statusFromInspect(never, ctx).stoppedAt).toBeNull();
+    expect(statusFromInspect(inspect({ FinishedAt: at }), ctx).stoppedAt).toBeNull(); // running
   });
   it('exited', () => {
     expect(statusFromInspect(inspect({ Status: 'exited', ExitCode: 1 }), ctx)).toMatchObject({
@@ -124,4 +134,5 @@ it('missingStatus', () =>
     stoppedReason: null,
     exitCode: null,
     oomKilled: false,
+    stoppedAt: null,
   }));

@@ -43,6 +43,11 @@ export const configSchema = z.object({
       pollIntervalMs: z.number().int().positive().default(250),
     })
     .prefault({}),
+  /**
+   * A task that stopped less than this long ago is left to its task-state event (which may be on its way or
+   * being handled): the sweep is the backstop for events that never came, not a second racer.
+   */
+  taskEventGraceMs: z.number().int().min(0).default(30_000),
   /** A workspace still stopping after this is finished by the sweep. */
   stoppingDeadlineMs: z.number().int().positive().default(120_000),
   /** `wait: true` creates answer after at most this long (API Gateway stops at 29 s). */

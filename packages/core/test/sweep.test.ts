@@ -108,6 +108,18 @@ describe('sweep', () => {
     expect(deps.store.peek(ws.id)!.status).toBe('ready');
   });
 
+  it('leaves a workspace whose task stopped moments ago to its task-state event, then closes it', async () => {
+    const deps = makeDeps();
+    const ws = seedWorkspace(deps);
+    deps.runtime.setState(ws.taskRef!, 'stopped', { stoppedAt: deps.clock.now() - 1000 });
+    expect((await sweep(deps)).orphanRecords).toBe(0);
+    expect(deps.store.peek(ws.id)!.status).toBe('ready');
+    // The event never came: past the grace the sweep closes it.
+    deps.clock.advance(deps.config.taskEventGraceMs);
+    expect((await sweep(deps)).orphanRecords).toBe(1);
+    expect(deps.store.peek(ws.id)).toMatchObject({ status: 'failed', terminationReason: 'orphan' });
+  });
+
   it('fails a ready workspace whose task is gone with orphan', async () => {
     const deps = makeDeps();
     const ws = seedWorkspace(deps);

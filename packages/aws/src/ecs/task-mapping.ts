@@ -71,5 +71,6 @@ export function toTaskStatus(task: Task, opts: TaskMappingOptions): TaskStatus {
     stoppedReason: stopped ? (task.stoppedReason ?? agent?.reason ?? null) : null,
     exitCode: agent?.exitCode ?? null,
     oomKilled: containers.some((c) => /OutOfMemory/i.test(c.reason ?? '')),
+    stoppedAt: stopped && task.stoppedAt ? new Date(task.stoppedAt).getTime() : null,
   };
 }

@@ -1,6 +1,9 @@
 import type { Task } from '@aws-sdk/client-ecs';
 
 export const CLUSTER = 'arn:aws:ecs:us-east-1:123456789012:cluster/berth-workspaces';
+/** When fixture tasks that are STOPPED stopped. */
+export const STOPPED_AT = Date.parse('2026-11-22T10:00:05.000Z');
+
 export const TASK_DEF = 'arn:aws:ecs:us-east-1:123456789012:task-definition/berth-workspace:7';
 export const taskArn = (id: string) => `arn:aws:ecs:us-east-1:123456789012:task/berth-workspaces/${id}`;
 
@@ -80,6 +83,7 @@ export function ecsTask(o: {
     version: 3,
     ephemeralStorage: { sizeInGiB: 20 },
     ...(o.stoppedReason ? { stoppedReason: o.stoppedReason, stopCode: 'EssentialContainerExited' } : {}),
+    ...(stopped ? { stoppingAt: new Date(STOPPED_AT - 2000), stoppedAt: new Date(STOPPED_AT) } : {}),
     tags:
       o.managed === false
         ? [{ key: 'team', value: 'other' }]

@@ -12,7 +12,7 @@ import type { ContainerSpec } from '@berth/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EcsRuntime } from '../../src/ecs/ecs-runtime.js';
-import { CLUSTER, TASK_DEF, ecsTask, taskArn } from './ecs-fixtures.js';
+import { CLUSTER, STOPPED_AT, TASK_DEF, ecsTask, taskArn } from './ecs-fixtures.js';
 
 const ecs = mockClient(ECSClient);
 afterEach(() => ecs.reset());
@@ -185,6 +185,7 @@ describe('EcsRuntime.describe', () => {
       stoppedReason: null,
       exitCode: null,
       oomKilled: false,
+      stoppedAt: null,
     });
   });
 
@@ -224,6 +225,7 @@ describe('EcsRuntime.describe', () => {
       stoppedReason: 'Essential container in task exited',
       exitCode: 137,
       oomKilled: true,
+      stoppedAt: STOPPED_AT,
     });
   });
 

@@ -32,6 +32,8 @@ export interface TaskStatus {
   stoppedReason: string | null;
   exitCode: number | null;
   oomKilled: boolean;
+  /** When it stopped (epoch ms), if the runtime says; null while running or unknown. */
+  stoppedAt: number | null;
 }
 
 /**
@@ -64,4 +66,5 @@ export const missingTask = (taskRef: string): TaskStatus => ({
   stoppedReason: null,
   exitCode: null,
   oomKilled: false,
+  stoppedAt: null,
 });

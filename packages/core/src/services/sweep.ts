@@ -111,7 +111,8 @@ export async function sweep(deps: ServiceDeps, opts: { limit?: number } = {}): P
       // Only settled states: a provisioning record may not have its task listed yet.
       if ((ws.status === 'ready' || ws.status === 'paused') && ws.taskRef && !running.has(ws.taskRef)) {
         const task = await deps.runtime.describe(ws.taskRef);
-        if (task.state === 'stopped' || task.state === 'missing') {
+        const justStopped = task.stoppedAt !== null && now - task.stoppedAt < deps.config.taskEventGraceMs;
+        if ((task.state === 'stopped' && !justStopped) || task.state === 'missing') {
           await attempt('orphan record', ws.id, () => endWorkspace(deps, ws.id, 'failed', 'orphan'));
           report.orphanRecords++;
         }

@@ -62,6 +62,7 @@ export class FakeRuntime implements ContainerRuntime {
       stoppedReason: null,
       exitCode: null,
       oomKilled: false,
+      stoppedAt: null,
       spec: null,
       ...status,
     };
@@ -92,6 +93,7 @@ export class FakeRuntime implements ContainerRuntime {
       stoppedReason: null,
       exitCode: null,
       oomKilled: false,
+      stoppedAt: null,
       spec,
     });
     return { taskRef };
