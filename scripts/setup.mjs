@@ -174,6 +174,33 @@ function buildTypeScript() {
   log(`tsc -b done in ${secs(t0)}`);
 }
 
+// ---- d2. berth-spawner: the agent's posix_spawn helper, in C (workspace-image/native/) -------
+
+/** `cc` that links statically (a static C library: Debian's libc6-dev). */
+function staticCcReady() {
+  const res = quiet('cc', ['-print-file-name=libc.a']);
+  return !res.error && res.status === 0 && res.stdout.trim().startsWith('/');
+}
+
+function ensureCCompiler() {
+  if (staticCcReady()) return;
+  aptInstall(
+    ['gcc', 'libc6-dev'],
+    'A C compiler with a static C library is needed to build berth-spawner: install them ' +
+      '(Debian/Ubuntu: `sudo apt-get install -y gcc libc6-dev`) and run this again.',
+    { recommends: false },
+  );
+  if (!staticCcReady()) fail('`cc -static` is still not usable after installing gcc and libc6-dev');
+}
+
+function buildSpawner() {
+  const res = spawnSync(process.execPath, [join(ROOT, 'local-docker', 'dist', 'images', 'spawner.js')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (res.status !== 0) fail('building berth-spawner failed (see above)');
+}
+
 // ---- c. mmdebstrap (only when the base image must be built) + e. images ----------------------
 
 const IMAGE_CLI = join(ROOT, 'local-docker', 'dist', 'images', 'build-images.js');
@@ -200,6 +227,8 @@ function buildImages() {
 await ensureDocker();
 ensureJava();
 buildTypeScript();
+ensureCCompiler();
+buildSpawner();
 if (process.env.BERTH_SKIP_IMAGES === '1') {
   log('images: skipped (BERTH_SKIP_IMAGES=1)');
 } else {

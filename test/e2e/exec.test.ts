@@ -39,6 +39,12 @@ describe('JSON exec', () => {
     expect(literal.json.stdout).toBe('$HOME; `id` && | *\n');
   });
 
+  it('starts commands through berth-spawner (posix_spawn), not by forking the agent', async () => {
+    // The command's parent is the helper, run as uid 1000 like everything in the workspace.
+    const r = await b.exec(id, ['sh', '-c', 'cat /proc/$PPID/comm; stat -c %u /proc/$PPID']);
+    expect(r.json).toMatchObject({ exitCode: 0, stdout: 'berth-spawner\n1000\n' });
+  });
+
   it('reports a non-zero exit code and stderr', async () => {
     const r = await b.exec(id, ['sh', '-c', 'echo out; echo oops >&2; exit 3']);
     expect(r.status).toBe(200);

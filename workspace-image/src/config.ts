@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { AGENT_LIMITS } from './protocol.js';
 
 export type ListenMode = 'uds' | 'http';
@@ -23,6 +24,11 @@ export interface AgentConfig {
   proxyUrl?: string;
   /** Per-stream cap of POST /exec. */
   maxOutputBytes: number;
+  /**
+   * The berth-spawner binary that starts commands (native/berth-spawner.c); undefined: child_process.spawn.
+   * AGENT_SPAWNER: a path, or `node` for child_process; default: the bundled binary when it is there.
+   */
+  spawnerPath?: string;
   /** One JSON line per request; default: stdout. */
   log?: (line: string) => void;
 }
@@ -38,6 +44,19 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
   const n = Number(raw);
   if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+/** Where the image (and `npm run build:spawner` in the repo) puts the helper: <agent>/bin/berth-spawner. */
+export const BUNDLED_SPAWNER = fileURLToPath(new URL('../bin/berth-spawner', import.meta.url));
+
+function spawnerPath(env: NodeJS.ProcessEnv): string | undefined {
+  const asked = env.AGENT_SPAWNER;
+  if (asked === 'node') return undefined;
+  if (asked) {
+    if (!existsSync(asked)) throw new ConfigError(`AGENT_SPAWNER ${asked} does not exist`);
+    return asked;
+  }
+  return existsSync(BUNDLED_SPAWNER) ? BUNDLED_SPAWNER : undefined;
 }
 
 /** Reads the agent's configuration from the environment (README.md, "Environment"). Throws ConfigError. */
@@ -71,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
     proxySocket,
     proxyPort,
     proxyUrl,
+    spawnerPath: spawnerPath(env),
     maxOutputBytes: intEnv(
       env,
       'AGENT_MAX_OUTPUT_BYTES',

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentConfig } from './config.js';
+import type { Launcher } from './exec/launcher.js';
 import type { ChangeLog } from './files/change-log.js';
 import type { WorkspaceRoot } from './files/safe-path.js';
 
@@ -11,6 +12,8 @@ export interface RequestContext {
   config: AgentConfig;
   ws: WorkspaceRoot;
   changes: ChangeLog;
+  /** Starts commands (exec/launchers.ts). */
+  launch: Launcher;
 }
 
 export type RouteHandler = (ctx: RequestContext) => Promise<void>;

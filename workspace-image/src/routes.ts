@@ -10,6 +10,7 @@ import {
 } from './files/file-routes.js';
 
 export { ChangeLog } from './files/change-log.js';
+export { createLauncher } from './exec/launchers.js';
 
 /** Authenticated routes: path → method → handler. Loaded after the server listens (see server.ts). */
 export const ROUTES: Record<string, Record<string, RouteHandler>> = {

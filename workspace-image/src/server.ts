@@ -3,6 +3,7 @@ import { makeAuthCheck } from './auth.js';
 import type { AgentConfig } from './config.js';
 import type { RequestContext } from './context.js';
 import { AgentError, toAgentError } from './errors.js';
+import type { Launcher } from './exec/launcher.js';
 import type { ChangeLog } from './files/change-log.js';
 import type { WorkspaceRoot } from './files/safe-path.js';
 import { sendJson } from './http-io.js';
@@ -25,9 +26,13 @@ export function createAgentServer(
   const startedAt = performance.now();
   // The route modules (exec, files, tar) are most of the agent's code: importing them after listen() keeps
   // process start → listening short, which is what provisioning waits on (it polls /health).
-  let routes: Promise<{ table: typeof ROUTES; changes: ChangeLog }>;
+  let routes: Promise<{ table: typeof ROUTES; changes: ChangeLog; launch: Launcher }>;
   const loadRoutes = () =>
-    (routes ??= import('./routes.js').then((m) => ({ table: m.ROUTES, changes: new m.ChangeLog(ws) })));
+    (routes ??= import('./routes.js').then((m) => ({
+      table: m.ROUTES,
+      changes: new m.ChangeLog(ws),
+      launch: m.createLauncher(config),
+    })));
 
   const handle = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     if (url.pathname === '/health') {
@@ -45,12 +50,12 @@ export function createAgentServer(
       res.setHeader('www-authenticate', 'Bearer');
       throw new AgentError('unauthorized', 'missing or invalid bearer token');
     }
-    const { table, changes } = await loadRoutes();
+    const { table, changes, launch } = await loadRoutes();
     const methods = table[url.pathname];
     if (!methods) throw new AgentError('not_found', `no route ${url.pathname}`);
     const handler = methods[req.method ?? ''];
     if (!handler) throw methodNotAllowed(res, Object.keys(methods));
-    await handler({ req, res, url, config, ws, changes } satisfies RequestContext);
+    await handler({ req, res, url, config, ws, changes, launch } satisfies RequestContext);
   };
 
   const server = createServer((req, res) => {

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { BUNDLED_SPAWNER } from '../src/config.js';
 import { ConfigError, loadConfig } from '../src/index.js';
+import { requireSpawner } from './helpers.js';
 
 const TOKEN = 'a'.repeat(16);
 
 describe('loadConfig', () => {
   it('has defaults for everything but the token', () => {
-    expect(loadConfig({ AGENT_TOKEN: TOKEN })).toEqual({
+    expect(loadConfig({ AGENT_TOKEN: TOKEN, AGENT_SPAWNER: 'node' })).toEqual({
       listenMode: 'uds',
       socketPath: '/run/berth/agent.sock',
       host: '0.0.0.0',
@@ -16,8 +18,18 @@ describe('loadConfig', () => {
       proxySocket: undefined,
       proxyPort: 3128,
       proxyUrl: undefined,
+      spawnerPath: undefined,
       maxOutputBytes: 1024 * 1024,
     });
+  });
+
+  it('starts commands with the bundled berth-spawner when it is there, or the one AGENT_SPAWNER names', () => {
+    requireSpawner();
+    expect(loadConfig({ AGENT_TOKEN: TOKEN }).spawnerPath).toBe(BUNDLED_SPAWNER);
+    expect(loadConfig({ AGENT_TOKEN: TOKEN, AGENT_SPAWNER: process.execPath }).spawnerPath).toBe(
+      process.execPath,
+    );
+    expect(loadConfig({ AGENT_TOKEN: TOKEN, AGENT_SPAWNER: 'node' }).spawnerPath).toBeUndefined();
   });
 
   it('reads every variable', () => {
@@ -63,6 +75,7 @@ describe('loadConfig', () => {
     [{ AGENT_TOKEN: TOKEN, AGENT_MAX_OUTPUT_BYTES: '0' }, /AGENT_MAX_OUTPUT_BYTES/],
     [{ AGENT_TOKEN: TOKEN, AGENT_WORKSPACE_DIR: 'relative' }, /AGENT_WORKSPACE_DIR/],
     [{ AGENT_TOKEN: TOKEN, AGENT_PROXY_URL: 'socks://x' }, /AGENT_PROXY_URL/],
+    [{ AGENT_TOKEN: TOKEN, AGENT_SPAWNER: '/nonexistent/berth-spawner' }, /AGENT_SPAWNER/],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAgent, type TestAgent } from './helpers.js';
+import { startTestAgent, type TestAgent, LAUNCHERS, requireSpawner } from './helpers.js';
 
-describe('POST /exec/binary', () => {
+describe.each(LAUNCHERS)('POST /exec/binary ($name)', ({ name, config }) => {
   let t: TestAgent;
   beforeAll(async () => {
-    t = await startTestAgent();
+    if (name === 'berth-spawner') requireSpawner();
+    t = await startTestAgent(config);
   });
   afterAll(() => t.stop());
 

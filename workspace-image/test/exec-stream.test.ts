@@ -2,7 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSse, processGone, sleep, startTestAgent, type TestAgent } from './helpers.js';
+import {
+  parseSse,
+  processGone,
+  sleep,
+  startTestAgent,
+  type TestAgent,
+  LAUNCHERS,
+  requireSpawner,
+} from './helpers.js';
 
 async function readAll(res: IncomingMessage): Promise<string> {
   let text = '';
@@ -11,10 +19,11 @@ async function readAll(res: IncomingMessage): Promise<string> {
   return text;
 }
 
-describe('POST /exec/stream', () => {
+describe.each(LAUNCHERS)('POST /exec/stream ($name)', ({ name, config }) => {
   let t: TestAgent;
   beforeAll(async () => {
-    t = await startTestAgent();
+    if (name === 'berth-spawner') requireSpawner();
+    t = await startTestAgent(config);
   });
   afterAll(() => t.stop());
 

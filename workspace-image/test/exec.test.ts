@@ -1,12 +1,21 @@
 import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processGone, sleep, startTestAgent, TOKEN, type TestAgent } from './helpers.js';
+import {
+  processGone,
+  sleep,
+  startTestAgent,
+  TOKEN,
+  type TestAgent,
+  LAUNCHERS,
+  requireSpawner,
+} from './helpers.js';
 
-describe('POST /exec', () => {
+describe.each(LAUNCHERS)('POST /exec ($name)', ({ name, config }) => {
   let t: TestAgent;
   beforeAll(async () => {
-    t = await startTestAgent({ proxyUrl: 'http://127.0.0.1:3128' });
+    if (name === 'berth-spawner') requireSpawner();
+    t = await startTestAgent({ ...config, proxyUrl: 'http://127.0.0.1:3128' });
   });
   afterAll(() => t.stop());
 
@@ -113,6 +122,39 @@ describe('POST /exec', () => {
     const r2 = await exec({ cmd: ['./notexec.sh'] });
     // root ignores the mode bits for reading but not for exec without any x bit.
     expect(r2.json().exitCode).toBe(126);
+  });
+
+  it('runs an executable script without #! with /bin/sh, and finds commands on the PATH it is given', async () => {
+    await writeFile(join(t.root, 'plain.sh'), 'echo "plain $1"\n', { mode: 0o755 });
+    expect((await exec({ cmd: ['./plain.sh', 'ok'] })).json()).toMatchObject({
+      exitCode: 0,
+      stdout: 'plain ok\n',
+    });
+    await mkdir(join(t.root, 'tools'), { recursive: true });
+    await writeFile(join(t.root, 'tools', 'mytool'), '#!/bin/sh\necho tool\n', { mode: 0o755 });
+    const r = await exec({
+      cmd: ['mytool'],
+      env: { PATH: `${await realpath(join(t.root, 'tools'))}:/usr/bin:/bin` },
+    });
+    expect(r.json()).toMatchObject({ exitCode: 0, stdout: 'tool\n' });
+  });
+
+  it('keeps the output of concurrent commands apart', async () => {
+    const runs = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        exec({
+          cmd: [
+            'sh',
+            '-c',
+            `head -c 20000 /dev/zero | tr '\\0' ${String.fromCharCode(97 + i)}; echo e${i} >&2; exit ${i}`,
+          ],
+        }),
+      ),
+    );
+    runs.forEach((r, i) => {
+      expect(r.json()).toMatchObject({ exitCode: i, stderr: `e${i}\n` });
+      expect(r.json().stdout).toBe(String.fromCharCode(97 + i).repeat(20000));
+    });
   });
 
   it('truncates output beyond the cap', async () => {

@@ -2,9 +2,26 @@ import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { startAgent, type AgentConfig, type RunningAgent } from '../src/index.js';
+import { BUNDLED_SPAWNER } from '../src/config.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
+
+/**
+ * Both ways commands start (src/exec/launchers.ts): exec suites run once per launcher. The helper binary is
+ * built by `npm run build:spawner` (setup does it); without it these suites fail rather than skip.
+ */
+export const LAUNCHERS: { name: string; config: Pick<AgentConfig, 'spawnerPath'> }[] = [
+  { name: 'berth-spawner', config: { spawnerPath: BUNDLED_SPAWNER } },
+  { name: 'child_process', config: {} },
+];
+
+export function requireSpawner(): void {
+  if (!existsSync(BUNDLED_SPAWNER)) {
+    throw new Error(`${BUNDLED_SPAWNER} is missing: run \`npm run build:spawner\` (or scripts/setup.mjs)`);
+  }
+}
 
 export interface TestAgent {
   agent: RunningAgent;

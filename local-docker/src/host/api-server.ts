@@ -14,17 +14,38 @@ export type StreamingApiHandler = (
   ctx: unknown,
 ) => Promise<void>;
 
+/** The API handler as API Gateway's HTTP API runs it: the whole response as one value. */
+export type BufferedApiHandler = (event: unknown, ctx: unknown) => Promise<BufferedResponse>;
+
+export interface BufferedResponse {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body?: string;
+  isBase64Encoded?: boolean;
+}
+
+/** The two deployments of one handler, as in the cloud: HTTP API for most calls, the function URL for SSE. */
+export interface ApiHandlers {
+  buffered: BufferedApiHandler;
+  streaming: StreamingApiHandler;
+}
+
+/** Only a client asking for an event stream needs the streaming deployment. */
+const wantsEventStream = (accept: string | undefined) => (accept ?? '').includes('text/event-stream');
+
 export interface ApiServer {
   url: string;
   close(): Promise<void>;
 }
 
 /**
- * Serves the API handler over HTTP the way API Gateway / a function URL would: each request becomes a
- * payload-2.0 event, the answer streams back. Bodies over the limit are refused before they are read whole.
+ * Serves the API handler over HTTP the way API Gateway and a function URL would: each request becomes a
+ * payload-2.0 event; a request for `text/event-stream` goes to the streaming deployment, any other to the
+ * buffered one (cheaper per call: no stream pipeline). Bodies over the limit are refused before they are
+ * read whole.
  */
 export async function startApiServer(opts: {
-  handler: StreamingApiHandler;
+  handlers: ApiHandlers;
   maxBodyBytes: number;
   port: number;
   host: string;
@@ -48,9 +69,16 @@ export async function startApiServer(opts: {
       res.end(r.body, () => req.destroy());
       return;
     }
-    const stream = new LocalResponseStream(res);
+    const context = localLambdaContext('api', 900_000, event.requestContext.requestId);
     try {
-      await opts.handler(event, stream, localLambdaContext('api', 900_000, event.requestContext.requestId));
+      if (wantsEventStream(req.headers.accept)) {
+        await opts.handlers.streaming(event, new LocalResponseStream(res), context);
+      } else {
+        const r = await opts.handlers.buffered(event, context);
+        const body = Buffer.from(r.body ?? '', r.isBase64Encoded ? 'base64' : 'utf8');
+        res.writeHead(r.statusCode, { ...r.headers, 'content-length': String(body.length) });
+        res.end(body);
+      }
     } catch (e) {
       opts.logger.error('local host: handler crashed', { error: e as Error });
       if (!res.headersSent) {

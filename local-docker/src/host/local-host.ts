@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { CoalescedMetrics } from './coalesced-metrics.js';
 import {
   DynamoWorkspaceStore,
   ensureTable,
@@ -40,7 +40,12 @@ import { subscribeDockerEvents, type DockerEventSubscription } from '../runtime/
 import { DockerRuntime } from '../runtime/docker-runtime.js';
 import { localLambdaContext } from './lambda-context.js';
 import { installLambdaRuntimeShim } from './lambda-runtime-shim.js';
-import { startApiServer, type StreamingApiHandler } from './api-server.js';
+import {
+  startApiServer,
+  type ApiHandlers,
+  type BufferedApiHandler,
+  type StreamingApiHandler,
+} from './api-server.js';
 import { LocalProvisioner } from './local-provisioner.js';
 import { salvageFiles } from './salvage-files.js';
 import { toTaskStateChange } from './task-events.js';
@@ -95,11 +100,14 @@ export interface LocalHost {
 export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost> {
   installLambdaRuntimeShim();
   await mkdir(opts.stateDir, { recursive: true });
+  const allMetrics: CoalescedMetrics[] = [];
   const observe = (serviceName: string): Observability => {
     const logger = new Logger({ serviceName, logLevel: opts.logLevel ?? 'INFO' });
     // Metrics' own warnings (e.g. "No application metrics to publish" after every step handler) go through
     // the logger, so `logLevel` silences them too instead of them going straight to the console.
-    return { logger, metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName, logger }) };
+    const metrics = new CoalescedMetrics({ namespace: METRIC_NAMESPACE, serviceName, logger });
+    allMetrics.push(metrics);
+    return { logger, metrics };
   };
   const core = observe('berth-local');
 
@@ -155,16 +163,22 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     const handler = createProvisionStepHandler(step, getDeps, observe('berth-provision'));
     steps[step] = (state) => handler(state as never, localLambdaContext(`provision-${step}`));
   }
-  const api = createApiHandler(getDeps, {
-    streaming: true,
-    maxBodyBytes: config.maxBodyBytes,
-    observability: observe('berth-api'),
-  }) as unknown as StreamingApiHandler;
+  const apiObservability = observe('berth-api');
+  const api = (streaming: boolean) =>
+    createApiHandler(getDeps, {
+      streaming,
+      maxBodyBytes: config.maxBodyBytes,
+      observability: apiObservability,
+    });
+  const apiHandlers: ApiHandlers = {
+    buffered: api(false) as unknown as BufferedApiHandler,
+    streaming: api(true) as unknown as StreamingApiHandler,
+  };
   const taskState = createTaskStateHandler(getDeps, observe('berth-task-state'));
   const sweepHandler = createSweepHandler(getDeps, observe('berth-sweep'));
 
   const server = await startApiServer({
-    handler: api,
+    handlers: apiHandlers,
     maxBodyBytes: config.maxBodyBytes,
     port: opts.port ?? 8787,
     host: opts.host ?? '127.0.0.1',
@@ -220,6 +234,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
       await egress?.close();
       agent.close();
       await dynamo?.stop();
+      for (const m of allMetrics) m.flush();
     },
   };
 }

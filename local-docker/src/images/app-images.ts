@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { STAGED_MODULES, stageAgentSdk } from './agent-sdk.js';
+import { buildSpawner, SPAWNER_BINARY } from './spawner.js';
 import { elapsed, imageId, imageLabel, mustRun, removeReplaced, type Log } from './exec.js';
 import { expandFiles, hashInputs } from './image-hash.js';
 import { BASE_IMAGE, HASH_LABEL, PROXY_IMAGE, WORKSPACE_IMAGE } from './names.js';
@@ -29,10 +30,15 @@ export const WORKSPACE_SPEC: AppImageSpec = {
     'workspace-image/Dockerfile',
     'workspace-image/package.json',
     'workspace-image/dist',
+    SPAWNER_BINARY,
     STAGED_MODULES,
   ],
-  // The Claude Agent SDK, copied out of node_modules so the context (and hash) holds exactly what ships.
-  prepare: async (repoRoot, log) => stageAgentSdk(repoRoot, log),
+  // The Claude Agent SDK, copied out of node_modules so the context (and hash) holds exactly what ships;
+  // berth-spawner, compiled from its C source.
+  prepare: async (repoRoot, log) => {
+    await buildSpawner(repoRoot, log);
+    stageAgentSdk(repoRoot, log);
+  },
   whenMissing: 'fail',
   hint: 'workspace-image/dist is built by `npx tsc -b`; run it first',
 };

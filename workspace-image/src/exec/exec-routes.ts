@@ -39,15 +39,18 @@ function start(
   onStdout: (b: Buffer) => void,
   onStderr: (b: Buffer) => void,
 ) {
-  const proc = runProcess({
-    argv: p.argv,
-    cwd: p.cwd,
-    env: buildChildEnv(ctx.config, p.env),
-    timeoutMs: p.timeoutMs,
-    ...(p.stdin !== undefined && { stdin: p.stdin }),
-    onStdout,
-    onStderr,
-  });
+  const proc = runProcess(
+    {
+      argv: p.argv,
+      cwd: p.cwd,
+      env: buildChildEnv(ctx.config, p.env),
+      timeoutMs: p.timeoutMs,
+      ...(p.stdin !== undefined && { stdin: p.stdin }),
+      onStdout,
+      onStderr,
+    },
+    ctx.launch,
+  );
   killOnDisconnect(ctx.res, proc);
   return proc;
 }

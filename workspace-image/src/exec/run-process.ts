@@ -1,12 +1,7 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
 import { commandEnded, commandStarted } from './activity.js';
+import type { ChildControl, Launcher, LaunchSpec } from './launcher.js';
 
-export interface RunOptions {
-  argv: string[];
-  cwd: string;
-  env: Record<string, string>;
-  stdin?: string;
+export interface RunOptions extends LaunchSpec {
   timeoutMs: number;
   onStdout(chunk: Buffer): void;
   onStderr(chunk: Buffer): void;
@@ -38,38 +33,28 @@ const KILL_GRACE_MS = 1000;
  * it exits or the timeout kills the group. Spawn failures become exit codes as a shell reports them
  * (127 not found, 126 not executable) with a message on stderr, never an exception.
  */
-export function runProcess(opts: RunOptions): RunningProcess {
+export function runProcess(opts: RunOptions, launch: Launcher): RunningProcess {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const hasStdin = opts.stdin !== undefined && opts.stdin.length > 0;
-  let child: ChildProcessByStdio<Writable | null, Readable, Readable>;
-  try {
-    child = spawn(opts.argv[0] as string, opts.argv.slice(1), {
-      cwd: opts.cwd,
-      env: opts.env,
-      detached: true, // own process group: kill(-pid) reaches grandchildren
-      // No input: /dev/null rather than a pipe we would only close (one pipe less per command).
-      stdio: [hasStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
-  } catch (err) {
-    // Synchronous failures (e.g. EACCES on some platforms) are reported like asynchronous ones.
-    return failed(opts, err, elapsed);
-  }
-  const proc = child;
-  commandStarted();
+  let pid: number | undefined;
+  let killRequested = false;
   let timedOut = false;
   let finished = false;
   let armGrace = () => {};
+  let child: ChildControl | undefined;
 
   const killGroup = () => {
-    if (finished || proc.pid === undefined) return;
+    if (finished) return;
+    killRequested = true;
+    if (pid === undefined) return; // killed as soon as it exists
     try {
-      process.kill(-proc.pid, 'SIGKILL');
+      process.kill(-pid, 'SIGKILL');
     } catch {
       // ESRCH: the group is already gone.
     }
   };
 
+  commandStarted();
   const done = new Promise<ProcessOutcome>((resolve) => {
     let graceTimer: NodeJS.Timeout | undefined;
     const finish = (outcome: Omit<ProcessOutcome, 'durationMs' | 'timedOut'>) => {
@@ -85,30 +70,25 @@ export function runProcess(opts: RunOptions): RunningProcess {
       killGroup();
       armGrace();
     }, opts.timeoutMs);
-    // Pipes held by processes outside the group (setsid) would keep 'close' from firing: give up on them.
+    // Pipes held by processes outside the group (setsid) would keep the command open: give up on them.
     armGrace = () => {
       if (finished) return;
-      graceTimer ??= setTimeout(() => {
-        proc.stdout.destroy();
-        proc.stderr.destroy();
-        finish({ exitCode: proc.exitCode, signal: proc.signalCode });
-      }, KILL_GRACE_MS);
+      graceTimer ??= setTimeout(() => child?.release(), KILL_GRACE_MS);
     };
-    proc.stdout.on('data', opts.onStdout);
-    proc.stderr.on('data', opts.onStderr);
-    proc.stdin?.on('error', () => {
-      // EPIPE: the child exited or closed stdin without reading it all; not an error of the command.
+    child = launch(opts, {
+      onSpawn(p) {
+        pid = p;
+        if (killRequested) killGroup();
+      },
+      onStdout: opts.onStdout,
+      onStderr: opts.onStderr,
+      onError(code) {
+        opts.onStderr(Buffer.from(spawnErrorMessage(opts.argv[0] as string, code)));
+        finish({ exitCode: code === 'ENOENT' ? 127 : 126, signal: null });
+      },
+      onClose: (exitCode, signal) => finish({ exitCode, signal }),
     });
-    proc.on('error', (err: NodeJS.ErrnoException) => {
-      if (proc.pid === undefined) {
-        opts.onStderr(Buffer.from(spawnErrorMessage(opts.argv[0] as string, err)));
-        finish({ exitCode: spawnErrorExitCode(err), signal: null });
-      }
-    });
-    proc.on('close', (code, signal) => finish({ exitCode: code, signal }));
   });
-
-  if (hasStdin) proc.stdin?.end(opts.stdin);
 
   return {
     done,
@@ -116,32 +96,13 @@ export function runProcess(opts: RunOptions): RunningProcess {
       killGroup();
       armGrace();
     },
-    pause() {
-      proc.stdout.pause();
-      proc.stderr.pause();
-    },
-    resume() {
-      proc.stdout.resume();
-      proc.stderr.resume();
-    },
+    pause: () => child?.pause(),
+    resume: () => child?.resume(),
   };
 }
 
-function failed(opts: RunOptions, err: unknown, elapsed: () => number): RunningProcess {
-  const e = err as NodeJS.ErrnoException;
-  const done = Promise.resolve().then(() => {
-    opts.onStderr(Buffer.from(spawnErrorMessage(opts.argv[0] as string, e)));
-    return { exitCode: spawnErrorExitCode(e), signal: null, timedOut: false, durationMs: elapsed() };
-  });
-  return { done, kill() {}, pause() {}, resume() {} };
-}
-
-function spawnErrorExitCode(err: NodeJS.ErrnoException): number {
-  return err.code === 'ENOENT' ? 127 : 126;
-}
-
-function spawnErrorMessage(cmd: string, err: NodeJS.ErrnoException): string {
-  if (err.code === 'ENOENT') return `berth-agent: ${cmd}: command not found\n`;
-  if (err.code === 'EACCES') return `berth-agent: ${cmd}: permission denied\n`;
-  return `berth-agent: ${cmd}: cannot execute (${err.code ?? err.message})\n`;
+function spawnErrorMessage(cmd: string, code: string): string {
+  if (code === 'ENOENT') return `berth-agent: ${cmd}: command not found\n`;
+  if (code === 'EACCES') return `berth-agent: ${cmd}: permission denied\n`;
+  return `berth-agent: ${cmd}: cannot execute (${code})\n`;
 }
