@@ -31,6 +31,31 @@ export async function timeRuns(
   return out;
 }
 
+/**
+ * Times several variants in `rounds` rounds that interleave them (each round: `runs / rounds` of each, in
+ * turn), after `warmup` untimed runs of each, so background load on a shared machine hits them all alike.
+ * Returns milliseconds per run, per variant, in the order given.
+ */
+export async function timeInterleaved(
+  rounds: number,
+  variants: { runs: number; fn: () => Promise<unknown> }[],
+  warmup = 3,
+): Promise<number[][]> {
+  for (const v of variants) for (let i = 0; i < warmup; i++) await v.fn();
+  const out = variants.map((): number[] => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [k, v] of variants.entries()) {
+      const perRound = Math.ceil(v.runs / rounds);
+      for (let i = 0; i < perRound && out[k]!.length < v.runs; i++) {
+        const t = performance.now();
+        await v.fn();
+        out[k]!.push(performance.now() - t);
+      }
+    }
+  }
+  return out;
+}
+
 export function row(name: string, s: Summary, extra = ''): string {
   return `| ${name} | ${s.n} | ${ms(s.median)} | ${ms(s.p95)} | ${ms(s.min)} | ${ms(s.max)} |${extra ? ` ${extra} |` : ''}`;
 }

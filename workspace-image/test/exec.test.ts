@@ -139,6 +139,17 @@ describe.each(LAUNCHERS)('POST /exec ($name)', ({ name, config }) => {
     expect(r.json()).toMatchObject({ exitCode: 0, stdout: 'tool\n' });
   });
 
+  // Commands run as the agent's uid, so one can kill berth-spawner (with child_process, its parent is the
+  // agent itself: here the test worker).
+  it.runIf(name === 'berth-spawner')(
+    'survives berth-spawner being killed: the running command ends as killed, the next one runs',
+    async () => {
+      const r = await exec({ cmd: ['sh', '-c', 'kill -9 $PPID; sleep 5; echo survived'], timeoutMs: 10_000 });
+      expect(r.json()).toMatchObject({ exitCode: null, signal: 'SIGKILL', stdout: '' });
+      expect((await exec({ cmd: ['echo', 'next'] })).json()).toMatchObject({ exitCode: 0, stdout: 'next\n' });
+    },
+  );
+
   it('keeps the output of concurrent commands apart', async () => {
     const runs = await Promise.all(
       Array.from({ length: 24 }, (_, i) =>

@@ -29,6 +29,7 @@ const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
 
 interface Pending {
   events: ChildEvents;
+  pid?: number;
   exit?: { code: number | null; signal: NodeJS.Signals | null };
   openStreams: number;
 }
@@ -36,7 +37,8 @@ interface Pending {
 /**
  * Starts commands through berth-spawner (native/berth-spawner.c), a small helper started once that uses
  * posix_spawn: no fork of the agent per command. Output comes back as frames on the helper's stdout. If the
- * helper dies, its running commands report a SIGKILL death and the next command starts a new helper.
+ * helper dies (a command may kill it: same uid), its running commands are killed and reported so, and the
+ * next command starts a new helper.
  */
 export function spawnerLauncher(helperPath: string, onHelperExit?: (reason: string) => void): Launcher {
   let helper: ChildProcessByStdio<Writable, Readable, null> | undefined;
@@ -63,7 +65,8 @@ export function spawnerLauncher(helperPath: string, onHelperExit?: (reason: stri
     if (!p) return; // released
     switch (type) {
       case T.spawned:
-        p.events.onSpawn(body.readUInt32LE(0));
+        p.pid = body.readUInt32LE(0);
+        p.events.onSpawn(p.pid);
         break;
       case T.failed:
         pending.delete(id);
@@ -113,8 +116,10 @@ export function spawnerLauncher(helperPath: string, onHelperExit?: (reason: stri
       if (helper !== proc) return;
       helper = undefined;
       onHelperExit?.(reason);
+      // Their pipes went with the helper: end them (whole groups) rather than leave them running unseen.
       for (const [id, p] of pending) {
         pending.delete(id);
+        if (p.pid !== undefined) killGroup(p.pid);
         p.events.onClose(null, 'SIGKILL');
       }
     };
@@ -154,4 +159,12 @@ export function spawnerLauncher(helperPath: string, onHelperExit?: (reason: stri
       },
     };
   };
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: already gone.
+  }
 }
