@@ -33,15 +33,14 @@ export async function timeRuns(
 
 /**
  * Times several variants in `rounds` rounds that interleave them (each round: `runs / rounds` of each, in
- * turn), after `warmup` untimed runs of each, so background load on a shared machine hits them all alike.
- * Returns milliseconds per run, per variant, in the order given.
+ * turn), after `warmup` untimed runs of each (default 3), so background load on a shared machine hits them
+ * all alike. Returns milliseconds per run, per variant, in the order given.
  */
 export async function timeInterleaved(
   rounds: number,
-  variants: { runs: number; fn: () => Promise<unknown> }[],
-  warmup = 3,
+  variants: { runs: number; fn: () => Promise<unknown>; warmup?: number }[],
 ): Promise<number[][]> {
-  for (const v of variants) for (let i = 0; i < warmup; i++) await v.fn();
+  for (const v of variants) for (let i = 0; i < (v.warmup ?? 3); i++) await v.fn();
   const out = variants.map((): number[] => []);
   for (let round = 0; round < rounds; round++) {
     for (const [k, v] of variants.entries()) {
