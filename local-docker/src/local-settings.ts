@@ -11,7 +11,7 @@ export interface LocalSettings {
   /** True when the key was made (or reloaded from the state dir) rather than given. */
   generatedKey: boolean;
   sweepIntervalMs: number;
-  /** Container label prefix (BERTH_LABEL_PREFIX): two Berths on one Docker engine need different ones. */
+  /** Container label prefix (BERTH_LABEL_PREFIX); Berths sharing one also keep apart by state dir (labels.ts). */
   labelPrefix?: string;
   /** Every workspace's base egress policy (BERTH_EGRESS_ALLOW, BERTH_ANTHROPIC_API_KEY). */
   egress: { allowDomains: string[]; anthropicApiKey?: string };

@@ -194,6 +194,23 @@ describe.skipIf(!image)(`DockerRuntime specifics${image ? '' : ` (${NO_IMAGE_MES
     await rm(linkParent, { recursive: true, force: true });
   });
 
+  it("another Berth on the engine (same label prefix, other state dir) neither lists nor stops this one's", async () => {
+    const otherDir = await mkdtemp(path.join(tmpdir(), 'berth-other-'));
+    const other = new DockerRuntime({ docker: h.docker, stateDir: otherDir, labelPrefix: h.labelPrefix });
+    expect(other.instance).not.toBe(h.runtime.instance);
+    const { taskRef } = await h.runtime.start(spec());
+    try {
+      expect((await other.list()).map((t) => t.taskRef)).not.toContain(taskRef);
+      expect((await other.describe(taskRef)).state).toBe('missing');
+      await other.stop(taskRef, 'not mine');
+      expect((await h.runtime.describe(taskRef)).state).not.toBe('missing');
+      expect((await h.runtime.list()).map((t) => t.taskRef)).toContain(taskRef);
+    } finally {
+      await h.runtime.stop(taskRef, 'test');
+      await rm(otherDir, { recursive: true, force: true });
+    }
+  });
+
   it('a wrong hostStateDir fails loudly instead of mounting an empty dir', async () => {
     const rt = new DockerRuntime({
       docker: h.docker,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BASE_IMAGE } from '../../local-docker/src/images/names.js';
-import { labelKeys } from '../../local-docker/src/runtime/labels.js';
+import { instanceOf, labelKeys } from '../../local-docker/src/runtime/labels.js';
 import { uniq, useLocalBerth, type WorkspaceView } from '../support/local-berth.js';
 
 // Things going wrong under a workspace: a container killed from outside, expiry, leaked containers, a host restart.
@@ -160,29 +160,39 @@ describe('the sweep', () => {
     await b.api('DELETE', `/v1/workspaces/${next.id}`);
   });
 
-  it('removes a Berth-labelled container that no record owns', async () => {
+  it("removes a Berth-labelled container that no record owns, not another local Berth's", async () => {
     const keys = labelKeys(b.labelPrefix);
-    const orphanId = `ws_orphan${randomBytes(8).toString('hex')}`;
-    b.track(orphanId);
-    const container = await b.docker.createContainer({
-      Image: BASE_IMAGE,
-      Entrypoint: ['sleep'],
-      Cmd: ['300'],
-      Labels: {
-        [keys.managed]: 'true',
-        [keys.workspaceId]: orphanId,
-        [keys.tenantId]: 'tenantA',
-        [keys.template]: 'default',
-      },
-      HostConfig: { NetworkMode: 'none', AutoRemove: false },
-    });
-    await container.start();
-    expect((await container.inspect()).State.Running).toBe(true);
+    // Same label prefix and engine, other state dir (another checkout's `npm start`): its containers are its own.
+    const start = async (instance?: string) => {
+      const id = `ws_orphan${randomBytes(8).toString('hex')}`;
+      b.track(id);
+      const container = await b.docker.createContainer({
+        Image: BASE_IMAGE,
+        Entrypoint: ['sleep'],
+        Cmd: ['300'],
+        Labels: {
+          [keys.managed]: 'true',
+          ...(instance ? { [keys.instance]: instance } : {}),
+          [keys.workspaceId]: id,
+          [keys.tenantId]: 'tenantA',
+          [keys.template]: 'default',
+        },
+        HostConfig: { NetworkMode: 'none', AutoRemove: false },
+      });
+      await container.start();
+      expect((await container.inspect()).State.Running).toBe(true);
+      return container;
+    };
+    const orphan = await start(); // labelled before instances existed: this Berth's
+    const others = await start(instanceOf('/somewhere/else/.berth'));
 
     const report = await b.host.sweepNow();
-    await b.until(async () => (await inspectStatus(container.id)) === 404, 5000, 'the orphan removed');
+    await b.until(async () => (await inspectStatus(orphan.id)) === 404, 5000, 'the orphan removed');
     // Either this sweep or the timer's concurrent one removed it; both count it.
     expect(report.errors).toBe(0);
+    await b.host.sweepNow();
+    expect((await others.inspect()).State.Running).toBe(true);
+    await others.remove({ force: true });
   });
 });
 

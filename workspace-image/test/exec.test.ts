@@ -9,6 +9,7 @@ import {
   type TestAgent,
   LAUNCHERS,
   requireSpawner,
+  WITH_SPAWNER,
 } from './helpers.js';
 
 describe.each(LAUNCHERS)('POST /exec ($name)', ({ name, config }) => {
@@ -139,17 +140,6 @@ describe.each(LAUNCHERS)('POST /exec ($name)', ({ name, config }) => {
     expect(r.json()).toMatchObject({ exitCode: 0, stdout: 'tool\n' });
   });
 
-  // Commands run as the agent's uid, so one can kill berth-spawner (with child_process, its parent is the
-  // agent itself: here the test worker).
-  it.runIf(name === 'berth-spawner')(
-    'survives berth-spawner being killed: the running command ends as killed, the next one runs',
-    async () => {
-      const r = await exec({ cmd: ['sh', '-c', 'kill -9 $PPID; sleep 5; echo survived'], timeoutMs: 10_000 });
-      expect(r.json()).toMatchObject({ exitCode: null, signal: 'SIGKILL', stdout: '' });
-      expect((await exec({ cmd: ['echo', 'next'] })).json()).toMatchObject({ exitCode: 0, stdout: 'next\n' });
-    },
-  );
-
   it('keeps the output of concurrent commands apart', async () => {
     const runs = await Promise.all(
       Array.from({ length: 24 }, (_, i) =>
@@ -246,5 +236,22 @@ describe.each(LAUNCHERS)('POST /exec ($name)', ({ name, config }) => {
     }
     expect(gone).toBe(true);
     expect(await realpath(t.root)).toBe(t.realRoot);
+  });
+});
+
+describe('berth-spawner', () => {
+  let t: TestAgent;
+  beforeAll(async () => {
+    requireSpawner();
+    t = await startTestAgent(WITH_SPAWNER);
+  });
+  afterAll(() => t.stop());
+
+  // Commands run as the agent's uid, so one can kill the helper that started it.
+  it('survives being killed: the running command ends as killed, the next one runs', async () => {
+    const exec = (body: object) => t.call('POST', '/exec', { body });
+    const r = await exec({ cmd: ['sh', '-c', 'kill -9 $PPID; sleep 5; echo survived'], timeoutMs: 10_000 });
+    expect(r.json()).toMatchObject({ exitCode: null, signal: 'SIGKILL', stdout: '' });
+    expect((await exec({ cmd: ['echo', 'next'] })).json()).toMatchObject({ exitCode: 0, stdout: 'next\n' });
   });
 });

@@ -12,8 +12,9 @@ export const TOKEN = 'test-token-0123456789abcdef';
  * Both ways commands start (src/exec/launchers.ts): exec suites run once per launcher. The helper binary is
  * built by `npm run build:spawner` (setup does it); without it these suites fail rather than skip.
  */
+export const WITH_SPAWNER: Pick<AgentConfig, 'spawnerPath'> = { spawnerPath: BUNDLED_SPAWNER };
 export const LAUNCHERS: { name: string; config: Pick<AgentConfig, 'spawnerPath'> }[] = [
-  { name: 'berth-spawner', config: { spawnerPath: BUNDLED_SPAWNER } },
+  { name: 'berth-spawner', config: WITH_SPAWNER },
   { name: 'child_process', config: {} },
 ];
 

@@ -188,6 +188,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   const events: DockerEventSubscription = await subscribeDockerEvents({
     docker: runtime.docker,
     labelPrefix: runtime.labelPrefix,
+    instance: runtime.instance,
     onEvent: (e) => {
       void toTaskStateChange(runtime, e, deps.log)
         .then(async (change) => {

@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import Dockerode from 'dockerode';
-import { DEFAULT_LABEL_PREFIX, labelKeys, managedFilter } from './labels.js';
+import { DEFAULT_LABEL_PREFIX, isOwned, labelKeys, managedFilter } from './labels.js';
 
 /** A Berth container died or hit its memory limit. The local host turns these into task-state events. */
 export interface WorkspaceContainerEvent {
@@ -21,6 +21,8 @@ export interface WorkspaceContainerEvent {
 export interface DockerEventsOptions {
   docker?: Dockerode;
   labelPrefix?: string;
+  /** Only this Berth's containers (DockerRuntime.instance); default: every one under the prefix. */
+  instance?: string;
   onEvent: (event: WorkspaceContainerEvent) => void;
   /** Stream errors; the subscription reconnects by itself after each. */
   onError?: (err: Error) => void;
@@ -50,11 +52,12 @@ export type ParsedEvent =
 export function parseDockerEvent(
   msg: DockerEventMessage,
   labelPrefix = DEFAULT_LABEL_PREFIX,
+  instance?: string,
 ): ParsedEvent | null {
   const taskRef = msg.Actor?.ID ?? msg.id;
   const attrs = msg.Actor?.Attributes ?? {};
   if (msg.Type !== 'container' || !taskRef) return null;
-  if (attrs[labelKeys(labelPrefix).managed] !== 'true') return null;
+  if (!isOwned(attrs, labelPrefix, instance)) return null;
   const at = msg.timeNano !== undefined ? Math.floor(msg.timeNano / 1e6) : (msg.time ?? 0) * 1000;
   const num = (v: string | undefined) => (v === undefined || v === '' || isNaN(Number(v)) ? null : Number(v));
   const workspaceId = attrs[labelKeys(labelPrefix).workspaceId] ?? null;
@@ -147,7 +150,7 @@ class Subscription implements DockerEventSubscription {
       return;
     }
     if (this.isDuplicate(msg)) return;
-    const parsed = parseDockerEvent(msg, this.labelPrefix);
+    const parsed = parseDockerEvent(msg, this.labelPrefix, this.options.instance);
     if (!parsed) return;
     if (parsed.kind === 'kill') {
       this.kills.set(parsed.taskRef, { signal: parsed.signal, at: Date.now() });

@@ -4,9 +4,9 @@ import type { ContainerRuntime, ContainerSpec, TaskStatus } from '@berth/core';
 import Dockerode from 'dockerode';
 import { dockerMessage, dockerStatus, ImageMissingError, TaskNotFoundError } from './errors.js';
 import { AGENT_GID, AGENT_UID, containerCreateOptions } from './hardening.js';
-import { DEFAULT_LABEL_PREFIX, managedFilter } from './labels.js';
+import { DEFAULT_LABEL_PREFIX, instanceOf, isOwned, managedFilter } from './labels.js';
 import { AGENT_TOKEN_FILE_NAME, workspaceDirs, type WorkspaceDirs } from './paths.js';
-import { isManaged, missingStatus, statusFromInspect, statusFromSummary } from './task-status.js';
+import { missingStatus, statusFromInspect, statusFromSummary } from './task-status.js';
 
 export interface DockerRuntimeOptions {
   /** Engine client; default: the local socket (DOCKER_HOST honoured by dockerode). */
@@ -34,6 +34,8 @@ export class DockerRuntime implements ContainerRuntime {
   readonly hostStateDir: string;
   readonly namePrefix: string;
   readonly labelPrefix: string;
+  /** This Berth among others on the same engine (labels.ts, instanceOf): derived from the state dir. */
+  readonly instance: string;
   private readonly command: string[] | undefined;
 
   constructor(options: DockerRuntimeOptions) {
@@ -42,6 +44,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.hostStateDir = options.hostStateDir ?? options.stateDir;
     this.namePrefix = options.namePrefix ?? 'berth-';
     this.labelPrefix = options.labelPrefix ?? DEFAULT_LABEL_PREFIX;
+    this.instance = instanceOf(options.stateDir);
     this.command = options.command;
   }
 
@@ -59,6 +62,7 @@ export class DockerRuntime implements ContainerRuntime {
       spec,
       name: `${this.namePrefix}${spec.workspaceId}`,
       labelPrefix: this.labelPrefix,
+      instance: this.instance,
       engineRunDir: engineDirs.run,
       engineFilesDir: engineDirs.files,
       ...(this.command ? { command: this.command } : {}),
@@ -126,8 +130,9 @@ export class DockerRuntime implements ContainerRuntime {
       all: true,
       filters: { label: [managedFilter(this.labelPrefix)] },
     });
+    const ours = summaries.filter((s) => isOwned(s.Labels, this.labelPrefix, this.instance));
     const statuses = await Promise.all(
-      summaries.map(async (s) => {
+      ours.map(async (s) => {
         const status = statusFromSummary(s, this);
         // The summary lacks OOMKilled: inspect the (few) ended ones so the sweep sees why they died.
         if (status.state !== 'stopped') return status;
@@ -152,7 +157,7 @@ export class DockerRuntime implements ContainerRuntime {
     if (!SAFE_REF.test(taskRef)) return null;
     try {
       const info = await this.docker.getContainer(taskRef).inspect();
-      return isManaged(info.Config.Labels, this.labelPrefix) ? info : null;
+      return isOwned(info.Config.Labels, this.labelPrefix, this.instance) ? info : null;
     } catch (err) {
       if (dockerStatus(err) === 404) return null;
       throw err;

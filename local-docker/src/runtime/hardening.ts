@@ -19,6 +19,8 @@ export interface ContainerConfigInput {
   spec: ContainerSpec;
   name: string;
   labelPrefix: string;
+  /** The owning Berth (labels.ts, instanceOf). */
+  instance: string;
   /** Host dirs as the Docker ENGINE sees them (differs from ours under Docker-in-Docker). */
   engineRunDir: string;
   engineFilesDir: string;
@@ -102,6 +104,7 @@ export function containerCreateOptions(input: ContainerConfigInput): ContainerCr
     Env: agentEnv(spec),
     Labels: {
       [keys.managed]: 'true',
+      [keys.instance]: input.instance,
       [keys.workspaceId]: spec.workspaceId,
       [keys.tenantId]: spec.tenantId,
       [keys.template]: spec.template,

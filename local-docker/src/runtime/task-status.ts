@@ -46,9 +46,6 @@ function endpointFor(
 const workspaceIdOf = (labels: Record<string, string> | undefined, ctx: StatusContext) =>
   labels?.[labelKeys(ctx.labelPrefix).workspaceId] ?? null;
 
-export const isManaged = (labels: Record<string, string> | undefined, labelPrefix: string) =>
-  labels?.[labelKeys(labelPrefix).managed] === 'true';
-
 export function statusFromInspect(info: ContainerInspectInfo, ctx: StatusContext): TaskStatus {
   const state = taskState(info.State.Status, info.State.Paused);
   const workspaceId = workspaceIdOf(info.Config.Labels, ctx);

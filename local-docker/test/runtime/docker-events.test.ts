@@ -50,6 +50,14 @@ describe('parseDockerEvent', () => {
     expect(parseDockerEvent({ ...event('die'), Type: 'network' })).toBeNull();
     expect(parseDockerEvent(event('die', { 'dev.berth.managed': 'false' }))).toBeNull();
   });
+  it("with an instance, takes its containers and pre-instance ones, not another Berth's", () => {
+    const mine = event('die', { 'dev.berth.instance': 'aaa' });
+    const theirs = event('die', { 'dev.berth.instance': 'bbb' });
+    expect(parseDockerEvent(mine, 'dev.berth', 'aaa')).not.toBeNull();
+    expect(parseDockerEvent(event('die'), 'dev.berth', 'aaa')).not.toBeNull();
+    expect(parseDockerEvent(theirs, 'dev.berth', 'aaa')).toBeNull();
+    expect(parseDockerEvent(theirs)).not.toBeNull(); // no instance given: every Berth's
+  });
   it('honours a custom label prefix', () => {
     const msg: DockerEventMessage = {
       ...event('die', { exitCode: '0' }),

@@ -74,7 +74,13 @@ describe('hardenedHostConfig (ARCHITECTURE.md §4 hardening list)', () => {
 });
 
 describe('containerCreateOptions', () => {
-  const opts = containerCreateOptions({ spec, name: 'berth-ws_abc', labelPrefix: 'dev.berth', ...dirs });
+  const opts = containerCreateOptions({
+    spec,
+    name: 'berth-ws_abc',
+    labelPrefix: 'dev.berth',
+    instance: 'inst1',
+    ...dirs,
+  });
 
   it('runs as the non-root agent user', () => expect(opts.User).toBe('1000:1000'));
   it('names and labels the container', () => {
@@ -82,6 +88,7 @@ describe('containerCreateOptions', () => {
     expect(opts.Image).toBe('berth/workspace:latest');
     expect(opts.Labels).toEqual({
       'dev.berth.managed': 'true',
+      'dev.berth.instance': 'inst1',
       'dev.berth.workspace-id': 'ws_abc',
       'dev.berth.tenant-id': 'tenant-1',
       'dev.berth.template': 'default',
@@ -94,6 +101,7 @@ describe('containerCreateOptions', () => {
       spec,
       name: 'n',
       labelPrefix: 'p',
+      instance: 'i',
       ...dirs,
       command: ['node', '-e', '1'],
     });
