@@ -118,6 +118,47 @@ export interface ChangesResponse {
   deletedKnown: boolean;
 }
 
+/**
+ * Body of `POST /execute`: one run of the Claude Agent SDK in the workspace dir. Unknown fields are rejected.
+ * The SDK reaches the model through the workspace's egress proxy, which adds the real API key.
+ */
+export interface ExecuteRequest {
+  /** The user's message; 1..100000 characters. */
+  prompt: string;
+  /** Continue an earlier run's conversation (its `session_id`, from the `result` event). */
+  sessionId?: string;
+  /** 1..100; default 20. */
+  maxTurns?: number;
+  /** Tools the agent may use without asking (SDK names, e.g. `Read`, `Write`, `Bash`); default: all. */
+  allowedTools?: string[];
+  /** Model id; default: the SDK's. */
+  model?: string;
+}
+
+/** Data of a `files_changed` event: workspace-relative paths touched by the tool call just finished. */
+export interface FilesChangedEventData {
+  changed: string[];
+  deleted: string[];
+}
+
+/** Data of the final `error` event (the run could not finish; `result` is not sent then). */
+export interface ExecuteErrorEventData {
+  code: 'agent_error' | 'aborted';
+  message: string;
+}
+
+/**
+ * One event of `POST /execute` (SSE, `data:` is JSON): `message` for each message of the SDK (assistant,
+ * user/tool results, system) except the last, `files_changed` after a tool result that changed files, and
+ * one final `result` (the SDK's result message: `subtype`, `result`, `session_id`, `num_turns`, usage...)
+ * or `error`.
+ */
+export type ExecuteStreamEvent =
+  | { event: 'message'; data: Record<string, unknown> }
+  | { event: 'files_changed'; data: FilesChangedEventData }
+  | { event: 'result'; data: Record<string, unknown> }
+  | { event: 'error'; data: ExecuteErrorEventData };
+
 /** Limits the agent enforces. */
 export const AGENT_LIMITS = {
   /** Any request body (JSON or raw file/tar). */
@@ -130,4 +171,8 @@ export const AGENT_LIMITS = {
   maxOutputBytesLimit: 64 * 1024 * 1024,
   /** Bytes of stderr carried base64 in `x-stderr` by `POST /exec/binary`. */
   binaryStderrBytes: 4096,
+  /** `POST /execute`. */
+  maxPromptChars: 100_000,
+  defaultMaxTurns: 20,
+  maxTurns: 100,
 } as const;
