@@ -33,8 +33,9 @@ export const ALARM_THRESHOLDS = {
 } as const;
 
 /**
- * The CloudWatch dashboard (one widget per concern: starts, failures, work, GC, API, egress) and the alarms
- * on it. Every metric name comes from the catalog the code emits with, so a widget cannot go silently empty.
+ * The CloudWatch dashboard (one widget per concern: starts, failures, work, agent runs, GC, API, egress) and
+ * the alarms on it. Every metric name comes from the catalog the code emits with, so a widget cannot go
+ * silently empty.
  */
 export function Observability({ stack }: StackContext) {
   const created = metric(METRIC.WorkspaceCreated, SERVICE.api);
@@ -120,6 +121,16 @@ export function Observability({ stack }: StackContext) {
       metric(METRIC.ProvisionStepRuns, SERVICE.provision),
       metric(METRIC.TaskStateEvents, SERVICE.taskState),
     ]),
+    graph(
+      'Agent runs: runs, file syncs during runs, p50/p95 ms',
+      [metric(METRIC.ExecuteRuns, SERVICE.api), metric(METRIC.ExecuteFileSyncs, SERVICE.api)],
+      {
+        right: [
+          metric(METRIC.ExecuteLatency, SERVICE.api, 'p50'),
+          metric(METRIC.ExecuteLatency, SERVICE.api, 'p95'),
+        ],
+      },
+    ),
   );
 
   const alarms = {

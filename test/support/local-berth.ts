@@ -76,6 +76,8 @@ export interface ExecAnswer {
 export interface LocalBerthOptions {
   sweepIntervalMs?: number;
   config?: LocalHostOptions['config'];
+  /** Egress settings, read when the host starts (so a fake upstream started in an earlier beforeAll fits). */
+  egress?: () => LocalHostOptions['egress'];
 }
 
 export interface LocalBerth {
@@ -181,6 +183,7 @@ export function useLocalBerth(options: LocalBerthOptions = {}): LocalBerth {
       ...(process.env.BERTH_E2E_IMAGE ? { image: process.env.BERTH_E2E_IMAGE } : {}),
       sweepIntervalMs: options.sweepIntervalMs ?? 500,
       ...(options.config ? { config: options.config } : {}),
+      ...(options.egress ? { egress: options.egress() } : {}),
     });
 
   const noteIds = (value: unknown) => {

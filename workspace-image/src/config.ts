@@ -22,6 +22,13 @@ export interface AgentConfig {
   proxyPort: number;
   /** What HTTP(S)_PROXY of child processes points at; unset means no proxy variables. */
   proxyUrl?: string;
+  /** ANTHROPIC_BASE_URL of `POST /execute` runs; unset: the SDK's default (https://api.anthropic.com). */
+  anthropicBaseUrl?: string;
+  /**
+   * ANTHROPIC_API_KEY of `POST /execute` runs. Not a secret: a placeholder the egress proxy replaces with the
+   * real key, so the workspace never holds it.
+   */
+  anthropicApiKey: string;
   /** Per-stream cap of POST /exec. */
   maxOutputBytes: number;
   /**
@@ -45,6 +52,9 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
   if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
 }
+
+/** What `POST /execute` runs get as ANTHROPIC_API_KEY unless AGENT_ANTHROPIC_API_KEY says otherwise. */
+export const DEFAULT_ANTHROPIC_API_KEY = 'sk-ant-berth-placeholder';
 
 /** Where the image (and `npm run build:spawner` in the repo) puts the helper: <agent>/bin/berth-spawner. */
 export const BUNDLED_SPAWNER = fileURLToPath(new URL('../bin/berth-spawner', import.meta.url));
@@ -78,6 +88,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
   if (proxyUrl && !/^https?:\/\/[^\s]+$/.test(proxyUrl)) {
     throw new ConfigError(`AGENT_PROXY_URL must be an http(s) URL, got ${JSON.stringify(proxyUrl)}`);
   }
+  const anthropicBaseUrl = env.AGENT_ANTHROPIC_BASE_URL || undefined;
+  if (anthropicBaseUrl && !/^https?:\/\/[^\s]+$/.test(anthropicBaseUrl)) {
+    throw new ConfigError(
+      `AGENT_ANTHROPIC_BASE_URL must be an http(s) URL, got ${JSON.stringify(anthropicBaseUrl)}`,
+    );
+  }
   return {
     listenMode: mode,
     socketPath: env.AGENT_SOCKET || '/run/berth/agent.sock',
@@ -91,6 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
     proxyPort,
     proxyUrl,
     spawnerPath: spawnerPath(env),
+    anthropicBaseUrl,
+    anthropicApiKey: env.AGENT_ANTHROPIC_API_KEY || DEFAULT_ANTHROPIC_API_KEY,
     maxOutputBytes: intEnv(
       env,
       'AGENT_MAX_OUTPUT_BYTES',

@@ -26,7 +26,10 @@ export interface HealthResponse {
   status: 'ok';
   version: string;
   uptimeMs: number;
-  /** Commands running now (JSON, streamed and binary exec): activity that keeps the workspace alive. */
+  /**
+   * Commands running now (JSON, streamed and binary exec) and agent runs (`/execute`): activity that keeps
+   * the workspace alive.
+   */
   runningCommands: number;
 }
 

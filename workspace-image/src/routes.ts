@@ -1,5 +1,6 @@
 import type { RouteHandler } from './context.js';
 import { handleExec, handleExecBinary, handleExecStream } from './exec/exec-routes.js';
+import { handleExecute } from './execute/execute-route.js';
 import {
   handleChanges,
   handleDeleteFile,
@@ -17,6 +18,7 @@ export const ROUTES: Record<string, Record<string, RouteHandler>> = {
   '/exec': { POST: handleExec },
   '/exec/stream': { POST: handleExecStream },
   '/exec/binary': { POST: handleExecBinary },
+  '/execute': { POST: handleExecute },
   '/files': { GET: handleReadFile, PUT: handleWriteFile, DELETE: handleDeleteFile },
   '/files/archive': { GET: handleGetArchive, PUT: handlePutArchive },
   '/files/changes': { GET: handleChanges },

@@ -19,6 +19,8 @@ describe('loadConfig', () => {
       proxyPort: 3128,
       proxyUrl: undefined,
       spawnerPath: undefined,
+      anthropicBaseUrl: undefined,
+      anthropicApiKey: 'sk-ant-berth-placeholder',
       maxOutputBytes: 1024 * 1024,
     });
   });
@@ -41,6 +43,8 @@ describe('loadConfig', () => {
       AGENT_WORKSPACE_DIR: '/w',
       AGENT_PROXY_SOCKET: '/run/berth/proxy.sock',
       AGENT_MAX_OUTPUT_BYTES: '2048',
+      AGENT_ANTHROPIC_BASE_URL: 'http://api.anthropic.com',
+      AGENT_ANTHROPIC_API_KEY: 'sk-other-placeholder',
     });
     expect(c).toMatchObject({
       listenMode: 'http',
@@ -50,6 +54,8 @@ describe('loadConfig', () => {
       proxySocket: '/run/berth/proxy.sock',
       proxyUrl: 'http://127.0.0.1:3128',
       maxOutputBytes: 2048,
+      anthropicBaseUrl: 'http://api.anthropic.com',
+      anthropicApiKey: 'sk-other-placeholder',
     });
     expect(loadConfig({ AGENT_TOKEN: TOKEN, AGENT_PROXY_URL: 'http://localhost:8080' }).proxyUrl).toBe(
       'http://localhost:8080',
@@ -75,6 +81,7 @@ describe('loadConfig', () => {
     [{ AGENT_TOKEN: TOKEN, AGENT_MAX_OUTPUT_BYTES: '0' }, /AGENT_MAX_OUTPUT_BYTES/],
     [{ AGENT_TOKEN: TOKEN, AGENT_WORKSPACE_DIR: 'relative' }, /AGENT_WORKSPACE_DIR/],
     [{ AGENT_TOKEN: TOKEN, AGENT_PROXY_URL: 'socks://x' }, /AGENT_PROXY_URL/],
+    [{ AGENT_TOKEN: TOKEN, AGENT_ANTHROPIC_BASE_URL: 'api.anthropic.com' }, /AGENT_ANTHROPIC_BASE_URL/],
     [{ AGENT_TOKEN: TOKEN, AGENT_SPAWNER: '/nonexistent/berth-spawner' }, /AGENT_SPAWNER/],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

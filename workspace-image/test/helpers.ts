@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { startAgent, type AgentConfig, type RunningAgent } from '../src/index.js';
-import { BUNDLED_SPAWNER } from '../src/config.js';
+import { BUNDLED_SPAWNER, DEFAULT_ANTHROPIC_API_KEY } from '../src/config.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 
@@ -76,6 +76,7 @@ export async function startTestAgent(overrides: Partial<AgentConfig> = {}): Prom
     childHome: join(dir, 'home'),
     proxyPort: 0,
     maxOutputBytes: 1024 * 1024,
+    anthropicApiKey: DEFAULT_ANTHROPIC_API_KEY,
     log: (line) => logs.push(line),
     ...overrides,
   };

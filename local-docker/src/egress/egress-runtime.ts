@@ -19,7 +19,7 @@ export class EgressRuntime implements ContainerRuntime {
 
   constructor(
     private readonly inner: ContainerRuntime,
-    private readonly egress: Pick<LocalEgress, 'attach' | 'detach'>,
+    private readonly egress: Pick<LocalEgress, 'attach' | 'detach' | 'anthropicBaseUrl'>,
     /** The host's state dir: a container is this host's when its run dir is here. */
     private readonly stateDir: string,
   ) {
@@ -29,10 +29,16 @@ export class EgressRuntime implements ContainerRuntime {
   async start(spec: ContainerSpec): Promise<{ taskRef: string }> {
     await this.egress.attach(spec.workspaceId);
     try {
-      // The agent pipes 127.0.0.1:3128 to this socket and gives commands HTTP(S)_PROXY pointing there.
+      // The agent pipes 127.0.0.1:3128 to this socket and gives commands HTTP(S)_PROXY pointing there;
+      // agent runs (POST /execute) call the Messages API through it, the proxy adding the key.
+      const anthropic = this.egress.anthropicBaseUrl;
       const started = await this.inner.start({
         ...spec,
-        env: { ...spec.env, AGENT_PROXY_SOCKET: CONTAINER_PROXY_SOCKET },
+        env: {
+          ...spec.env,
+          AGENT_PROXY_SOCKET: CONTAINER_PROXY_SOCKET,
+          ...(anthropic ? { AGENT_ANTHROPIC_BASE_URL: anthropic } : {}),
+        },
       });
       this.workspaceOf.set(started.taskRef, spec.workspaceId);
       return started;

@@ -65,10 +65,18 @@ export class LocalEgress implements EgressController {
   private readonly base: ProxyConfig;
   private readonly ruleScheme: 'https' | 'http';
   private readonly proxies = new Map<string, Promise<RunningProxy>>();
+  /**
+   * Where the workspace's agent sends Messages API calls (AGENT_ANTHROPIC_BASE_URL) when a key is set:
+   * plain HTTP to the upstream's host, through the proxy, which adds the key and speaks the upstream's scheme.
+   */
+  readonly anthropicBaseUrl: string | undefined;
 
   constructor(private readonly opts: LocalEgressOptions) {
     this.base = baseConfig(opts);
     this.ruleScheme = opts.headerRulesUpstreamScheme ?? 'https';
+    this.anthropicBaseUrl = opts.anthropicApiKey
+      ? parseAnthropicUpstream(opts.anthropicUpstream ?? DEFAULT_ANTHROPIC_UPSTREAM).baseUrl
+      : undefined;
   }
 
   /** Starts the workspace's proxy (idempotent). Must run before its container starts. */
@@ -195,7 +203,7 @@ function baseConfig(opts: LocalEgressSettings): ProxyConfig {
     PROXY_ALLOW_LOOPBACK: opts.allowLoopback ? '1' : '0',
   };
   if (opts.anthropicApiKey) {
-    const upstream = parseAnthropicUpstream(opts.anthropicUpstream ?? 'https://api.anthropic.com');
+    const upstream = parseAnthropicUpstream(opts.anthropicUpstream ?? DEFAULT_ANTHROPIC_UPSTREAM);
     env.PROXY_ANTHROPIC_API_KEY = opts.anthropicApiKey;
     env.PROXY_ANTHROPIC_HOSTS = upstream.host;
     env.PROXY_ANTHROPIC_UPSTREAM_SCHEME = upstream.scheme;
@@ -205,10 +213,13 @@ function baseConfig(opts: LocalEgressSettings): ProxyConfig {
   return loadConfigFromEnv(env);
 }
 
+const DEFAULT_ANTHROPIC_UPSTREAM = 'https://api.anthropic.com';
+
 function parseAnthropicUpstream(text: string): {
   host: string;
   scheme: 'https' | 'http';
   allowEntry: string;
+  baseUrl: string;
 } {
   let url: URL;
   try {
@@ -229,5 +240,6 @@ function parseAnthropicUpstream(text: string): {
     scheme: url.protocol === 'http:' ? 'http' : 'https',
     // No port: the workspace's plain-HTTP requests arrive for port 80 and the proxy upgrades them.
     allowEntry: url.port ? `${url.hostname}:${url.port}` : url.hostname,
+    baseUrl: `http://${url.host}`,
   };
 }

@@ -30,8 +30,13 @@ export interface ApiHandlers {
   streaming: StreamingApiHandler;
 }
 
-/** Only a client asking for an event stream needs the streaming deployment. */
-const wantsEventStream = (accept: string | undefined) => (accept ?? '').includes('text/event-stream');
+/**
+ * The streaming deployment serves what answers an event stream: any request asking for one, and agent runs
+ * (`POST .../execute`), which answer nothing else (in the cloud: the function URL).
+ */
+export const servedStreaming = (req: Pick<http.IncomingMessage, 'method' | 'url' | 'headers'>): boolean =>
+  (req.headers.accept ?? '').includes('text/event-stream') ||
+  (req.method === 'POST' && /^\/v1\/workspaces\/[^/]+\/execute\/?(?:\?|$)/.test(req.url ?? ''));
 
 export interface ApiServer {
   url: string;
@@ -40,9 +45,9 @@ export interface ApiServer {
 
 /**
  * Serves the API handler over HTTP the way API Gateway and a function URL would: each request becomes a
- * payload-2.0 event; a request for `text/event-stream` goes to the streaming deployment, any other to the
- * buffered one (cheaper per call: no stream pipeline). Bodies over the limit are refused before they are
- * read whole.
+ * payload-2.0 event; a request for `text/event-stream` and an agent run go to the streaming deployment, any
+ * other to the buffered one (cheaper per call: no stream pipeline). Bodies over the limit are refused before
+ * they are read whole.
  */
 export async function startApiServer(opts: {
   handlers: ApiHandlers;
@@ -71,7 +76,7 @@ export async function startApiServer(opts: {
     }
     const context = localLambdaContext('api', 900_000, event.requestContext.requestId);
     try {
-      if (wantsEventStream(req.headers.accept)) {
+      if (servedStreaming(req)) {
         await opts.handlers.streaming(event, new LocalResponseStream(res), context);
       } else {
         const r = await opts.handlers.buffered(event, context);

@@ -1,6 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApiServer, type ApiHandlers, type ApiServer } from '../../src/host/api-server.js';
+import {
+  servedStreaming,
+  startApiServer,
+  type ApiHandlers,
+  type ApiServer,
+} from '../../src/host/api-server.js';
 
 let server: ApiServer | undefined;
 afterEach(async () => {
@@ -52,6 +57,33 @@ describe('local API server', () => {
     expect(sse.headers.get('content-type')).toBe('text/event-stream');
     expect(await sse.text()).toBe('event: exit\ndata: {}\n\n');
     expect(served).toEqual(['buffered /v1/workspaces/ws_1/exec', 'streaming /v1/workspaces/ws_1/exec']);
+  });
+
+  it('sends POST .../execute to the streaming deployment whatever Accept says (it only answers SSE)', async () => {
+    const { served, url } = await serveBoth();
+    const r = await fetch(`${url}/v1/workspaces/ws_1/execute`, {
+      method: 'POST',
+      body: '{"prompt":"hi"}',
+      headers: { accept: 'application/json' },
+    });
+    expect(r.headers.get('content-type')).toBe('text/event-stream');
+    expect(await r.text()).toBe('event: exit\ndata: {}\n\n');
+    expect(served).toEqual(['streaming /v1/workspaces/ws_1/execute']);
+  });
+
+  it.each([
+    ['POST', '/v1/workspaces/ws_1/execute', undefined, true],
+    ['POST', '/v1/workspaces/ws_1/execute/', undefined, true],
+    ['POST', '/v1/workspaces/ws_1/execute?trace=1', undefined, true],
+    ['POST', '/v1/workspaces/ws_1/exec', 'text/event-stream', true],
+    ['GET', '/v1/workspaces/ws_1', 'application/json, text/event-stream', true],
+    ['POST', '/v1/workspaces/ws_1/exec', undefined, false],
+    ['GET', '/v1/workspaces/ws_1/execute', undefined, false],
+    ['POST', '/v1/workspaces/ws_1/executes', undefined, false],
+    ['POST', '/v1/workspaces/ws_1/files/execute', undefined, false],
+    ['POST', '/v1/workspaces', 'application/json', false],
+  ])('%s %s (Accept %s) is served streaming: %s', (method, url, accept, streaming) => {
+    expect(servedStreaming({ method, url, headers: accept ? { accept } : {} })).toBe(streaming);
   });
 
   it('refuses a body over the limit with 413 before either deployment sees it', async () => {

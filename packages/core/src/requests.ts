@@ -1,3 +1,4 @@
+import type { AGENT_LIMITS } from '@berth/workspace-agent';
 import { z } from 'zod';
 import { headerRuleProblems } from './egress/header-rule-checks.js';
 import { invalidRequest } from './errors.js';
@@ -30,6 +31,24 @@ export const execRequest = z.strictObject({
   timeoutMs: z.number().int().min(1).max(900_000).optional(),
   stdin: z.string().optional(),
 });
+
+// ---- POST /v1/workspaces/{id}/execute --------------------------------------------------------------
+// The agent checks the body too (400 before any SSE); checking here refuses it before a workspace is touched.
+// The limits are the agent's (AGENT_LIMITS), pinned by type: if the agent changes them, this stops compiling.
+const MAX_PROMPT_CHARS: (typeof AGENT_LIMITS)['maxPromptChars'] = 100_000;
+const MAX_TURNS: (typeof AGENT_LIMITS)['maxTurns'] = 100;
+
+export const executeRequest = z.strictObject({
+  prompt: z.string().min(1).max(MAX_PROMPT_CHARS),
+  sessionId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, '1-128 characters of [A-Za-z0-9_-]')
+    .optional(),
+  maxTurns: z.number().int().min(1).max(MAX_TURNS).optional(),
+  allowedTools: z.array(z.string().min(1).max(200)).max(100, 'at most 100 tools').optional(),
+  model: z.string().min(1).max(200).regex(/^\S+$/, 'no whitespace').optional(),
+});
+export type ExecuteInput = z.infer<typeof executeRequest>;
 
 export const listQuery = z.object({
   status: z.enum(WORKSPACE_STATUSES).optional(),

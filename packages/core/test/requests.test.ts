@@ -3,6 +3,7 @@ import {
   BerthError,
   createWorkspaceRequest,
   execRequest,
+  executeRequest,
   isValidConversationId,
   keepaliveRequest,
   listQuery,
@@ -117,6 +118,44 @@ describe('exec request', () => {
     expect(refused(execRequest, { cmd: ['x'], timeoutMs: 900_001 }).message).toMatch(/^timeoutMs: /);
     expect(refused(execRequest, { cmd: ['x'], env: { 'A-B': '1' } }).message).toMatch(/^env/);
     expect(refused(execRequest, { cmd: ['x'], shell: true }).message).toContain('shell');
+  });
+});
+
+describe('execute request', () => {
+  it('accepts a prompt alone, and every option at its limits', () => {
+    expect(parseRequest(executeRequest, { prompt: 'hi' })).toEqual({ prompt: 'hi' });
+    const full = {
+      prompt: 'p'.repeat(100_000),
+      sessionId: `${'a'.repeat(120)}_-Z9`,
+      maxTurns: 100,
+      allowedTools: Array.from({ length: 100 }, (_, i) => `T${i}`.padEnd(200, 'x')),
+      model: 'claude-sonnet-4-5@2025:x'.padEnd(200, '9'),
+    };
+    expect(parseRequest(executeRequest, full)).toEqual(full);
+  });
+
+  it.each([
+    ['no prompt', {}, /^prompt: /],
+    ['an empty prompt', { prompt: '' }, /^prompt: /],
+    ['a prompt over 100000 characters', { prompt: 'p'.repeat(100_001) }, /^prompt: /],
+    ['a prompt that is not a string', { prompt: ['hi'] }, /^prompt: /],
+    ['a sessionId with a slash', { prompt: 'p', sessionId: '../s' }, /^sessionId: /],
+    ['an empty sessionId', { prompt: 'p', sessionId: '' }, /^sessionId: /],
+    ['a sessionId over 128 characters', { prompt: 'p', sessionId: 's'.repeat(129) }, /^sessionId: /],
+    ['maxTurns 0', { prompt: 'p', maxTurns: 0 }, /^maxTurns: /],
+    ['maxTurns 101', { prompt: 'p', maxTurns: 101 }, /^maxTurns: /],
+    ['a fractional maxTurns', { prompt: 'p', maxTurns: 1.5 }, /^maxTurns: /],
+    ['101 allowedTools', { prompt: 'p', allowedTools: Array(101).fill('Read') }, /^allowedTools: /],
+    ['an empty tool name', { prompt: 'p', allowedTools: [''] }, /^allowedTools\.0: /],
+    ['a tool name over 200', { prompt: 'p', allowedTools: ['t'.repeat(201)] }, /^allowedTools\.0: /],
+    ['allowedTools as a string', { prompt: 'p', allowedTools: 'Read' }, /^allowedTools: /],
+    ['a model with a space', { prompt: 'p', model: 'claude sonnet' }, /^model: /],
+    ['a model with a newline', { prompt: 'p', model: 'm\n' }, /^model: /],
+    ['an empty model', { prompt: 'p', model: '' }, /^model: /],
+    ['a model over 200', { prompt: 'p', model: 'm'.repeat(201) }, /^model: /],
+    ['an unknown field', { prompt: 'p', permissionMode: 'bypassPermissions' }, /permissionMode/],
+  ])('refuses %s, naming the field', (_what, body, message) => {
+    expect(refused(executeRequest, body).message).toMatch(message);
   });
 });
 

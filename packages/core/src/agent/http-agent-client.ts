@@ -10,6 +10,7 @@ import {
   type BinaryExecResult,
   type ExecRequest,
   type ExecResult,
+  type ExecuteRequest,
   type FileRead,
 } from '../ports/agent-client.js';
 
@@ -44,22 +45,12 @@ export class HttpAgentClient implements AgentClient {
     return this.json<ExecResult>(target, 'POST', '/exec', req, execTimeout(req));
   }
 
-  async execStream(target: AgentTarget, req: ExecRequest, signal?: AbortSignal): Promise<AgentStream> {
-    const res = await this.send(
-      target.endpoint,
-      target.token,
-      'POST',
-      '/exec/stream',
-      jsonBody(req),
-      execTimeout(req),
-      signal,
-    );
-    await failUnlessOk(res);
-    return {
-      status: res.statusCode ?? 200,
-      contentType: res.headers['content-type'] ?? 'text/event-stream',
-      body: res,
-    };
+  execStream(target: AgentTarget, req: ExecRequest, signal?: AbortSignal): Promise<AgentStream> {
+    return this.stream(target, '/exec/stream', req, execTimeout(req), signal);
+  }
+
+  execute(target: AgentTarget, req: ExecuteRequest, signal?: AbortSignal): Promise<AgentStream> {
+    return this.stream(target, '/execute', req, EXECUTE_TIMEOUT_MS, signal);
   }
 
   async execBinary(target: AgentTarget, req: ExecRequest): Promise<BinaryExecResult> {
@@ -132,6 +123,31 @@ export class HttpAgentClient implements AgentClient {
 
   close(): void {
     this.pool.destroy();
+  }
+
+  /** POST of a JSON body whose answer is an event stream, handed over unread. */
+  private async stream(
+    target: AgentTarget,
+    path: string,
+    body: unknown,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<AgentStream> {
+    const res = await this.send(
+      target.endpoint,
+      target.token,
+      'POST',
+      path,
+      jsonBody(body),
+      timeoutMs,
+      signal,
+    );
+    await failUnlessOk(res);
+    return {
+      status: res.statusCode ?? 200,
+      contentType: res.headers['content-type'] ?? 'text/event-stream',
+      body: res,
+    };
   }
 
   private async json<T>(
@@ -209,6 +225,12 @@ const jsonBody = (v: unknown): Body => ({ type: 'application/json', data: Buffer
 
 /** The HTTP request may last as long as the command, plus a margin for the answer. */
 const execTimeout = (req: ExecRequest) => (req.timeoutMs ?? 60_000) + 10_000;
+
+/**
+ * An agent run has no timeout of its own and may think for minutes between events (the socket's idle timer
+ * restarts with every byte): as long as the longest command (15 min) plus the same margin as exec.
+ */
+const EXECUTE_TIMEOUT_MS = 900_000 + 10_000;
 
 const numberHeader = (v: string | string[] | undefined) => {
   const n = Number(Array.isArray(v) ? v[0] : v);

@@ -18,6 +18,11 @@ export const METRIC = {
   ExecLatency: 'ExecLatency',
   FileSyncLatency: 'FileSyncLatency',
   FileSyncFailed: 'FileSyncFailed',
+  // Agent runs (POST /execute)
+  ExecuteRuns: 'ExecuteRuns',
+  ExecuteFileSyncs: 'ExecuteFileSyncs',
+  /** From the request to the end of the run's stream (final file sync included). */
+  ExecuteLatency: 'ExecuteLatency',
   // Containers dying under a workspace
   TaskStateEvents: 'TaskStateEvents',
   TaskOomKilled: 'TaskOomKilled',

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { AgentEndpoint } from '../model/workspace.js';
-import type { ExecRequest, ExecResult, FileEntry as DirEntry } from '@berth/workspace-agent';
+import type { ExecRequest, ExecResult, ExecuteRequest, FileEntry as DirEntry } from '@berth/workspace-agent';
 
 /** Where and how to reach one workspace's agent. */
 export interface AgentTarget {
@@ -12,7 +12,14 @@ export interface AgentTarget {
  * The agent's wire types are defined once, by the agent (workspace-image/src/protocol.ts, its README): the
  * control plane speaks exactly that protocol. Type-only: no agent code is loaded here.
  */
-export type { ExecRequest, ExecResult, FileEntry as DirEntry } from '@berth/workspace-agent';
+export type {
+  ExecRequest,
+  ExecResult,
+  ExecuteRequest,
+  ExecuteStreamEvent,
+  FilesChangedEventData,
+  FileEntry as DirEntry,
+} from '@berth/workspace-agent';
 
 export interface AgentActivity {
   /** Commands running now: activity that keeps a workspace alive past its lease. */
@@ -43,6 +50,12 @@ export interface AgentClient {
   exec(target: AgentTarget, req: ExecRequest): Promise<ExecResult>;
   execStream(target: AgentTarget, req: ExecRequest, signal?: AbortSignal): Promise<AgentStream>;
   execBinary(target: AgentTarget, req: ExecRequest): Promise<BinaryExecResult>;
+  /**
+   * One agent run (`POST /execute`): its SSE stream of `message`, `files_changed` and a final `result` or
+   * `error` event (ExecuteStreamEvent), unbuffered. A bad body rejects with the agent's 400 before any SSE;
+   * aborting `signal` (or destroying the body) ends the run.
+   */
+  execute(target: AgentTarget, req: ExecuteRequest, signal?: AbortSignal): Promise<AgentStream>;
   readFile(target: AgentTarget, path: string): Promise<FileRead>;
   writeFile(target: AgentTarget, path: string, body: Buffer): Promise<void>;
   deleteFile(target: AgentTarget, path: string): Promise<void>;

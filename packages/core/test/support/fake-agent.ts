@@ -9,6 +9,7 @@ import {
   type BinaryExecResult,
   type ExecRequest,
   type ExecResult,
+  type ExecuteRequest,
   type FileRead,
 } from '@berth/core';
 
@@ -20,6 +21,7 @@ export type AgentCall = {
   token: string | null;
   path?: string;
   req?: ExecRequest;
+  executeReq?: ExecuteRequest;
 };
 
 /**
@@ -43,6 +45,19 @@ export class FakeAgent implements AgentClient {
     timedOut: false,
     truncated: false,
   });
+
+  /**
+   * The SSE body of `execute`, chunk by chunk (any iterable: a generator may wait between chunks); default: one
+   * `message` and a `result` event. Throwing (an AgentError) refuses the run before any SSE, as a 400 does.
+   */
+  onExecute: (req: ExecuteRequest) => Iterable<string | Buffer> | AsyncIterable<string | Buffer> = (req) => [
+    `event: message\ndata: ${JSON.stringify({ type: 'assistant', text: req.prompt })}\n\n`,
+    `event: result\ndata: ${JSON.stringify({ subtype: 'success', session_id: 's1', num_turns: 1 })}\n\n`,
+  ];
+  /** The body of the last `execute` stream (to see it destroyed when the client goes away). */
+  lastExecuteBody: Readable | undefined;
+  /** Awaited at the start of every `archiveOut` (a file sync): lets a test hold a sync in flight. */
+  beforeArchiveOut: () => Promise<void> = async () => {};
 
   private record(op: string, target: AgentTarget | AgentEndpoint, extra: Partial<AgentCall> = {}) {
     const endpoint = 'endpoint' in target ? target.endpoint : target;
@@ -96,6 +111,13 @@ export class FakeAgent implements AgentClient {
     };
   }
 
+  async execute(target: AgentTarget, req: ExecuteRequest): Promise<AgentStream> {
+    this.record('execute', target, { executeReq: req });
+    const body = Readable.from(this.onExecute(req), { objectMode: false });
+    this.lastExecuteBody = body;
+    return { status: 200, contentType: 'text/event-stream', body };
+  }
+
   async execBinary(target: AgentTarget, req: ExecRequest): Promise<BinaryExecResult> {
     this.record('execBinary', target, { req });
     const r = await this.onExec(req);
@@ -139,6 +161,7 @@ export class FakeAgent implements AgentClient {
   /** Not a real tar: the JSON of the file map, which archiveIn understands. */
   async archiveOut(target: AgentTarget, path: string): Promise<Buffer> {
     this.record('archiveOut', target, { path });
+    await this.beforeArchiveOut();
     const files = Object.fromEntries(
       [...this.filesOf(target.endpoint)].map(([p, b]) => [p, b.toString('base64')]),
     );

@@ -14,6 +14,7 @@ import { errorResponseMiddleware } from '../middleware/error-response.js';
 import { createObservability, type Observability } from '../observability.js';
 import { egressRoutes } from '../routes/egress.js';
 import { execRoutes } from '../routes/exec.js';
+import { executeRoutes } from '../routes/execute.js';
 import { fileRoutes } from '../routes/files.js';
 import { serviceRoutes } from '../routes/service.js';
 import { workspaceRoutes } from '../routes/workspaces.js';
@@ -41,6 +42,7 @@ export function createApiHandler(getDeps: DepsProvider, opts: ApiHandlerOptions 
     ...serviceRoutes,
     ...workspaceRoutes(logger),
     ...execRoutes,
+    ...executeRoutes,
     ...fileRoutes,
     ...egressRoutes,
   ]);

@@ -1,0 +1,21 @@
+import { executeAgent, executeRequest } from '@berth/core';
+import { tenantOf } from '../http/api-event.js';
+import { jsonBody } from '../http/json-body.js';
+import { sse } from '../http/responses.js';
+import type { Route } from '../http/router.js';
+
+/**
+ * Agent runs: always an SSE stream (whatever `Accept` says), relayed from the workspace's agent. A client
+ * going away destroys the stream, which ends the run in the workspace (see relaySse).
+ */
+export const executeRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/v1/workspaces/{id}/execute',
+    async handle({ event, deps, params }) {
+      const input = jsonBody(event, executeRequest);
+      const stream = await executeAgent(deps, tenantOf(event), params.id!, input);
+      return sse(stream.body);
+    },
+  },
+];
