@@ -8,6 +8,7 @@ const alias = {
   '@berth/core': src('./packages/core/src/index.ts'),
   '@berth/aws': src('./packages/aws/src/index.ts'),
   '@berth/functions': src('./packages/functions/src/index.ts'),
+  '@berth/sdk': src('./packages/sdk/src/index.ts'),
   '@berth/local-docker': src('./local-docker/src/index.ts'),
   '@berth/proxy-sidecar': src('./proxy-sidecar/src/index.ts'),
   '@berth/workspace-agent': src('./workspace-image/src/index.ts'),

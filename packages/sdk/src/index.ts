@@ -1,0 +1,38 @@
+// @berth/sdk: the typed client of Berth's public API (API.md). No runtime dependencies; any fetch runtime.
+export { Berth, type BerthOptions, type HealthReport, type PoolReport } from './berth.js';
+export {
+  BerthApiError,
+  BerthConnectionError,
+  BerthError,
+  BerthTimeoutError,
+  type BerthErrorCode,
+  type KnownErrorCode,
+} from './errors.js';
+export type { FetchLike } from './http/transport.js';
+export { readSse, SseParser, type SseMessage } from './http/sse.js';
+export { Workspaces, type WorkspacePage } from './workspaces/workspaces.js';
+export { Workspace, type WaitOptions } from './workspaces/workspace.js';
+export type {
+  CreateWorkspaceOptions,
+  ListPageOptions,
+  ListWorkspacesOptions,
+  WorkspaceInfo,
+  WorkspaceStatus,
+} from './workspaces/types.js';
+export {
+  Commands,
+  type BinaryCommandResult,
+  type CommandEvent,
+  type CommandExit,
+  type CommandResult,
+  type RunOptions,
+} from './workspaces/commands.js';
+export { Files, type FileData, type FileEntry } from './workspaces/files.js';
+export {
+  Agent,
+  type AgentEvent,
+  type AgentRunOptions,
+  type AgentRunRequest,
+  type FilesChanged,
+} from './workspaces/agent.js';
+export { Egress, type EgressRules, type HeaderRule } from './workspaces/egress.js';

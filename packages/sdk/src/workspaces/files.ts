@@ -1,0 +1,75 @@
+import { BerthError } from '../errors.js';
+import type { Transport } from '../http/transport.js';
+
+/** One entry of a directory listing. Symlinks are not followed. */
+export interface FileEntry {
+  name: string;
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  size: number;
+  /** ISO-8601. */
+  mtime: string;
+}
+
+/** What a file can be written from. */
+export type FileData = string | Uint8Array | ArrayBuffer;
+
+/**
+ * Files of a workspace. Paths are relative to `/workspace` or absolute under it; anything outside is
+ * refused (`400 invalid_path`). A write creates missing parent directories. Bodies are at most 6 MiB.
+ */
+export class Files {
+  readonly #http: Transport;
+  readonly #path: string;
+
+  /** @internal */
+  constructor(http: Transport, workspacePath: string) {
+    this.#http = http;
+    this.#path = `${workspacePath}/files`;
+  }
+
+  /** A file's exact bytes. */
+  async read(path: string): Promise<Uint8Array> {
+    return this.#http.read(this.#call('GET', path), async (response) => {
+      if (isJson(response)) throw new BerthError(`${path} is a directory; use files.list`);
+      return new Uint8Array(await response.arrayBuffer());
+    });
+  }
+
+  /** A file's contents decoded as UTF-8. */
+  async readText(path: string): Promise<string> {
+    return new TextDecoder().decode(await this.read(path));
+  }
+
+  /** Creates or replaces a file; a string is written as UTF-8. */
+  write(path: string, data: FileData): Promise<void> {
+    return this.#http.none({ ...this.#call('PUT', path), bytes: toBytes(data) });
+  }
+
+  /** The entries of a directory (default: `/workspace` itself). */
+  async list(path = '.'): Promise<FileEntry[]> {
+    return this.#http.read(this.#call('GET', path), async (response) => {
+      if (!isJson(response)) throw new BerthError(`${path} is a file; use files.read`);
+      return ((await response.json()) as { entries: FileEntry[] }).entries;
+    });
+  }
+
+  /** Deletes a file or a directory with everything in it. */
+  remove(path: string): Promise<void> {
+    return this.#http.none(this.#call('DELETE', path));
+  }
+
+  #call(method: 'GET' | 'PUT' | 'DELETE', path: string) {
+    // A file's bytes or a directory's JSON listing: the answer's content type tells which.
+    return { method, path: this.#path, query: { path }, accept: '*/*', retry: 'safe' as const };
+  }
+}
+
+const isJson = (response: Response) =>
+  (response.headers.get('content-type') ?? '').toLowerCase().startsWith('application/json');
+
+/** fetch wants a body backed by a plain ArrayBuffer; copy only when the view is over something else. */
+function toBytes(data: FileData): Uint8Array<ArrayBuffer> {
+  if (typeof data === 'string') return new TextEncoder().encode(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return data.buffer instanceof ArrayBuffer ? (data as Uint8Array<ArrayBuffer>) : new Uint8Array(data);
+}
