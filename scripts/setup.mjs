@@ -9,7 +9,7 @@
 // Installs use apt-get and so need root on Debian/Ubuntu; elsewhere it says what to install.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -171,6 +171,8 @@ function buildTypeScript() {
   log('tsc -b');
   const res = spawnSync(process.execPath, [tsc, '-b'], { cwd: ROOT, stdio: 'inherit' });
   if (res.status !== 0) fail('TypeScript build failed (see above)');
+  // `npm ci` links the `berth` bin before any build made it, so it is not executable yet: `npx berth`.
+  chmodSync(join(ROOT, 'packages', 'cli', 'dist', 'main.js'), 0o755);
   log(`tsc -b done in ${secs(t0)}`);
 }
 

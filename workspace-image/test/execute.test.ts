@@ -151,6 +151,23 @@ describe('POST /execute', () => {
     }
   });
 
+  it('says at once that no model access is configured, without starting the SDK', async () => {
+    const cut = await startTestAgent({});
+    try {
+      const started = Date.now();
+      const res = await cut.open('POST', '/execute', { body: { prompt: 'Say hello' } }).response;
+      const events = parseSse(await readAll(res));
+      expect(events.map((e) => e.event)).toEqual(['error']);
+      const data = JSON.parse(events[0]!.data);
+      expect(data.code).toBe('agent_error');
+      expect(data.message).toMatch(/BERTH_ANTHROPIC_API_KEY/);
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(await runningCommands(cut)).toBe(0);
+    } finally {
+      await cut.stop();
+    }
+  });
+
   it.each([
     ['an unknown field', { prompt: 'x', maxTurn: 3 }, /unknown field "maxTurn"/],
     ['an empty prompt', { prompt: '' }, /prompt/],

@@ -9,6 +9,10 @@ import type { ExecuteErrorEventData, ExecuteStreamEvent, FilesChangedEventData }
 import { agentOptions } from './agent-options.js';
 import { parseExecuteRequest } from './execute-request.js';
 
+const NO_MODEL_ACCESS =
+  'no model access is configured for this workspace (AGENT_ANTHROPIC_BASE_URL): locally, start Berth with ' +
+  'BERTH_ANTHROPIC_API_KEY set, and the egress proxy adds the key to the agent’s requests';
+
 /** Bytes of the CLI's stderr kept for the error message of a failed run. */
 const STDERR_TAIL = 4096;
 const MAX_ERROR_MESSAGE = 2000;
@@ -34,6 +38,13 @@ export async function handleExecute(ctx: RequestContext): Promise<void> {
 
   const sse = new SseWriter(ctx.res);
   const send = (e: ExecuteStreamEvent) => sendPaced(ctx.res, sse, e.event, e.data);
+  if (!ctx.config.anthropicBaseUrl) {
+    // No way to the model was configured (the egress proxy adds the key for this URL): the SDK would retry
+    // for minutes against a closed door. Say so at once.
+    await send({ event: 'error', data: { code: 'agent_error', message: NO_MODEL_ACCESS } });
+    sse.end();
+    return;
+  }
   // Counted like a command: /health's runningCommands is what tells the sweep the workspace is busy.
   commandStarted();
   try {

@@ -1,0 +1,76 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { BerthApiError, BerthConnectionError, BerthError, type Workspace } from '@berth/sdk';
+import { exactly } from '../args.js';
+import type { Command } from '../command.js';
+import { CliError, UsageError } from '../errors.js';
+import { printJson } from '../output.js';
+
+/** `<id>:<path>`; a colon after a slash (`./a:b`) is part of a local path. */
+const REMOTE = /^([^/:]+):(.*)$/;
+
+interface Remote {
+  id: string;
+  path: string;
+}
+
+export const cp: Command = {
+  name: ['cp'],
+  aliases: [['ws', 'cp']],
+  usage: 'cp <src> <dst>   (one side <id>:<path> in the workspace, the other a local path)',
+  summary: 'copy one file in or out, byte for byte (files only, no directories)',
+  async run(ctx) {
+    const [src, dst] = exactly(ctx.positionals, ['<src>', '<dst>']) as [string, string];
+    const from = remote(src);
+    const to = remote(dst);
+    if (from && to) throw new UsageError('one side must be a local path');
+    if (!from && !to) throw new UsageError('one side must be <id>:<path> in a workspace');
+    let bytes: number;
+    let target: string;
+    if (to) {
+      const data = await readLocal(src);
+      // Like cp: a destination ending in `/` (or the workspace root) keeps the source's name.
+      target = !to.path || to.path.endsWith('/') ? `${to.path}${basename(src)}` : to.path;
+      const ws = await ctx.berth().workspaces.get(to.id);
+      await ws.files.write(target, data);
+      bytes = data.byteLength;
+      target = `${to.id}:${target}`;
+    } else {
+      const data = await readRemote(await ctx.berth().workspaces.get(from!.id), from!.path);
+      target = (await isDirectory(dst)) ? join(dst, basename(from!.path)) : dst;
+      await writeFile(target, data);
+      bytes = data.byteLength;
+    }
+    if (ctx.json) await printJson(ctx, { from: src, to: target, bytes });
+    return 0;
+  },
+};
+
+function remote(arg: string): Remote | undefined {
+  const m = REMOTE.exec(arg);
+  return m ? { id: m[1]!, path: m[2]! } : undefined;
+}
+
+async function readLocal(path: string): Promise<Uint8Array> {
+  if (await isDirectory(path)) throw new CliError(`${path} is a directory: cp copies files only`);
+  return readFile(path);
+}
+
+async function readRemote(ws: Workspace, path: string): Promise<Uint8Array> {
+  if (!path) throw new CliError(`${ws.id}: is the workspace directory: cp copies files only`);
+  try {
+    return await ws.files.read(path);
+  } catch (e) {
+    // The SDK's own (not API or connection) error here means the path is a directory.
+    if (e instanceof BerthError && !(e instanceof BerthApiError) && !(e instanceof BerthConnectionError))
+      throw new CliError(`${ws.id}:${path} is a directory: cp copies files only`);
+    throw e;
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
