@@ -1,19 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  startLocalHost,
-  type LocalHost,
-  type LocalHostOptions,
-} from '../../local-docker/src/host/local-host.js';
-import { managedFilter } from '../../local-docker/src/runtime/labels.js';
 import { proxySocketPath } from '../../local-docker/src/runtime/paths.js';
 import { startFakeMessagesApi, type FakeMessagesApi } from '../support/fake-messages-api.js';
-import { expectErrorShape, uniq, type ApiAnswer } from '../support/local-berth.js';
+import { expectErrorShape, uniq, useLocalBerth, type ApiAnswer } from '../support/local-berth.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/recording-upstream.js';
 
 // The egress proxy wired into local Docker, end to end: a real host, real workspace containers (network
@@ -29,15 +19,29 @@ const PLACEHOLDER_KEY = 'sk-placeholder';
 const MCP_TOKEN = `mcp-secret-${randomBytes(8).toString('hex')}`;
 const NAMES = ['allowed.test', 'blocked.test', 'later.test', 'mcp.test', 'api.anthropic.test'];
 
-const keys = { A: `keyA-${randomBytes(12).toString('hex')}`, B: `keyB-${randomBytes(12).toString('hex')}` };
-const labelPrefix = `e2e.berth.r${randomBytes(4).toString('hex')}`;
-const docker = new Dockerode();
 let upstream: RecordingUpstream;
 let anthropic: FakeMessagesApi;
-let stateDir: string;
-let hostOptions: LocalHostOptions;
-let host: LocalHost;
 let id: string;
+
+// The fakes first: the host's egress settings name their ports.
+beforeAll(async () => {
+  upstream = await startRecordingUpstream();
+  anthropic = await startFakeMessagesApi('hello');
+});
+afterAll(() => Promise.all([upstream?.close(), anthropic?.close()]));
+
+const b = useLocalBerth({
+  egress: () => ({
+    allowDomains: [`allowed.test:${upstream.port}`],
+    anthropicApiKey: REAL_KEY,
+    anthropicUpstream: `http://api.anthropic.test:${anthropic.port}`,
+    // Test-only switches: loopback upstreams, a DNS table of test names, plain HTTP for header rules.
+    allowLoopback: true,
+    testHosts: Object.fromEntries(NAMES.map((n) => [n, ['127.0.0.1']])),
+    headerRulesUpstreamScheme: 'http',
+  }),
+});
+const keys = b.keys;
 
 interface Answer {
   status: number;
@@ -46,29 +50,10 @@ interface Answer {
   text: string;
 }
 
-async function api(method: string, p: string, body?: unknown, key = keys.A): Promise<ApiAnswer> {
-  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
-  let payload: string | undefined;
-  if (typeof body === 'string') {
-    payload = body;
-    headers['content-type'] = 'application/octet-stream';
-  } else if (body !== undefined) {
-    payload = JSON.stringify(body);
-    headers['content-type'] = 'application/json';
-  }
-  const t0 = performance.now();
-  const res = await fetch(`${host.url}${p}`, { method, headers, body: payload });
-  const bytes = Buffer.from(await res.arrayBuffer());
-  const text = bytes.toString('utf8');
-  const isJson = (res.headers.get('content-type') ?? '').startsWith('application/json');
-  return {
-    status: res.status,
-    headers: res.headers,
-    json: isJson ? JSON.parse(text) : undefined,
-    text,
-    bytes,
-    ms: performance.now() - t0,
-  };
+/** The fixture's call; a string body goes as octet-stream (file uploads). */
+function api(method: string, p: string, body?: unknown, key = keys.A): Promise<ApiAnswer> {
+  const headers = typeof body === 'string' ? { 'content-type': 'application/octet-stream' } : undefined;
+  return b.api(method, p, { body, key, ...(headers ? { headers } : {}) });
 }
 
 const putEgress = (body: unknown, key = keys.A, ws = id) =>
@@ -105,51 +90,16 @@ async function curlIn(url: string, ...extra: string[]) {
 const url = (name: string, p: string) => `http://${name}:${upstream.port}${p}`;
 
 beforeAll(async () => {
-  upstream = await startRecordingUpstream();
-  anthropic = await startFakeMessagesApi('hello');
-  stateDir = await mkdtemp(path.join(tmpdir(), 'berth-egress-'));
-  hostOptions = {
-    stateDir,
-    port: 0,
-    apiKeys: `tenantA:${keys.A},tenantB:${keys.B}`,
-    labelPrefix,
-    logLevel: (process.env.BERTH_E2E_LOG_LEVEL as 'INFO' | undefined) ?? 'SILENT',
-    egress: {
-      allowDomains: [`allowed.test:${upstream.port}`],
-      anthropicApiKey: REAL_KEY,
-      anthropicUpstream: `http://api.anthropic.test:${anthropic.port}`,
-      // Test-only switches: loopback upstreams, a DNS table of test names, plain HTTP for header rules.
-      allowLoopback: true,
-      testHosts: Object.fromEntries(NAMES.map((n) => [n, ['127.0.0.1']])),
-      headerRulesUpstreamScheme: 'http',
-    },
-  };
-  host = await startLocalHost(hostOptions);
   const created = await api('POST', '/v1/workspaces', { conversationId: uniq('egress') });
   expect(created.status, created.text).toBe(201);
   id = created.json.id;
-}, 120_000);
-
-afterAll(async () => {
-  await host?.close().catch(() => undefined);
-  const ours = await docker.listContainers({ all: true, filters: { label: [managedFilter(labelPrefix)] } });
-  await Promise.all(
-    ours.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true, v: true })
-        .catch(() => undefined),
-    ),
-  );
-  await Promise.all([upstream?.close(), anthropic?.close()]);
-  if (stateDir) await rm(stateDir, { recursive: true, force: true });
 });
 
 describe('the workspace reaches the outside only through its proxy', () => {
   it('commands get HTTP(S)_PROXY pointing at the forwarder on 127.0.0.1:3128', async () => {
     const r = await exec(['sh', '-c', 'echo "$HTTP_PROXY|$HTTPS_PROXY|$http_proxy"']);
     expect(r.json.stdout).toBe('http://127.0.0.1:3128|http://127.0.0.1:3128|http://127.0.0.1:3128\n');
-    expect(existsSync(proxySocketPath(stateDir, id))).toBe(true);
+    expect(existsSync(proxySocketPath(b.stateDir, id))).toBe(true);
   });
 
   it('curl to an allowed name (host allowlist) gets the upstream body', async () => {
@@ -242,7 +192,7 @@ describe('PUT /v1/workspaces/{id}/egress', () => {
       expectErrorShape(r, 400, 'invalid_request');
     }
     expectErrorShape(await putEgress('{"allowDomains": ['), 415);
-    const broken = await fetch(`${host.url}/v1/workspaces/${id}/egress`, {
+    const broken = await fetch(`${b.url}/v1/workspaces/${id}/egress`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${keys.A}`, 'content-type': 'application/json' },
       body: '{"allowDomains": [',
@@ -322,10 +272,10 @@ console.log(JSON.stringify({ text, result }));
 
 describe('lifecycle', () => {
   it('a host restart keeps egress working, with the rules the workspace was given', async () => {
-    await host.close();
-    expect(existsSync(proxySocketPath(stateDir, id))).toBe(false); // the proxy lives in the host process
-    host = await startLocalHost(hostOptions);
-    expect(host.egress?.attached()).toContain(id);
+    await b.restart(async () => {
+      expect(existsSync(proxySocketPath(b.stateDir, id))).toBe(false); // the proxy lives in the host process
+    });
+    expect(b.host.egress?.attached()).toContain(id);
     expect((await curlIn(url('later.test', '/after-restart'))).status).toBe(200);
     await curlIn(url('mcp.test', '/mcp-after-restart'));
     expect(upstream.seen('/mcp-after-restart')[0]?.headers['x-mcp-token']).toBe(MCP_TOKEN);
@@ -335,7 +285,7 @@ describe('lifecycle', () => {
   it('deleting the workspace stops its proxy', async () => {
     const r = await api('DELETE', `/v1/workspaces/${id}`);
     expect(r.status, r.text).toBe(202);
-    expect(host.egress?.attached()).not.toContain(id);
-    expect(existsSync(proxySocketPath(stateDir, id))).toBe(false);
+    expect(b.host.egress?.attached()).not.toContain(id);
+    expect(existsSync(proxySocketPath(b.stateDir, id))).toBe(false);
   });
 });

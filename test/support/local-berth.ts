@@ -113,8 +113,8 @@ export interface LocalBerth {
   track(workspaceId: string): void;
   /** Berth's containers for a workspace id (any state). */
   containersOf(workspaceId: string): Promise<Dockerode.ContainerInfo[]>;
-  /** Stops this host and starts a new one on the same state dir (and the same keys). */
-  restart(): Promise<void>;
+  /** Stops this host and starts a new one on the same state dir (and the same keys); `whileDown` runs between. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   /** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then throws with the last value). */
   until<T>(fn: () => Promise<T>, timeoutMs: number, what: string, intervalMs?: number): Promise<T>;
 }
@@ -289,9 +289,10 @@ export function useLocalBerth(options: LocalBerthOptions = {}): LocalBerth {
       });
     },
 
-    async restart() {
+    async restart(whileDown) {
       await host?.close();
       host = undefined;
+      await whileDown?.();
       host = await start();
     },
 
