@@ -28,6 +28,19 @@ describe.each(LAUNCHERS)('POST /exec/binary ($name)', ({ name, config }) => {
     expect(r.body.equals(blob)).toBe(true);
   });
 
+  it('carries 4 MiB of stdin through the command and 16 MiB of output back, byte-exact', async () => {
+    // Large enough to need many stdin frames, full pipes and backpressure on every hop.
+    const input = randomBytes(4 * 1024 * 1024).toString('base64'); // ~5.6 MB of text, under the body limit
+    const r = await t.call('POST', '/exec/binary', {
+      body: { cmd: ['sh', '-c', 'cat; head -c 16777216 /dev/zero | tr "\\0" z'], stdin: input },
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers['x-exit-code']).toBe('0');
+    expect(r.body.length).toBe(input.length + 16 * 1024 * 1024);
+    expect(r.body.subarray(0, input.length).toString('utf8')).toBe(input);
+    expect(r.body.subarray(input.length).every((b) => b === 0x7a)).toBe(true);
+  });
+
   it('passes through what a pipeline produced (head | tee)', async () => {
     const r = await t.call('POST', '/exec/binary', {
       body: { cmd: ['sh', '-c', 'head -c 100000 /dev/urandom | tee rand.bin'] },
