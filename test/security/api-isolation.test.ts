@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { uniq, useLocalBerth, type WorkspaceView } from '../support/local-berth.js';
-import { ALLOCATE_3GB, CONNECT_OUT, FORK_150 } from './probes.js';
+import { ALLOCATE_3GB, CONNECT_OUT, FORK_150, interfaceNames, LIST_INTERFACES } from './probes.js';
 
 // Isolation as an API client sees it: every probe runs inside a workspace THROUGH the public exec API of
 // the real local host (ARCHITECTURE.md §4), so what is checked is what an agent's commands can do.
@@ -20,13 +20,8 @@ beforeAll(async () => {
 
 describe('network', () => {
   it('has no interface but lo', async () => {
-    const dev = await run(['cat', '/proc/net/dev']);
-    const ifaces = dev.stdout
-      .split('\n')
-      .slice(2)
-      .map((l) => l.split(':')[0]!.trim())
-      .filter(Boolean);
-    expect(ifaces).toEqual(['lo']);
+    const dev = await run(LIST_INTERFACES);
+    expect(interfaceNames(dev.stdout)).toEqual(['lo']);
   });
 
   it('has no route out', async () => {

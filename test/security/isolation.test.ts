@@ -11,7 +11,7 @@ import { waitForHealth } from '../contract/agent-health.js';
 import { makeDockerHarness, type DockerHarness } from '../contract/docker-harness.js';
 import { NO_IMAGE_MESSAGE, pickTestImage } from '../contract/test-image.js';
 import { execIn, sh } from './exec-in.js';
-import { ALLOCATE_3GB, CONNECT_OUT, FORK_150 } from './probes.js';
+import { ALLOCATE_3GB, CONNECT_OUT, FORK_150, interfaceNames, LIST_INTERFACES } from './probes.js';
 
 // Isolation as seen from INSIDE a running workspace container, at the runtime level (ARCHITECTURE.md §4).
 const image = await pickTestImage(new Dockerode());
@@ -50,13 +50,8 @@ describe.skipIf(!image)(`workspace container isolation${image ? '' : ` (${NO_IMA
 
   describe('network', () => {
     it('has only the loopback interface', async () => {
-      const dev = await run('cat /proc/net/dev');
-      const ifaces = dev.stdout
-        .split('\n')
-        .slice(2)
-        .map((l) => l.split(':')[0]!.trim())
-        .filter(Boolean);
-      expect(ifaces).toEqual(['lo']);
+      const dev = await execIn(h.docker, taskRef, LIST_INTERFACES);
+      expect(interfaceNames(dev.stdout)).toEqual(['lo']);
       const link = await run('ip -o link 2>/dev/null || true');
       if (link.stdout.trim())
         expect(

@@ -4,6 +4,17 @@
  * an argv; what it prints is noted, and the suites assert on that.
  */
 
+/** Lists the network interfaces: pass its stdout to `interfaceNames`. */
+export const LIST_INTERFACES = ['cat', '/proc/net/dev'];
+
+/** The interface names in /proc/net/dev output (after its two header lines). */
+export const interfaceNames = (procNetDev: string) =>
+  procNetDev
+    .split('\n')
+    .slice(2)
+    .map((l) => l.split(':')[0]!.trim())
+    .filter(Boolean);
+
 /** Connects to a public address: prints `<error code> <ms>`, or `CONNECTED` (network none sends no packet). */
 export const CONNECT_OUT = [
   'node',

@@ -72,11 +72,12 @@ export class LocalEgress implements EgressController {
   readonly anthropicBaseUrl: string | undefined;
 
   constructor(private readonly opts: LocalEgressOptions) {
-    this.base = baseConfig(opts);
-    this.ruleScheme = opts.headerRulesUpstreamScheme ?? 'https';
-    this.anthropicBaseUrl = opts.anthropicApiKey
-      ? parseAnthropicUpstream(opts.anthropicUpstream ?? DEFAULT_ANTHROPIC_UPSTREAM).baseUrl
+    const anthropic = opts.anthropicApiKey
+      ? parseAnthropicUpstream(opts.anthropicUpstream ?? DEFAULT_ANTHROPIC_UPSTREAM)
       : undefined;
+    this.base = baseConfig(opts, anthropic);
+    this.ruleScheme = opts.headerRulesUpstreamScheme ?? 'https';
+    this.anthropicBaseUrl = anthropic?.baseUrl;
   }
 
   /** Starts the workspace's proxy (idempotent). Must run before its container starts. */
@@ -194,7 +195,7 @@ export class LocalEgress implements EgressController {
  * The proxy settings every workspace starts from, built through the proxy's own env parser so a bad
  * setting stops the host at start with the proxy's message. Admin API off: the host holds the policy.
  */
-function baseConfig(opts: LocalEgressSettings): ProxyConfig {
+function baseConfig(opts: LocalEgressSettings, anthropic: AnthropicUpstream | undefined): ProxyConfig {
   const allow = [...(opts.allowDomains ?? [])];
   const env: Record<string, string> = {
     PROXY_ADMIN_LISTEN: 'off',
@@ -202,12 +203,11 @@ function baseConfig(opts: LocalEgressSettings): ProxyConfig {
     PROXY_ADMIN_SECRET: randomBytes(24).toString('hex'),
     PROXY_ALLOW_LOOPBACK: opts.allowLoopback ? '1' : '0',
   };
-  if (opts.anthropicApiKey) {
-    const upstream = parseAnthropicUpstream(opts.anthropicUpstream ?? DEFAULT_ANTHROPIC_UPSTREAM);
+  if (opts.anthropicApiKey && anthropic) {
     env.PROXY_ANTHROPIC_API_KEY = opts.anthropicApiKey;
-    env.PROXY_ANTHROPIC_HOSTS = upstream.host;
-    env.PROXY_ANTHROPIC_UPSTREAM_SCHEME = upstream.scheme;
-    allow.push(upstream.allowEntry);
+    env.PROXY_ANTHROPIC_HOSTS = anthropic.host;
+    env.PROXY_ANTHROPIC_UPSTREAM_SCHEME = anthropic.scheme;
+    allow.push(anthropic.allowEntry);
   }
   env.PROXY_ALLOW_DOMAINS = allow.join(',');
   return loadConfigFromEnv(env);
@@ -215,12 +215,14 @@ function baseConfig(opts: LocalEgressSettings): ProxyConfig {
 
 const DEFAULT_ANTHROPIC_UPSTREAM = 'https://api.anthropic.com';
 
-function parseAnthropicUpstream(text: string): {
+interface AnthropicUpstream {
   host: string;
   scheme: 'https' | 'http';
   allowEntry: string;
   baseUrl: string;
-} {
+}
+
+function parseAnthropicUpstream(text: string): AnthropicUpstream {
   let url: URL;
   try {
     url = new URL(text);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { errorResponse } from '@berth/functions';
+import { errorResponse, type ApiResponse } from '@berth/functions';
 import { BodyTooLarge, toApiGatewayEvent } from './api-gateway-event.js';
 import { localLambdaContext } from './lambda-context.js';
 import { LocalResponseStream } from './lambda-runtime-shim.js';
@@ -14,15 +14,8 @@ export type StreamingApiHandler = (
   ctx: unknown,
 ) => Promise<void>;
 
-/** The API handler as API Gateway's HTTP API runs it: the whole response as one value. */
-export type BufferedApiHandler = (event: unknown, ctx: unknown) => Promise<BufferedResponse>;
-
-export interface BufferedResponse {
-  statusCode: number;
-  headers?: Record<string, string>;
-  body?: string;
-  isBase64Encoded?: boolean;
-}
+/** The API handler as API Gateway's HTTP API runs it: the whole response as one value (a string body). */
+export type BufferedApiHandler = (event: unknown, ctx: unknown) => Promise<ApiResponse & { body: string }>;
 
 /** The two deployments of one handler, as in the cloud: HTTP API for most calls, the function URL for SSE. */
 export interface ApiHandlers {
@@ -80,7 +73,7 @@ export async function startApiServer(opts: {
         await opts.handlers.streaming(event, new LocalResponseStream(res), context);
       } else {
         const r = await opts.handlers.buffered(event, context);
-        const body = Buffer.from(r.body ?? '', r.isBase64Encoded ? 'base64' : 'utf8');
+        const body = Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
         res.writeHead(r.statusCode, { ...r.headers, 'content-length': String(body.length) });
         res.end(body);
       }

@@ -62,12 +62,13 @@ function killOnDisconnect(res: ServerResponse, proc: RunningProcess): void {
   });
 }
 
-/** POST /exec: buffered JSON result. */
-export async function handleExec(ctx: RequestContext): Promise<void> {
-  const p = await plan(ctx);
-  const cap = p.maxOutputBytes ?? ctx.config.maxOutputBytes;
-  const stdout = new CappedBuffer(cap);
-  const stderr = new CappedBuffer(cap);
+/**
+ * Runs the command to its end with stdout and stderr kept up to their caps. Null when the client went away
+ * meanwhile (nothing left to answer).
+ */
+async function runCaptured(ctx: RequestContext, p: ExecPlan, stdoutCap: number, stderrCap: number) {
+  const stdout = new CappedBuffer(stdoutCap);
+  const stderr = new CappedBuffer(stderrCap);
   const proc = start(
     ctx,
     p,
@@ -75,7 +76,16 @@ export async function handleExec(ctx: RequestContext): Promise<void> {
     (b) => stderr.push(b),
   );
   const outcome = await proc.done;
-  if (ctx.res.destroyed) return;
+  return ctx.res.destroyed ? null : { outcome, stdout, stderr };
+}
+
+/** POST /exec: buffered JSON result. */
+export async function handleExec(ctx: RequestContext): Promise<void> {
+  const p = await plan(ctx);
+  const cap = p.maxOutputBytes ?? ctx.config.maxOutputBytes;
+  const run = await runCaptured(ctx, p, cap, cap);
+  if (!run) return;
+  const { outcome, stdout, stderr } = run;
   const result: ExecResult = {
     exitCode: outcome.exitCode,
     signal: outcome.signal,
@@ -151,16 +161,14 @@ export async function handleExecStream(ctx: RequestContext): Promise<void> {
 /** POST /exec/binary: raw stdout bytes, the rest in headers (the command must end before headers go out). */
 export async function handleExecBinary(ctx: RequestContext): Promise<void> {
   const p = await plan(ctx);
-  const stdout = new CappedBuffer(p.maxOutputBytes ?? AGENT_LIMITS.maxOutputBytesLimit);
-  const stderr = new CappedBuffer(AGENT_LIMITS.binaryStderrBytes);
-  const proc = start(
+  const run = await runCaptured(
     ctx,
     p,
-    (b) => stdout.push(b),
-    (b) => stderr.push(b),
+    p.maxOutputBytes ?? AGENT_LIMITS.maxOutputBytesLimit,
+    AGENT_LIMITS.binaryStderrBytes,
   );
-  const outcome = await proc.done;
-  if (ctx.res.destroyed) return;
+  if (!run) return;
+  const { outcome, stdout, stderr } = run;
   const body = stdout.toBuffer();
   const h = EXEC_BINARY_HEADERS;
   ctx.res.writeHead(200, {

@@ -1,5 +1,6 @@
 import { commandEnded, commandStarted } from './activity.js';
 import type { ChildControl, Launcher, LaunchSpec } from './launcher.js';
+import { killProcessGroup } from './process-group.js';
 
 export interface RunOptions extends LaunchSpec {
   timeoutMs: number;
@@ -46,12 +47,7 @@ export function runProcess(opts: RunOptions, launch: Launcher): RunningProcess {
   const killGroup = () => {
     if (finished) return;
     killRequested = true;
-    if (pid === undefined) return; // killed as soon as it exists
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // ESRCH: the group is already gone.
-    }
+    if (pid !== undefined) killProcessGroup(pid); // else: killed as soon as it exists
   };
 
   commandStarted();

@@ -2,6 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type { ChildEvents, Launcher } from './launcher.js';
+import { killProcessGroup } from './process-group.js';
 
 // Frame types of native/berth-spawner.c (its header comment is the protocol).
 const T = {
@@ -119,7 +120,7 @@ export function spawnerLauncher(helperPath: string, onHelperExit?: (reason: stri
       // Their pipes went with the helper: end them (whole groups) rather than leave them running unseen.
       for (const [id, p] of pending) {
         pending.delete(id);
-        if (p.pid !== undefined) killGroup(p.pid);
+        if (p.pid !== undefined) killProcessGroup(p.pid);
         p.events.onClose(null, 'SIGKILL');
       }
     };
@@ -159,12 +160,4 @@ export function spawnerLauncher(helperPath: string, onHelperExit?: (reason: stri
       },
     };
   };
-}
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // ESRCH: already gone.
-  }
 }
