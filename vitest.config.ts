@@ -5,6 +5,7 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 // Tests import workspace packages from source, so `vitest` needs no build step of its own.
 const alias = {
+  '@berth/protocol': src('./packages/protocol/src/index.ts'),
   '@berth/core': src('./packages/core/src/index.ts'),
   '@berth/aws': src('./packages/aws/src/index.ts'),
   '@berth/functions': src('./packages/functions/src/index.ts'),

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Makes this machine ready for `npm start`, `npm test`, `npm run bench` and CI: Docker engine,
-// Java 17 (DynamoDB Local), TypeScript build, container images. Plain Node, no dependencies:
+// Java 17 (DynamoDB Local), disk tools (per-workspace quota'd filesystems), TypeScript build, container images. Plain Node, no dependencies:
 // it runs before any workspace package is built. Each step skips work already done.
 //
 //   node scripts/setup.mjs            everything
@@ -162,6 +162,26 @@ function ensureJava() {
   log(`java: ${major} installed`);
 }
 
+// ---- c2. Disk tools: each workspace's quota'd filesystem (local-docker/src/runtime/workspace-disk.ts) -----
+
+/** mkfs.ext4 (e2fsprogs) and mount/umount/losetup (Debian's `mount`); only where Berth can loop-mount (root). */
+function ensureDiskTools() {
+  if (process.platform !== 'linux' || !IS_ROOT) {
+    log('disk tools: skipped (not root on Linux: workspaces get plain dirs without a disk quota)');
+    return;
+  }
+  const missing = () => ['mkfs.ext4', 'mount', 'umount', 'losetup'].filter((t) => !which(t));
+  if (missing().length === 0) return;
+  aptInstall(
+    ['e2fsprogs', 'mount'],
+    `${missing().join(', ')} missing: install e2fsprogs and util-linux's mount (Debian/Ubuntu: ` +
+      '`sudo apt-get install -y e2fsprogs mount`) and run this again.',
+    { recommends: false },
+  );
+  if (missing().length) fail(`still missing after installing e2fsprogs and mount: ${missing().join(', ')}`);
+  log('disk tools: installed');
+}
+
 // ---- d. TypeScript build ------------------------------------------------------------------
 
 function buildTypeScript() {
@@ -228,6 +248,7 @@ function buildImages() {
 
 await ensureDocker();
 ensureJava();
+ensureDiskTools();
 buildTypeScript();
 ensureCCompiler();
 buildSpawner();

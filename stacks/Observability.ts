@@ -88,11 +88,18 @@ export function Observability({ stack }: StackContext) {
       metric(METRIC.FileSyncLatency, SERVICE.api, 'p95'),
       metric(METRIC.FileSyncFailed, SERVICE.api),
     ]),
-    graph('Sweep: expired, orphans, busy extensions, errors', [
+    graph('Snapshots: bytes saved, incomplete restores', [
+      metric(METRIC.SnapshotBytes, SERVICE.api),
+      metric(METRIC.RestoreIncomplete, SERVICE.provision),
+    ]),
+    graph('Sweep: expired, orphans, errors', [
       metric(METRIC.SweepExpired, SERVICE.sweep),
       metric(METRIC.SweepOrphans, SERVICE.sweep),
-      metric(METRIC.SweepExtendedBusy, SERVICE.sweep),
       metric(METRIC.SweepErrors, SERVICE.sweep),
+    ]),
+    graph('Dependency calls past their deadline or unreachable (store, blobs, runtime)', [
+      metric(METRIC.DependencyUnavailable, SERVICE.api),
+      metric(METRIC.DependencyUnavailable, SERVICE.sweep),
     ]),
   );
   dashboard.addWidgets(

@@ -15,6 +15,8 @@ export interface LocalSettings {
   labelPrefix?: string;
   /** Every workspace's base egress policy (BERTH_EGRESS_ALLOW, BERTH_ANTHROPIC_API_KEY). */
   egress: { allowDomains: string[]; anthropicApiKey?: string };
+  /** Every workspace's disk quota (BERTH_DISK_MIB); unset: the template's `diskMiB` (default 5120). */
+  diskMiB?: number;
 }
 
 export function readLocalSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): LocalSettings {
@@ -50,6 +52,10 @@ export function readLocalSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): 
       `BERTH_LABEL_PREFIX must look like a reverse DNS name (e.g. dev.berth), got "${labelPrefix}"`,
     );
   }
+  const diskMiB = env.BERTH_DISK_MIB ? Number(env.BERTH_DISK_MIB) : undefined;
+  if (diskMiB !== undefined && (!Number.isInteger(diskMiB) || diskMiB < 16 || diskMiB > 200 * 1024)) {
+    throw new Error(`BERTH_DISK_MIB must be an integer from 16 to 204800 (MiB), got "${env.BERTH_DISK_MIB}"`);
+  }
   return {
     port,
     host: env.BERTH_HOST ?? '127.0.0.1',
@@ -59,5 +65,6 @@ export function readLocalSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): 
     sweepIntervalMs,
     ...(labelPrefix ? { labelPrefix } : {}),
     egress: { allowDomains, ...(anthropicApiKey ? { anthropicApiKey } : {}) },
+    ...(diskMiB !== undefined ? { diskMiB } : {}),
   };
 }

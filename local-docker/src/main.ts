@@ -12,6 +12,7 @@ async function main() {
     sweepIntervalMs: settings.sweepIntervalMs,
     ...(settings.labelPrefix ? { labelPrefix: settings.labelPrefix } : {}),
     egress: settings.egress,
+    ...(settings.diskMiB !== undefined ? { diskMiB: settings.diskMiB } : {}),
     logLevel: (process.env.BERTH_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO',
   });
   const keys = settings.apiKeys.split(',').map((p) => p.slice(p.indexOf(':') + 1));

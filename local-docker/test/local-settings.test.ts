@@ -56,6 +56,15 @@ describe('readLocalSettings', () => {
     }
   });
 
+  it('takes a disk quota from BERTH_DISK_MIB (none by default) and refuses a bad one', () => {
+    const env = { BERTH_API_KEY: 'k-12345678' };
+    expect(readLocalSettings(env, dir()).diskMiB).toBeUndefined();
+    expect(readLocalSettings({ ...env, BERTH_DISK_MIB: '64' }, dir()).diskMiB).toBe(64);
+    for (const bad of ['0', '8', '1.5', 'lots', '300000']) {
+      expect(() => readLocalSettings({ ...env, BERTH_DISK_MIB: bad }, dir())).toThrow(/BERTH_DISK_MIB/);
+    }
+  });
+
   it('reads the egress allowlist as a trimmed comma list', () => {
     const s = readLocalSettings(
       { BERTH_EGRESS_ALLOW: ' example.com, *.github.com:443 ,', BERTH_API_KEY: 'k-12345678' },

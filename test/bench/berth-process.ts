@@ -9,7 +9,13 @@ const MAIN = fileURLToPath(new URL('../../local-docker/dist/main.js', import.met
  * resolves once it says where it listens. Its structured logs and EMF metrics go to /dev/null (written, as in
  * real use, but not read).
  */
-export async function startBerthProcess(opts: { stateDir: string; apiKeys: string; labelPrefix: string }) {
+export async function startBerthProcess(opts: {
+  stateDir: string;
+  apiKeys: string;
+  labelPrefix: string;
+  /** More settings (README "Configuration"), e.g. BERTH_DISK_MIB; they win over the ones above. */
+  env?: Record<string, string>;
+}) {
   const port = await freePort();
   const child = spawn(process.execPath, ['--disable-warning=NodeVersionSupportWarning', MAIN], {
     env: {
@@ -19,6 +25,7 @@ export async function startBerthProcess(opts: { stateDir: string; apiKeys: strin
       BERTH_API_KEYS: opts.apiKeys,
       BERTH_LABEL_PREFIX: opts.labelPrefix,
       BERTH_SWEEP_INTERVAL_MS: '60000',
+      ...opts.env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -41,6 +48,13 @@ export async function startBerthProcess(opts: { stateDir: string; apiKeys: strin
   child.stderr!.resume();
   return {
     url,
+    pid: child.pid!,
+    /** SIGKILL, as a crash: no handler runs. Resolves once the process is gone. */
+    async kill() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    },
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Dockerode from 'dockerode';
-import { labelKeys, managedFilter } from '../../local-docker/src/runtime/labels.js';
+import { labelKeys } from '../../local-docker/src/runtime/labels.js';
 import { startBerthProcess } from './berth-process.js';
 import { BenchClient } from './http-client.js';
 import { row, summarize, timeInterleaved, timeRuns, type Summary } from './stats.js';
+import { removeBerthLeftovers } from '../support/leftovers.js';
 
 interface Workspace {
   id: string;
@@ -173,16 +174,7 @@ export async function runControlPlaneBench(opts: { acquires?: number; execs?: nu
     for (const id of created) await client.request('DELETE', `/v1/workspaces/${id}`).catch(() => undefined);
     client.close();
     await berth.stop();
-    for (const c of await docker.listContainers({
-      all: true,
-      filters: { label: [managedFilter(LABEL_PREFIX)] },
-    })) {
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
-    }
-    await rm(stateDir, { recursive: true, force: true }).catch(() => undefined);
+    await removeBerthLeftovers({ docker, labelPrefix: LABEL_PREFIX, stateDir });
   }
 }
 

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { controlPlaneSection, runControlPlaneBench } from './control-plane.bench.js';
 import { runProxyBench } from './proxy.bench.js';
+import { runSnapshotBench, snapshotSection } from './snapshot.bench.js';
 
 /**
  * `npm run bench`: every benchmark, side by side against the baseline a user would otherwise use, in one
@@ -18,6 +19,10 @@ async function main() {
   console.log('[bench] control plane: cold acquire, exec, files (local Docker)…');
   const cp = await runControlPlaneBench();
   sections.push(controlPlaneSection(cp));
+  console.log(sections.at(-1));
+
+  console.log('[bench] file snapshots: 200 MiB save and restore vs tar + copy (local Docker)…');
+  sections.push(snapshotSection(await runSnapshotBench()));
   console.log(sections.at(-1));
 
   const docker = (() => {

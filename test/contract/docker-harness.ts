@@ -5,6 +5,7 @@ import path from 'node:path';
 import Dockerode from 'dockerode';
 import { DockerRuntime, type DockerRuntimeOptions } from '../../local-docker/src/runtime/docker-runtime.js';
 import { managedFilter } from '../../local-docker/src/runtime/labels.js';
+import { unmountAllUnder } from '../../local-docker/src/runtime/workspace-disk.js';
 import type { TestImage } from './test-image.js';
 
 /**
@@ -65,6 +66,7 @@ export async function makeDockerHarness(image: TestImage): Promise<DockerHarness
     async cleanup() {
       await removeAll(managedFilter(labelPrefix));
       await removeAll(foreignLabel);
+      await unmountAllUnder(stateDir); // workspace disks (loop mounts)
       await rm(stateDir, { recursive: true, force: true });
     },
   };

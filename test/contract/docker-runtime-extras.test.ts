@@ -29,7 +29,7 @@ describe.skipIf(!image)(`DockerRuntime specifics${image ? '' : ` (${NO_IMAGE_MES
     template: 'default',
     image: image!.image,
     agentToken: randomBytes(24).toString('base64url'), // the agent demands >= 16 chars
-    limits: { cpus: 2, memoryMiB: 2048, pids: 100 },
+    limits: { cpus: 2, memoryMiB: 2048, pids: 100, diskMiB: 5120 },
     ...over,
   });
   const eventFor = async (taskRef: string, action: 'die' | 'oom', timeoutMs = 10_000) => {
@@ -73,23 +73,31 @@ describe.skipIf(!image)(`DockerRuntime specifics${image ? '' : ` (${NO_IMAGE_MES
       Init: true,
       AutoRemove: false,
     });
-    expect(info.Mounts.map((m) => [m.Source, m.Destination]).sort()).toEqual(
+    const dirs = h.runtime.dirs(s.workspaceId);
+    expect(info.Mounts.map((m) => [m.Source, m.Destination, m.RW]).sort()).toEqual(
       [
-        [h.runtime.dirs(s.workspaceId).files, '/workspace'],
-        [h.runtime.dirs(s.workspaceId).run, '/run/berth'],
+        [dirs.files, '/workspace', true],
+        [dirs.agent, '/run/berth/agent', true],
+        [dirs.host, '/run/berth/host', false],
       ].sort(),
     );
     expect(info.Name).toBe(`/${h.runtime.namePrefix}${s.workspaceId}`);
     await h.runtime.stop(taskRef, 'test');
   });
 
-  it('hands the host dirs to uid 1000; files survive stop; removeWorkspaceDirs deletes them', async () => {
+  it('hands the agent dirs to uid 1000; files survive stop; removeWorkspaceDirs deletes them', async () => {
     const s = spec();
     const { taskRef } = await h.runtime.start(s);
     const dirs = h.runtime.dirs(s.workspaceId);
-    expect((await stat(dirs.run)).uid).toBe(process.getuid?.() === 0 ? 1000 : expect.any(Number));
+    const asRoot = process.getuid?.() === 0;
+    for (const d of [dirs.agent, dirs.files]) {
+      expect((await stat(d)).uid).toBe(asRoot ? 1000 : expect.any(Number));
+    }
+    expect((await stat(dirs.host)).uid).toBe(process.getuid?.());
     await writeFile(path.join(dirs.files, 'keep.txt'), 'kept');
     await h.runtime.stop(taskRef, 'test');
+    // stop unmounts the workspace's disk and keeps its image; a check mounts it again.
+    await h.runtime.disks.check(dirs);
     expect(await readFile(path.join(dirs.files, 'keep.txt'), 'utf8')).toBe('kept');
     await h.runtime.removeWorkspaceDirs(s.workspaceId);
     expect(existsSync(dirs.root)).toBe(false);
@@ -181,13 +189,13 @@ describe.skipIf(!image)(`DockerRuntime specifics${image ? '' : ` (${NO_IMAGE_MES
     const s = spec();
     const { taskRef } = await rt.start(s);
     const info = await h.docker.getContainer(taskRef).inspect();
-    expect(info.Mounts.find((m) => m.Destination === '/run/berth')?.Source).toBe(
-      path.join(h.stateDir, 'workspaces', s.workspaceId, 'run'),
+    expect(info.Mounts.find((m) => m.Destination === '/run/berth/agent')?.Source).toBe(
+      path.join(h.stateDir, 'workspaces', s.workspaceId, 'disk', 'agent'),
     );
     const status = await rt.describe(taskRef);
     expect(status.endpoint).toEqual({
       kind: 'uds',
-      socketPath: path.join(seenByUs, 'workspaces', s.workspaceId, 'run', 'agent.sock'),
+      socketPath: path.join(seenByUs, 'workspaces', s.workspaceId, 'disk', 'agent', 'agent.sock'),
     });
     await waitForHealth(status.endpoint!, 10_000);
     await rt.stop(taskRef, 'test');

@@ -3,7 +3,7 @@ import { BASE_IMAGE, WORKSPACE_IMAGE } from '../../local-docker/src/images/names
 
 /**
  * Stand-in agent for when only the base image exists: answers GET /health on AGENT_SOCKET like the real
- * agent. Run with `node -e`; it removes a stale socket first (the run dir outlives containers).
+ * agent. Run with `node -e`; it removes a stale socket first (the agent dir outlives containers).
  */
 export const STANDIN_AGENT = [
   "const fs=require('fs'),http=require('http');const p=process.env.AGENT_SOCKET;",

@@ -7,7 +7,7 @@ import { expectErrorShape, uniq, useLocalBerth, type ApiAnswer } from '../suppor
 import { startRecordingUpstream, type RecordingUpstream } from '../support/recording-upstream.js';
 
 // The egress proxy wired into local Docker, end to end: a real host, real workspace containers (network
-// none), the per-workspace proxy on a Unix socket in the bind-mounted run dir, real HTTP upstreams on the
+// none), the per-workspace proxy on a Unix socket in the read-only host dir, real HTTP upstreams on the
 // host's 127.0.0.1 and the real Claude Agent SDK inside the workspace.
 //
 // Safe by construction: the workspace has no network interface but `lo`, so every refusal below is

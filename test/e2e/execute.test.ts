@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { snapshotKey } from '@berth/core';
+import { readSnapshotManifest, snapshotPrefix } from '@berth/core';
+import { FsBlobStore } from '../../local-docker/src/blobs/fs-blob-store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeMessagesApi, type FakeMessagesApi } from '../support/fake-messages-api.js';
 import { expectErrorShape, readSse, uniq, useLocalBerth } from '../support/local-berth.js';
@@ -68,7 +69,13 @@ describe('POST /v1/workspaces/{id}/execute', () => {
       expect(file.status).toBe(200);
       expect(file.text).toBe('# plan\n');
       // Durable before the stream ended: the conversation's snapshot (what a successor restores) has it.
-      const snapshot = join(b.stateDir, 'blobs', snapshotKey('tenantA', conversationId));
+      const manifest = await readSnapshotManifest(
+        new FsBlobStore(join(b.stateDir, 'blobs')),
+        'tenantA',
+        conversationId,
+      );
+      expect(manifest!.entries.map((e) => e.path)).toContain('notes/plan.md');
+      const snapshot = join(b.stateDir, 'blobs', snapshotPrefix('tenantA', conversationId), manifest!.tar);
       const listed = execFileSync('tar', ['-tf', snapshot], { encoding: 'utf8' });
       expect(listed.split('\n').map((l) => l.replace(/^\.\//, ''))).toContain('notes/plan.md');
     },

@@ -32,7 +32,7 @@ describe('the agent token', () => {
   });
 
   it('is not left on disk for the workspace to read', async () => {
-    const listing = await b.sh(id, 'ls -la /run/berth; cat /run/berth/agent-token 2>&1 || true');
+    const listing = await b.sh(id, 'ls -la /run/berth/agent; cat /run/berth/agent/agent-token 2>&1 || true');
     expect(listing).not.toContain(token);
     expect(listing).not.toContain('agent-token\n');
     const grep = await b.exec(id, [
@@ -51,11 +51,11 @@ describe('the agent token', () => {
   });
 
   it('is demanded by the agent: a request from inside without it is refused', async () => {
-    // The agent socket is reachable from inside the workspace (it lives in the shared run dir): without the
+    // The agent socket is reachable from inside the workspace (it lives in the shared agent dir): without the
     // token it answers 401 to everything but /health.
     const script = `
       const http = require('node:http');
-      const req = http.request({ socketPath: '/run/berth/agent.sock', path: '/exec', method: 'POST',
+      const req = http.request({ socketPath: '/run/berth/agent/agent.sock', path: '/exec', method: 'POST',
         headers: { 'content-type': 'application/json' } }, (res) => { console.log(res.statusCode); });
       req.on('error', (e) => console.log('error', e.code));
       req.end(JSON.stringify({ cmd: ['id'] }));`;
@@ -69,7 +69,7 @@ describe('another workspace', () => {
     const r = await b.exec(id, [
       'sh',
       '-c',
-      `ls / /run /run/berth; find / -path /proc -prune -o -name '*${otherId}*' -print 2>/dev/null; true`,
+      `ls / /run /run/berth /run/berth/agent /run/berth/host; find / -path /proc -prune -o -name '*${otherId}*' -print 2>/dev/null; true`,
     ]);
     expect(r.status).toBe(200);
     expect(r.json.stdout).not.toContain(otherId);
@@ -78,7 +78,7 @@ describe('another workspace', () => {
       '-c',
       'find / -path /proc -prune -o -path /sys -prune -o -name agent.sock -print 2>/dev/null; true',
     ]);
-    expect(found.json.stdout.trim().split('\n')).toEqual(['/run/berth/agent.sock']);
+    expect(found.json.stdout.trim().split('\n')).toEqual(['/run/berth/agent/agent.sock']);
     expect(r.json.stdout).not.toContain(otherToken);
   });
 

@@ -95,8 +95,11 @@ describe('filesystem and privileges', () => {
     const mounts = (await run(['cat', '/proc/mounts'])).stdout;
     expect(mounts).not.toContain('docker.sock');
     // Only this workspace's own dirs are mounted from the host.
-    const dirs = (await sh('ls -A /run/berth')).stdout;
-    expect(dirs).toContain('agent.sock');
+    expect((await sh('ls -A /run/berth')).stdout.split('\n').filter(Boolean).sort()).toEqual([
+      'agent',
+      'host',
+    ]);
+    expect((await sh('ls -A /run/berth/agent')).stdout).toContain('agent.sock');
   });
 });
 

@@ -38,7 +38,7 @@ describe.skipIf(!image)(`workspace container isolation${image ? '' : ` (${NO_IMA
       template: 'default',
       image: image!.image,
       agentToken: randomBytes(24).toString('base64url'),
-      limits: { cpus: 2, memoryMiB: 2048, pids: 100 },
+      limits: { cpus: 2, memoryMiB: 2048, pids: 100, diskMiB: 5120 },
     }));
     const { endpoint } = await h.runtime.describe(taskRef);
     await waitForHealth(endpoint!, 10_000);
@@ -119,11 +119,26 @@ describe.skipIf(!image)(`workspace container isolation${image ? '' : ` (${NO_IMA
       expect(mounts.stdout).toMatch(/tmpfs \/home\/agent tmpfs [^ ]*nosuid,nodev/);
     });
 
-    it('holds the socket dir at /run/berth, writable by the agent', async () => {
-      const r = await run('touch /run/berth/probe && ls /run/berth');
+    it('holds the agent dir at /run/berth/agent, writable by the agent; the host dir read-only', async () => {
+      const r = await run('touch /run/berth/agent/probe && ls /run/berth/agent');
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toContain('probe');
+      const host = await run('touch /run/berth/host/probe');
+      expect(host.exitCode).not.toBe(0);
+      expect(host.stderr).toMatch(/Read-only file system/);
     });
+
+    it.runIf(process.getuid?.() === 0)(
+      "has /workspace on a filesystem of its own, of the template's diskMiB, nosuid and nodev",
+      async () => {
+        const df = (await run('df -P -m /workspace | tail -1')).stdout.trim().split(/\s+/);
+        // ext4's own metadata takes a little of the 5120 MiB.
+        expect(Number(df[1])).toBeGreaterThan(4500);
+        expect(Number(df[1])).toBeLessThanOrEqual(5120);
+        const mount = (await run('grep " /workspace " /proc/mounts')).stdout;
+        expect(mount).toMatch(/ext4 [^ ]*nosuid,nodev/);
+      },
+    );
   });
 
   describe('privileges', () => {

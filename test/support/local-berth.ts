@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Dockerode from 'dockerode';
@@ -11,6 +11,7 @@ import {
 } from '../../local-docker/src/host/local-host.js';
 import { labelKeys, managedFilter } from '../../local-docker/src/runtime/labels.js';
 import type { WorkspaceView as CoreWorkspaceView } from '@berth/core';
+import { removeBerthLeftovers, removeContainers } from './leftovers.js';
 
 /**
  * One real local Berth per test file: the local host (same Lambda handlers as the cloud) on a fresh temp
@@ -323,15 +324,11 @@ export function useLocalBerth(options: LocalBerthOptions = {}): LocalBerth {
         seen.has(c.Labels[labelKeys().workspaceId] ?? ''),
       ),
     ];
-    await Promise.all(
-      ours.map((c) =>
-        docker
-          .getContainer(c.Id)
-          .remove({ force: true, v: true })
-          .catch(() => undefined),
-      ),
+    await removeContainers(
+      docker,
+      ours.map((c) => c.Id),
     );
-    if (stateDir) await rm(stateDir, { recursive: true, force: true }).catch(() => undefined);
+    await removeBerthLeftovers({ docker, labelPrefix, stateDir });
   });
 
   return self;

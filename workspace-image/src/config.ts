@@ -96,7 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
   }
   return {
     listenMode: mode,
-    socketPath: env.AGENT_SOCKET || '/run/berth/agent.sock',
+    socketPath: env.AGENT_SOCKET || '/run/berth/agent/agent.sock',
     host: env.AGENT_HOST || '0.0.0.0',
     port: intEnv(env, 'AGENT_PORT', 9000, 0, 65535),
     token,

@@ -27,8 +27,8 @@ export interface HealthResponse {
   version: string;
   uptimeMs: number;
   /**
-   * Commands running now (JSON, streamed and binary exec) and agent runs (`/execute`): activity that keeps
-   * the workspace alive.
+   * Commands running now (JSON, streamed and binary exec) and agent runs (`/execute`). Informational only:
+   * the control plane grants nothing on the agent's word (a lease follows only activity it sees itself).
    */
   runningCommands: number;
 }
@@ -122,6 +122,11 @@ export interface ChangesResponse {
 }
 
 /**
+ * `GET /files/manifest` answers the `Manifest` of `@berth/protocol` (the snapshot format the agent shares with
+ * the control plane; not repeated here, so the two cannot drift).
+ */
+
+/**
  * Body of `POST /execute`: one run of the Claude Agent SDK in the workspace dir. Unknown fields are rejected.
  * The SDK reaches the model through the workspace's egress proxy, which adds the real API key.
  */
@@ -164,7 +169,7 @@ export type ExecuteStreamEvent =
 
 /** Limits the agent enforces. */
 export const AGENT_LIMITS = {
-  /** Any request body (JSON or raw file/tar). */
+  /** Any request body (JSON or a raw file) but a tar to extract (`PUT /files/archive`: streamed, unlimited). */
   maxBodyBytes: 6 * 1024 * 1024,
   defaultTimeoutMs: 60_000,
   maxTimeoutMs: 900_000,

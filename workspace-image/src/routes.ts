@@ -5,6 +5,7 @@ import {
   handleChanges,
   handleDeleteFile,
   handleGetArchive,
+  handleGetManifest,
   handlePutArchive,
   handleReadFile,
   handleWriteFile,
@@ -21,5 +22,6 @@ export const ROUTES: Record<string, Record<string, RouteHandler>> = {
   '/execute': { POST: handleExecute },
   '/files': { GET: handleReadFile, PUT: handleWriteFile, DELETE: handleDeleteFile },
   '/files/archive': { GET: handleGetArchive, PUT: handlePutArchive },
+  '/files/manifest': { GET: handleGetManifest },
   '/files/changes': { GET: handleChanges },
 };

@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { link, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ManifestBuilder, compareManifests, type Manifest } from '@berth/protocol';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeTar, q, startTestAgent, type TarEntry, type TestAgent } from './helpers.js';
 
@@ -59,15 +61,31 @@ describe('files/archive', () => {
     expect(await readFile(join(t.root, 'app/node_modules/hard'), 'utf8')).toBe('console.log(1)\n');
   });
 
-  it('refuses garbage and unsupported member types', async () => {
+  it('refuses garbage; skips fifos and device nodes (never extracted), extracting the rest', async () => {
     const garbage = await t.call('PUT', '/files/archive?path=g', { body: Buffer.alloc(2048, 7) });
     expect(garbage.status).toBe(400);
     expect(garbage.json().error.code).toBe('invalid_request');
-    const dev = await t.call('PUT', '/files/archive?path=g', {
-      body: makeTar([{ name: 'null', type: 'chardev' }]),
+    // The archive streams into tar: the target directory exists, but nothing was extracted into it.
+    expect(await readdir(join(t.root, 'g'))).toEqual([]);
+    const long = `${'p'.repeat(120)}/fifo`; // a long name: a GNU 'L' header precedes it, dropped with it
+    const dev = await t.call('PUT', '/files/archive?path=d', {
+      body: makeTar([
+        { name: 'before.txt', content: 'b' },
+        { name: 'null', type: 'chardev' },
+        { name: 'pipe', type: 'fifo' },
+        { name: 'after.txt', content: 'a' },
+      ]),
     });
-    expect(dev.status).toBe(400);
-    await expect(lstat(join(t.root, 'g'))).rejects.toThrow();
+    expect(dev.status).toBe(204);
+    expect((await readdir(join(t.root, 'd'))).sort()).toEqual(['after.txt', 'before.txt']);
+    const gnu = spawnSync('bash', [
+      '-c',
+      `set -e; d=$(mktemp -d); mkdir -p "$d/${long.split('/')[0]}"; mkfifo "$d/${long}"; echo x > "$d/keep"; tar -C "$d" --format=gnu -cf - .; rm -rf "$d"`,
+    ]);
+    const r = await t.call('PUT', '/files/archive?path=gnu', { body: gnu.stdout });
+    expect(r.status).toBe(204);
+    expect(await readFile(join(t.root, 'gnu/keep'), 'utf8')).toBe('x\n');
+    expect(await readdir(join(t.root, 'gnu', long.split('/')[0]!))).toEqual([]);
   });
 
   describe('malicious archives', () => {
@@ -120,7 +138,7 @@ describe('files/archive', () => {
       ],
     ];
 
-    it.each(cases)('refuses %s and writes nothing', async (_label, entries) => {
+    it.each(cases)('refuses %s and writes nothing outside', async (_label, entries) => {
       await writeFile(join(t.outside, 'victim.txt'), 'original');
       const before = await readdir(join(t.root, 'sub'));
       const r = await t.call('PUT', '/files/archive?path=sub', { body: makeTar(entries()) });
@@ -130,7 +148,10 @@ describe('files/archive', () => {
       expect(r.json().error.message).toMatch(/^tar (member|symlink|hard link)/);
       expect((await readdir(t.outside)).sort()).toEqual(['victim.txt']);
       expect(await readFile(join(t.outside, 'victim.txt'), 'utf8')).toBe('original');
-      expect(await readdir(join(t.root, 'sub'))).toEqual(before);
+      // Members before the bad one may have been extracted (the archive streams into tar), never the bad one.
+      const names = new Set(entries().map((e) => e.name.split('/')[0]));
+      for (const name of await readdir(join(t.root, 'sub')))
+        expect(before.includes(name) || names.has(name)).toBe(true);
     });
 
     it('refuses a member written through a symlink already on disk that leads outside', async () => {
@@ -158,6 +179,70 @@ describe('files/archive', () => {
       });
       expect(r.status).toBe(400);
       await expect(lstat(join(t.root, 'x'))).rejects.toThrow();
+    });
+  });
+
+  describe('streaming', () => {
+    it('extracts an archive far past the 6 MiB body limit, byte for byte', async () => {
+      const big = randomBytes(20 * 1024 * 1024);
+      const tar = makeTar([
+        { name: 'big/', type: 'dir' },
+        { name: 'big/blob.bin', content: big },
+        { name: 'big/after.txt', content: 'after' },
+      ]);
+      const r = await t.call('PUT', '/files/archive?path=streamed', { body: tar });
+      expect(r.status).toBe(204);
+      expect((await readFile(join(t.root, 'streamed/big/blob.bin'))).equals(big)).toBe(true);
+      expect(await readFile(join(t.root, 'streamed/big/after.txt'), 'utf8')).toBe('after');
+    });
+
+    it('stops at the first bad member: its header never reaches tar, whatever came before', async () => {
+      const tar = makeTar([
+        { name: 'first.bin', content: randomBytes(8 * 1024 * 1024) },
+        { name: '../outside/late.txt', content: 'pwned' },
+        { name: 'never.txt', content: 'never' },
+      ]);
+      const r = await t.call('PUT', '/files/archive?path=partial', { body: tar });
+      expect(r.status).toBe(400);
+      expect(r.json().error.message).toMatch(/contains "\.\."/);
+      expect(await readdir(t.outside)).not.toContain('late.txt');
+      expect(await readdir(join(t.root, 'partial'))).not.toContain('never.txt');
+    });
+
+    it('answers 400 for a truncated archive', async () => {
+      const tar = makeTar([{ name: 'cut.bin', content: randomBytes(100_000) }]);
+      const r = await t.call('PUT', '/files/archive?path=cut', { body: tar.subarray(0, 50_000) });
+      expect(r.status).toBe(400);
+      expect(r.json().error.message).toMatch(/truncated/);
+    });
+  });
+
+  describe('GET /files/manifest', () => {
+    it("lists the tree like the archive's manifest: hashes, symlinks, hard links", async () => {
+      await mkdir(join(t.root, 'm/sub'), { recursive: true });
+      await writeFile(join(t.root, 'm/a.bin'), ALL_BYTES);
+      await writeFile(join(t.root, 'm/empty'), '');
+      await symlink('../a.bin', join(t.root, 'm/sub/link'));
+      await link(join(t.root, 'm/a.bin'), join(t.root, 'm/sub/hard'));
+      const r = await t.call('GET', '/files/manifest?path=m');
+      expect(r.status).toBe(200);
+      const m = r.json() as Manifest;
+      const archive = await t.call('GET', '/files/archive?path=m');
+      const b = new ManifestBuilder();
+      b.write(archive.body);
+      expect(compareManifests(b.finish(), m).complete).toBe(true);
+      const by = new Map(m.entries.map((e) => [e.path, e]));
+      const sha = createHash('sha256').update(ALL_BYTES).digest('hex');
+      expect(by.get('sub/hard')?.sha256 ?? by.get('a.bin')?.sha256).toBe(sha);
+      expect(by.get('sub/link')).toMatchObject({ type: 'symlink', linkname: '../a.bin' });
+      expect(by.get('empty')).toMatchObject({ type: 'file', size: 0 });
+      expect(m.files).toBe(3);
+    });
+
+    it('answers 404 for a missing directory and 400 for a file', async () => {
+      await writeFile(join(t.root, 'plain.txt'), 'x');
+      expect((await t.call('GET', '/files/manifest?path=nope')).status).toBe(404);
+      expect((await t.call('GET', '/files/manifest?path=plain.txt')).status).toBe(400);
     });
   });
 });

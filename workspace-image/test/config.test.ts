@@ -9,7 +9,7 @@ describe('loadConfig', () => {
   it('has defaults for everything but the token', () => {
     expect(loadConfig({ AGENT_TOKEN: TOKEN, AGENT_SPAWNER: 'node' })).toEqual({
       listenMode: 'uds',
-      socketPath: '/run/berth/agent.sock',
+      socketPath: '/run/berth/agent/agent.sock',
       host: '0.0.0.0',
       port: 9000,
       token: TOKEN,
@@ -41,7 +41,7 @@ describe('loadConfig', () => {
       AGENT_PORT: '9100',
       AGENT_SOCKET: '/s.sock',
       AGENT_WORKSPACE_DIR: '/w',
-      AGENT_PROXY_SOCKET: '/run/berth/proxy.sock',
+      AGENT_PROXY_SOCKET: '/run/berth/host/proxy.sock',
       AGENT_MAX_OUTPUT_BYTES: '2048',
       AGENT_ANTHROPIC_BASE_URL: 'http://api.anthropic.com',
       AGENT_ANTHROPIC_API_KEY: 'sk-other-placeholder',
@@ -51,7 +51,7 @@ describe('loadConfig', () => {
       port: 9100,
       socketPath: '/s.sock',
       workspaceDir: '/w',
-      proxySocket: '/run/berth/proxy.sock',
+      proxySocket: '/run/berth/host/proxy.sock',
       proxyUrl: 'http://127.0.0.1:3128',
       maxOutputBytes: 2048,
       anthropicBaseUrl: 'http://api.anthropic.com',

@@ -161,14 +161,14 @@ export function parseSse(text: string): { event: string; data: string }[] {
 /** Builds a ustar archive from scratch, so tests can make archives `tar` itself would refuse to create. */
 export interface TarEntry {
   name: string;
-  type?: 'file' | 'dir' | 'symlink' | 'hardlink' | 'chardev';
+  type?: 'file' | 'dir' | 'symlink' | 'hardlink' | 'chardev' | 'fifo';
   linkname?: string;
   content?: Buffer | string;
 }
 
 export function makeTar(entries: TarEntry[]): Buffer {
   const blocks: Buffer[] = [];
-  const flags = { file: '0', hardlink: '1', symlink: '2', chardev: '3', dir: '5' } as const;
+  const flags = { file: '0', hardlink: '1', symlink: '2', chardev: '3', dir: '5', fifo: '6' } as const;
   for (const e of entries) {
     const content = e.content === undefined ? Buffer.alloc(0) : Buffer.from(e.content);
     const h = Buffer.alloc(512);

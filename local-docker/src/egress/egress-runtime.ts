@@ -1,10 +1,6 @@
-import { existsSync } from 'node:fs';
 import type { ContainerRuntime, ContainerSpec, TaskStatus } from '@berth/core';
-import { CONTAINER_RUN_DIR, PROXY_SOCKET_NAME, workspaceDirs } from '../runtime/paths.js';
+import { CONTAINER_PROXY_SOCKET } from '../runtime/paths.js';
 import type { LocalEgress } from './local-egress.js';
-
-/** Where the agent finds the proxy inside the container (the run dir is bind-mounted there). */
-export const CONTAINER_PROXY_SOCKET = `${CONTAINER_RUN_DIR}/${PROXY_SOCKET_NAME}`;
 
 /**
  * A ContainerRuntime (DockerRuntime) with each workspace's egress proxy tied to its container's life: the
@@ -20,8 +16,6 @@ export class EgressRuntime implements ContainerRuntime {
   constructor(
     private readonly inner: ContainerRuntime,
     private readonly egress: Pick<LocalEgress, 'attach' | 'detach' | 'anthropicBaseUrl'>,
-    /** The host's state dir: a container is this host's when its run dir is here. */
-    private readonly stateDir: string,
   ) {
     this.kind = inner.kind;
   }
@@ -57,33 +51,13 @@ export class EgressRuntime implements ContainerRuntime {
   }
 
   /**
-   * After a host restart: starts the proxies of this host's containers that are still alive, so their
-   * workspaces keep their way out (with their stored rules). Returns how many were attached.
+   * After a host restart: starts the proxy of a container of this host that is still alive, so its workspace
+   * keeps its way out (with its stored rules). live-workspaces.ts calls it per workspace, after its dirs
+   * passed their check.
    */
-  async reattach(): Promise<number> {
-    const alive = (await this.inner.list()).filter(
-      (t): t is TaskStatus & { workspaceId: string } =>
-        t.workspaceId !== null &&
-        t.state !== 'stopped' &&
-        t.state !== 'missing' &&
-        this.isOurs(t.workspaceId),
-    );
-    await Promise.all(
-      alive.map(async (t) => {
-        await this.egress.attach(t.workspaceId);
-        this.workspaceOf.set(t.taskRef, t.workspaceId);
-      }),
-    );
-    return alive.length;
-  }
-
-  /** The engine may hold other hosts' workspaces (other state dirs, odd labels): leave those alone. */
-  private isOurs(workspaceId: string): boolean {
-    try {
-      return existsSync(workspaceDirs(this.stateDir, workspaceId).run);
-    } catch {
-      return false; // not a safe workspace id
-    }
+  async reattach(task: { taskRef: string; workspaceId: string }): Promise<void> {
+    await this.egress.attach(task.workspaceId);
+    this.workspaceOf.set(task.taskRef, task.workspaceId);
   }
 
   describe(taskRef: string): Promise<TaskStatus> {

@@ -21,6 +21,7 @@ import {
   type RunningProxy,
 } from '@berth/proxy-sidecar';
 import { proxySocketPath, workspaceDirs } from '../runtime/paths.js';
+import { ensureOwnDir } from '../runtime/workspace-disk.js';
 
 /** The operator's egress settings for every workspace of this host (LocalHostOptions.egress). */
 export interface LocalEgressSettings {
@@ -44,7 +45,7 @@ export interface LocalEgressSettings {
 }
 
 export interface LocalEgressOptions extends LocalEgressSettings {
-  /** The host's state dir: the proxy of workspace `id` listens on `<stateDir>/workspaces/<id>/run/proxy.sock`. */
+  /** The host's state dir: the proxy of workspace `id` listens on `<stateDir>/workspaces/<id>/host/proxy.sock`. */
   stateDir: string;
   /** Audit lines (`"message":"egress"`, with workspaceId) and proxy errors go here. */
   logger: Logger;
@@ -56,10 +57,12 @@ const NO_RULES: StoredRules = { allowDomains: [], headerRules: [] };
 
 /**
  * One in-process egress proxy per local workspace (ARCHITECTURE.md §4): it listens on a Unix socket in the
- * workspace's bind-mounted run dir, the agent forwards 127.0.0.1:3128 in the container to it, and it is the
- * container's only way out (the container has no network). Policy = the operator's base (settings) plus the
- * workspace's own rules from `PUT /egress`, which are kept in the workspace's host dir — outside the
- * bind mounts, so the workspace cannot edit them — and survive a host restart.
+ * workspace's root-owned `host/` dir, mounted read-only into the container, so the workspace can connect but
+ * never replace the socket, and the listener's unlink/chmod of that path never meet a file of the
+ * workspace's. The agent forwards 127.0.0.1:3128 in the container to it, and it is the container's only way
+ * out (the container has no network). Policy = the operator's base (settings) plus the workspace's own rules
+ * from `PUT /egress`, which are kept in the workspace's root dir — outside the bind mounts, so the workspace
+ * cannot edit them — and survive a host restart.
  */
 export class LocalEgress implements EgressController {
   private readonly base: ProxyConfig;
@@ -132,7 +135,8 @@ export class LocalEgress implements EgressController {
 
   private async start(workspaceId: string): Promise<RunningProxy> {
     const dirs = workspaceDirs(this.opts.stateDir, workspaceId);
-    await mkdir(dirs.run, { recursive: true });
+    await mkdir(dirs.root, { recursive: true, mode: 0o755 });
+    await ensureOwnDir(dirs.host);
     const own = this.policyPart(await this.load(workspaceId));
     const config: ProxyConfig = {
       ...this.base,

@@ -6,6 +6,7 @@ import { errorResponse, type ApiResponse } from '@berth/functions';
 import { BodyTooLarge, toApiGatewayEvent } from './api-gateway-event.js';
 import { localLambdaContext } from './lambda-context.js';
 import { LocalResponseStream } from './lambda-runtime-shim.js';
+import { answerUnparsable } from './unparsable-request.js';
 
 /** The API handler as a Lambda function URL with response streaming runs it. */
 export type StreamingApiHandler = (
@@ -23,13 +24,21 @@ export interface ApiHandlers {
   streaming: StreamingApiHandler;
 }
 
+const STREAMED_ROUTES: [string, RegExp][] = [
+  ['POST', /^\/v1\/workspaces\/[^/]+\/execute\/?(?:\?|$)/],
+  ['POST', /^\/v1\/workspaces\/[^/]+\/exec\/binary\/?(?:\?|$)/],
+  ['GET', /^\/v1\/workspaces\/[^/]+\/files\/?(?:\?|$)/],
+];
+
 /**
  * The streaming deployment serves what answers an event stream: any request asking for one, and agent runs
- * (`POST .../execute`), which answer nothing else (in the cloud: the function URL).
+ * (`POST .../execute`), which answer nothing else (in the cloud: the function URL). Downloads (`GET .../files`,
+ * `POST .../exec/binary`) go there too: their bytes are relayed as they come, so any size streams in bounded
+ * memory, where the buffered deployment would refuse what passes its response limit.
  */
 export const servedStreaming = (req: Pick<http.IncomingMessage, 'method' | 'url' | 'headers'>): boolean =>
   (req.headers.accept ?? '').includes('text/event-stream') ||
-  (req.method === 'POST' && /^\/v1\/workspaces\/[^/]+\/execute\/?(?:\?|$)/.test(req.url ?? ''));
+  STREAMED_ROUTES.some(([method, path]) => req.method === method && path.test(req.url ?? ''));
 
 export interface ApiServer {
   url: string;
@@ -49,7 +58,8 @@ export async function startApiServer(opts: {
   host: string;
   logger: Logger;
 }): Promise<ApiServer> {
-  const server = http.createServer(async (req, res) => {
+  // No Host header is fine (an HTTP/1.0 client; nothing here routes on it), where Node would answer a bare 400.
+  const server = http.createServer({ requireHostHeader: false }, async (req, res) => {
     let event;
     try {
       event = await toApiGatewayEvent(req, opts.maxBodyBytes);
@@ -87,6 +97,7 @@ export async function startApiServer(opts: {
     }
   });
   server.keepAliveTimeout = 65_000;
+  server.on('clientError', answerUnparsable);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());

@@ -5,6 +5,7 @@ import { CoalescedMetrics } from './coalesced-metrics.js';
 import {
   DynamoWorkspaceStore,
   ensureTable,
+  isAwsUnavailable,
   localClientConfig,
   startDynamoDbLocal,
   type DynamoDbLocal,
@@ -14,6 +15,9 @@ import {
   METRIC_NAMESPACE,
   PROVISION_STEPS,
   WriteThroughCache,
+  blobsWithDeadlines,
+  runtimeWithDeadlines,
+  storeWithDeadlines,
   loadConfig,
   systemClock,
   type BerthConfigInput,
@@ -47,6 +51,8 @@ import {
   type StreamingApiHandler,
 } from './api-server.js';
 import { LocalProvisioner } from './local-provisioner.js';
+import { failInterruptedProvisioning } from './interrupted-provisioning.js';
+import { failUnsoundWorkspaces, reattachLiveWorkspaces } from './live-workspaces.js';
 import { salvageFiles } from './salvage-files.js';
 import { toTaskStateChange } from './task-events.js';
 
@@ -73,10 +79,12 @@ export interface LocalHostOptions {
   config?: BerthConfigInput;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /**
-   * Each workspace's egress proxy (in this process, on a Unix socket in its run dir). Default: on with an
+   * Each workspace's egress proxy (in this process, on a Unix socket in its root-owned host dir). Default: on with an
    * empty allowlist, so a workspace reaches nothing that is not allowed. `false`: no proxy (PUT /egress → 422).
    */
   egress?: LocalEgressSettings | false;
+  /** Every workspace's disk quota in MiB, instead of its template's `diskMiB` (BERTH_DISK_MIB). */
+  diskMiB?: number;
 }
 
 export interface LocalHost {
@@ -124,14 +132,21 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   const runtime = new DockerRuntime({
     stateDir: opts.stateDir,
     ...(opts.labelPrefix ? { labelPrefix: opts.labelPrefix } : {}),
+    ...(opts.diskMiB ? { diskMiB: opts.diskMiB } : {}),
+    warn: (message, extra) => core.logger.warn(message, extra),
   });
   const egress =
     opts.egress === false
       ? null
       : new LocalEgress({ ...opts.egress, stateDir: opts.stateDir, logger: observe('berth-egress').logger });
-  const workspaceRuntime = egress ? new EgressRuntime(runtime, egress, opts.stateDir) : runtime;
-  // After a restart, workspaces that kept running get their proxies (and stored rules) back.
-  if (workspaceRuntime instanceof EgressRuntime) await workspaceRuntime.reattach();
+  const workspaceRuntime = egress ? new EgressRuntime(runtime, egress) : runtime;
+  // After a restart, workspaces that kept running get their dirs checked and their proxies (and stored
+  // rules) back; one that fails its check is failed below, once the services are up, and the rest served.
+  const unsound = await reattachLiveWorkspaces(
+    runtime,
+    workspaceRuntime instanceof EgressRuntime ? workspaceRuntime : null,
+    serviceLogger(core.logger),
+  );
   const agent = new HttpAgentClient();
   const image = opts.image ?? WORKSPACE_IMAGE;
   const config = loadConfig({
@@ -144,11 +159,16 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
 
   const steps = {} as Record<ProvisionStepName, (state: unknown) => Promise<unknown>>;
   const provisioner = new LocalProvisioner(steps, serviceLogger(core.logger));
+  const deadlineObservers = { log: serviceLogger(core.logger), metrics: serviceMetrics(core.metrics) };
+  const storeDeadlines = { ...deadlineObservers, unavailableWhen: isAwsUnavailable };
   const deps: AppDeps = {
     // This host is the table's only writer, so a write-through cache is exact (core/store/write-through-cache.ts).
-    store: new WriteThroughCache(new DynamoWorkspaceStore({ tableName, clientConfig })),
-    runtime: workspaceRuntime,
-    blobs: new FsBlobStore(join(opts.stateDir, 'blobs')),
+    // Deadlines inside the cache: a stalled DynamoDB Local answers 503 quickly, and cached reads still serve.
+    store: new WriteThroughCache(
+      storeWithDeadlines(new DynamoWorkspaceStore({ tableName, clientConfig }), config, storeDeadlines),
+    ),
+    runtime: runtimeWithDeadlines(workspaceRuntime, config, deadlineObservers),
+    blobs: blobsWithDeadlines(new FsBlobStore(join(opts.stateDir, 'blobs')), config, deadlineObservers),
     agent,
     provisioner,
     clock: systemClock,
@@ -176,6 +196,10 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   };
   const taskState = createTaskStateHandler(getDeps, observe('berth-task-state'));
   const sweepHandler = createSweepHandler(getDeps, observe('berth-sweep'));
+
+  // Provisionings of a previous process that died with it: failed now, before anything is served.
+  await failInterruptedProvisioning(deps);
+  await failUnsoundWorkspaces(deps, unsound);
 
   const server = await startApiServer({
     handlers: apiHandlers,

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { snapshotKey, type ServiceDeps } from '@berth/core';
+import { PassThrough, type Readable } from 'node:stream';
+import { saveSnapshot, type ServiceDeps } from '@berth/core';
 
 /**
  * A workspace container that died on its own (killed, OOM, crash) can no longer be asked for its files, but
@@ -9,7 +10,7 @@ import { snapshotKey, type ServiceDeps } from '@berth/core';
  * (ARCHITECTURE.md §3), not only what the last delete synced. Returns whether a snapshot was written.
  */
 export async function salvageFiles(
-  deps: Pick<ServiceDeps, 'store' | 'blobs' | 'clock'>,
+  deps: Pick<ServiceDeps, 'store' | 'blobs' | 'clock' | 'log' | 'metrics'>,
   filesDirOf: (workspaceId: string) => string,
   workspaceId: string | null,
   taskRef: string,
@@ -27,24 +28,30 @@ export async function salvageFiles(
   // A successor already bound to the conversation restored from the snapshot: leave it alone.
   const binding = await deps.store.getBinding(ws.tenantId, ws.conversationId);
   if (binding && binding.workspaceId !== ws.id) return false;
-  const tar = await tarDirectory(filesDirOf(ws.id));
-  await deps.blobs.put(snapshotKey(ws.tenantId, ws.conversationId), tar);
+  await saveSnapshot(deps, ws, tarDirectory(filesDirOf(ws.id)));
   return true;
 }
 
-/** `tar -C dir -cf - .`, exactly what the agent's GET /files/archive produces. */
-function tarDirectory(dir: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('tar', ['-C', dir, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(Buffer.concat(out))
-        : reject(new Error(`tar of ${dir} failed (${code}): ${err.trim()}`)),
-    );
+/**
+ * `tar -C dir -cf - .`, exactly what the agent's GET /files/archive produces, as a stream: it fails if tar
+ * cannot start or exits with an error (1, files changed while read, still makes a complete archive).
+ */
+function tarDirectory(dir: string): Readable {
+  const child = spawn('tar', ['-C', dir, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = new PassThrough();
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => {
+    if (err.length < 4096) err += c.toString('utf8');
   });
+  child.on('error', (e) => out.destroy(e));
+  child.stdout.pipe(out, { end: false });
+  // 'close' comes after stdout has ended, so every byte is in `out` before it ends or fails.
+  child.on('close', (code) => {
+    if (code === 0 || code === 1) out.end();
+    else out.destroy(new Error(`tar of ${dir} failed (${code}): ${err.trim()}`));
+  });
+  out.on('close', () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  return out;
 }

@@ -1,17 +1,18 @@
-import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContainerRuntime, ContainerSpec, TaskStatus } from '@berth/core';
 import Dockerode from 'dockerode';
 import { dockerMessage, dockerStatus, ImageMissingError, TaskNotFoundError } from './errors.js';
-import { AGENT_GID, AGENT_UID, containerCreateOptions } from './hardening.js';
-import { DEFAULT_LABEL_PREFIX, instanceOf, isOwned, managedFilter } from './labels.js';
-import { AGENT_TOKEN_FILE_NAME, workspaceDirs, type WorkspaceDirs } from './paths.js';
+import { writeAgentToken } from './agent-token-file.js';
+import { containerCreateOptions } from './hardening.js';
+import { DEFAULT_LABEL_PREFIX, instanceOf, isOwned, labelKeys, managedFilter } from './labels.js';
+import { AGENT_SOCKET_NAME, workspaceDirs, type WorkspaceDirs } from './paths.js';
 import { missingStatus, statusFromInspect, statusFromSummary } from './task-status.js';
+import { assertSocket, mountedDisksIn, WorkspaceDisks, type DiskMode } from './workspace-disk.js';
 
 export interface DockerRuntimeOptions {
   /** Engine client; default: the local socket (DOCKER_HOST honoured by dockerode). */
   docker?: Dockerode;
-  /** Host dir (as this process sees it) holding `workspaces/<id>/{run,files}`. */
+  /** Host dir (as this process sees it) holding `workspaces/<id>/` (paths.ts). */
   stateDir: string;
   /** The same dir as the Docker ENGINE sees it (Docker-in-Docker: paths differ). Default: stateDir. */
   hostStateDir?: string;
@@ -21,6 +22,12 @@ export interface DockerRuntimeOptions {
   labelPrefix?: string;
   /** Replaces the image's entrypoint; tests only (stand-in agent, crash cases). Not part of the core spec. */
   command?: string[];
+  /** Every workspace's disk size, instead of the template's `diskMiB` (BERTH_DISK_MIB). */
+  diskMiB?: number;
+  /** Default `auto` (workspace-disk.ts): a quota'd filesystem per workspace where this process can mount one. */
+  diskMode?: 'auto' | DiskMode;
+  /** Where the one warning about running without disk quotas goes; default stderr. */
+  warn?: (message: string, extra: Record<string, unknown>) => void;
 }
 
 // Container ids and names only: anything else (e.g. `../images`) must never reach the engine's URL path.
@@ -37,6 +44,12 @@ export class DockerRuntime implements ContainerRuntime {
   /** This Berth among others on the same engine (labels.ts, instanceOf): derived from the state dir. */
   readonly instance: string;
   private readonly command: string[] | undefined;
+  private readonly diskMiB: number | undefined;
+  private readonly warn: (message: string, extra: Record<string, unknown>) => void;
+  /** taskRef → workspace id of the containers this runtime started or listed, for stops of vanished ones. */
+  private readonly workspaceOf = new Map<string, string>();
+  /** The workspaces' filesystems (quota'd loop mounts, or plain dirs where that is impossible). */
+  readonly disks: WorkspaceDisks;
 
   constructor(options: DockerRuntimeOptions) {
     this.docker = options.docker ?? new Dockerode();
@@ -46,9 +59,22 @@ export class DockerRuntime implements ContainerRuntime {
     this.labelPrefix = options.labelPrefix ?? DEFAULT_LABEL_PREFIX;
     this.instance = instanceOf(options.stateDir);
     this.command = options.command;
+    this.diskMiB = options.diskMiB;
+    this.warn =
+      options.warn ??
+      ((message, extra) => process.stderr.write(`berth: ${message} (${JSON.stringify(extra)})\n`));
+    this.disks = new WorkspaceDisks({
+      mode: options.diskMode ?? 'auto',
+      spareDir: path.join(options.stateDir, 'workspaces', '.spare-disks'),
+      // The engine resolves bind sources in ITS mount namespace: a loop mount made here may not be there.
+      ...(this.hostStateDir !== this.stateDir
+        ? { plainBecause: 'hostStateDir differs from stateDir (Docker-in-Docker)' }
+        : {}),
+      warn: this.warn,
+    });
   }
 
-  /** A workspace's host dirs as this process sees them (the proxy puts `proxy.sock` in `run`). */
+  /** A workspace's host dirs as this process sees them (the proxy puts `proxy.sock` in `host`). */
   dirs(workspaceId: string): WorkspaceDirs {
     return workspaceDirs(this.stateDir, workspaceId);
   }
@@ -56,15 +82,30 @@ export class DockerRuntime implements ContainerRuntime {
   async start(spec: ContainerSpec): Promise<{ taskRef: string }> {
     const dirs = this.dirs(spec.workspaceId);
     const engineDirs = workspaceDirs(this.hostStateDir, spec.workspaceId);
-    await prepareDirs(dirs);
-    await writeAgentToken(dirs, spec.agentToken);
+    await this.disks.prepare(dirs, this.diskMiB ?? spec.limits.diskMiB);
+    try {
+      const started = await this.startContainer(spec, dirs, engineDirs);
+      this.workspaceOf.set(started.taskRef, spec.workspaceId);
+      return started;
+    } catch (err) {
+      // No container holds the disk: do not leave a loop mount behind for a workspace that never ran.
+      await this.disks.release(dirs).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async startContainer(
+    spec: ContainerSpec,
+    dirs: WorkspaceDirs,
+    engineDirs: WorkspaceDirs,
+  ): Promise<{ taskRef: string }> {
+    await writeAgentToken(dirs.agent, spec.agentToken);
     const options = containerCreateOptions({
       spec,
       name: `${this.namePrefix}${spec.workspaceId}`,
       labelPrefix: this.labelPrefix,
       instance: this.instance,
-      engineRunDir: engineDirs.run,
-      engineFilesDir: engineDirs.files,
+      engineDirs,
       ...(this.command ? { command: this.command } : {}),
     });
     // Lean on purpose (cold acquire budget): one create + one start, no pull, no inspect.
@@ -111,10 +152,64 @@ export class DockerRuntime implements ContainerRuntime {
     return info ? statusFromInspect(info, this) : missingStatus(taskRef);
   }
 
-  /** Kills and removes (with anonymous volumes). Keeps the workspace's host dirs: files outlive containers. */
+  /**
+   * Kills and removes (with anonymous volumes), then unmounts the workspace's disk. Keeps its image and dirs:
+   * files outlive containers (salvage, removeWorkspaceDirs).
+   */
   async stop(taskRef: string, _reason: string): Promise<void> {
     const info = await this.inspectManaged(taskRef);
+    // Already gone (removed behind our back): its disk is still ours to unmount if we know whose it was.
+    const workspaceId = info
+      ? info.Config.Labels[labelKeys(this.labelPrefix).workspaceId]
+      : this.workspaceOf.get(taskRef);
     if (info) await this.removeForce(info.Id);
+    this.workspaceOf.delete(taskRef);
+    // The container is gone, which is what stop promises; a disk that stays mounted is retried at next start.
+    if (workspaceId) {
+      await this.releaseDisk(workspaceId).catch((e: unknown) =>
+        this.warn('unmounting a workspace disk failed', { workspaceId, error: String(e) }),
+      );
+    }
+  }
+
+  /**
+   * Checks the dirs of a workspace whose container is running (after a restart of Berth or the machine),
+   * mounting its disk again if needed, and that its agent socket is a socket. Throws UnsoundWorkspaceError
+   * when something there is not what Berth and the agent made: a workspace that tampered with its dirs is
+   * failed rather than trusted.
+   */
+  async checkWorkspaceDirs(workspaceId: string): Promise<void> {
+    const dirs = this.dirs(workspaceId);
+    await this.disks.check(dirs);
+    await assertSocket(path.join(dirs.agent, AGENT_SOCKET_NAME));
+  }
+
+  /**
+   * Unmounts the disks of workspaces without a running container (removed while Berth was down, or behind
+   * its back): their images stay. Returns the workspace ids released.
+   */
+  async releaseIdleDisks(running: ReadonlySet<string>): Promise<string[]> {
+    const idle = (await mountedDisksIn(path.join(this.stateDir, 'workspaces'))).filter(
+      (id) => !running.has(id),
+    );
+    const released: string[] = [];
+    for (const id of idle) {
+      await this.releaseDisk(id).then(
+        () => released.push(id),
+        () => undefined, // still busy: the next start tries again
+      );
+    }
+    return released;
+  }
+
+  private async releaseDisk(workspaceId: string): Promise<void> {
+    let dirs: WorkspaceDirs;
+    try {
+      dirs = this.dirs(workspaceId);
+    } catch {
+      return; // a label no workspace of ours can have
+    }
+    await this.disks.release(dirs);
   }
 
   async pause(taskRef: string): Promise<void> {
@@ -134,6 +229,7 @@ export class DockerRuntime implements ContainerRuntime {
     const statuses = await Promise.all(
       ours.map(async (s) => {
         const status = statusFromSummary(s, this);
+        if (status.workspaceId) this.workspaceOf.set(status.taskRef, status.workspaceId);
         // The summary lacks OOMKilled: inspect the (few) ended ones so the sweep sees why they died.
         if (status.state !== 'stopped') return status;
         const info = await this.inspectManaged(s.Id);
@@ -147,9 +243,9 @@ export class DockerRuntime implements ContainerRuntime {
     await this.docker.ping();
   }
 
-  /** Deletes a workspace's host dirs (its files too): only on final delete, after the files are synced. */
+  /** Deletes a workspace's host dirs and disk (its files too): only on final delete, after the files are synced. */
   async removeWorkspaceDirs(workspaceId: string): Promise<void> {
-    await rm(this.dirs(workspaceId).root, { recursive: true, force: true });
+    await this.disks.remove(this.dirs(workspaceId));
   }
 
   /** Inspect, or null when the engine does not know the ref or the container is not Berth's. */
@@ -204,25 +300,5 @@ export class DockerRuntime implements ContainerRuntime {
         throw new Error(`cannot make ${taskRef} ${target}: ${dockerMessage(err)}`, { cause: err });
       }
     }
-  }
-}
-
-/**
- * Creates the run (sockets) and files dirs and hands them to the agent's uid. As root we chown; a
- * non-root control plane cannot, so it opens the dirs to everyone instead (the dirs sit in its own state dir).
- */
-/** The token for the agent, readable by uid 1000 only; the agent deletes it once read. */
-async function writeAgentToken(dirs: WorkspaceDirs, token: string): Promise<void> {
-  const file = path.join(dirs.run, AGENT_TOKEN_FILE_NAME);
-  await writeFile(file, token, { mode: 0o600 });
-  await chown(file, AGENT_UID, AGENT_GID).catch(() => chmod(file, 0o644));
-}
-
-async function prepareDirs(dirs: WorkspaceDirs): Promise<void> {
-  await Promise.all([mkdir(dirs.run, { recursive: true }), mkdir(dirs.files, { recursive: true })]);
-  try {
-    await Promise.all([chown(dirs.run, AGENT_UID, AGENT_GID), chown(dirs.files, AGENT_UID, AGENT_GID)]);
-  } catch {
-    await Promise.all([chmod(dirs.run, 0o777), chmod(dirs.files, 0o777)]);
   }
 }

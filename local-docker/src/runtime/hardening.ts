@@ -2,12 +2,14 @@ import type { ContainerSpec } from '@berth/core';
 import type { ContainerCreateOptions, HostConfig } from 'dockerode';
 import { labelKeys } from './labels.js';
 import {
-  AGENT_SOCKET_NAME,
-  AGENT_TOKEN_FILE_NAME,
+  CONTAINER_AGENT_DIR,
+  CONTAINER_AGENT_SOCKET,
+  CONTAINER_AGENT_TOKEN_FILE,
   CONTAINER_FILES_DIR,
-  CONTAINER_RUN_DIR,
-  PROXY_SOCKET_NAME,
+  CONTAINER_HOST_DIR,
+  CONTAINER_PROXY_SOCKET,
 } from './paths.js';
+import type { WorkspaceDirs } from './paths.js';
 
 /** The uid:gid the agent runs as; the host dirs are chowned to it. */
 export const AGENT_UID = 1000;
@@ -15,15 +17,16 @@ export const AGENT_GID = 1000;
 export const AGENT_HOME = '/home/agent';
 const MiB = 1024 * 1024;
 
+export type EngineDirs = Pick<WorkspaceDirs, 'files' | 'agent' | 'host'>;
+
 export interface ContainerConfigInput {
   spec: ContainerSpec;
   name: string;
   labelPrefix: string;
   /** The owning Berth (labels.ts, instanceOf). */
   instance: string;
-  /** Host dirs as the Docker ENGINE sees them (differs from ours under Docker-in-Docker). */
-  engineRunDir: string;
-  engineFilesDir: string;
+  /** Host dirs as the Docker ENGINE sees them (differs from ours under Docker-in-Docker); paths.ts WorkspaceDirs. */
+  engineDirs: EngineDirs;
   /** Replaces the image's entrypoint (and cmd); tests only (stand-in agent, crash cases). */
   command?: string[];
 }
@@ -32,9 +35,7 @@ export interface ContainerConfigInput {
  * Everything that makes a workspace container locked down (ARCHITECTURE.md §4). Pure, so every item is
  * asserted by a unit test without Docker.
  */
-export function hardenedHostConfig(
-  input: Pick<ContainerConfigInput, 'spec' | 'engineRunDir' | 'engineFilesDir'>,
-): HostConfig {
+export function hardenedHostConfig(input: Pick<ContainerConfigInput, 'spec' | 'engineDirs'>): HostConfig {
   const { limits } = input.spec;
   const memory = limits.memoryMiB * MiB;
   return {
@@ -67,9 +68,12 @@ export function hardenedHostConfig(
     // Bounded logs: a chatty workspace must not fill the host disk.
     LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '1' } },
     // `Mounts` (not `Binds`) fails when a source is missing instead of silently creating a root-owned dir.
+    // files and agent live on the workspace's own quota'd filesystem (workspace-disk.ts); the host dir (the
+    // proxy socket) is root's and read-only, so the workspace can use the socket but never replace it.
     Mounts: [
-      { Type: 'bind', Source: input.engineRunDir, Target: CONTAINER_RUN_DIR, ReadOnly: false },
-      { Type: 'bind', Source: input.engineFilesDir, Target: CONTAINER_FILES_DIR, ReadOnly: false },
+      { Type: 'bind', Source: input.engineDirs.files, Target: CONTAINER_FILES_DIR, ReadOnly: false },
+      { Type: 'bind', Source: input.engineDirs.agent, Target: CONTAINER_AGENT_DIR, ReadOnly: false },
+      { Type: 'bind', Source: input.engineDirs.host, Target: CONTAINER_HOST_DIR, ReadOnly: true },
     ],
   };
 }
@@ -80,13 +84,13 @@ export function agentEnv(spec: ContainerSpec): string[] {
     HOME: AGENT_HOME,
     ...spec.env,
     AGENT_LISTEN_MODE: 'uds',
-    AGENT_SOCKET: `${CONTAINER_RUN_DIR}/${AGENT_SOCKET_NAME}`,
+    AGENT_SOCKET: CONTAINER_AGENT_SOCKET,
     // The token travels as a file the agent reads and deletes: an env var would show in `docker inspect`
     // and in /proc/1/environ, where any command in the workspace could read it.
-    AGENT_TOKEN_FILE: `${CONTAINER_RUN_DIR}/${AGENT_TOKEN_FILE_NAME}`,
+    AGENT_TOKEN_FILE: CONTAINER_AGENT_TOKEN_FILE,
     AGENT_WORKSPACE_DIR: CONTAINER_FILES_DIR,
     // The only way out (ARCHITECTURE.md §4). The agent connects per request, so the proxy may come later.
-    AGENT_PROXY_SOCKET: `${CONTAINER_RUN_DIR}/${PROXY_SOCKET_NAME}`,
+    AGENT_PROXY_SOCKET: CONTAINER_PROXY_SOCKET,
   };
   return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }

@@ -15,5 +15,8 @@ export {
   proxySocketPath,
   CONTAINER_RUN_DIR,
   CONTAINER_FILES_DIR,
+  CONTAINER_AGENT_SOCKET,
+  CONTAINER_PROXY_SOCKET,
   type WorkspaceDirs,
 } from './paths.js';
+export { WorkspaceDisks, UnsoundWorkspaceError, unmountAllUnder, type DiskMode } from './workspace-disk.js';

@@ -82,6 +82,12 @@ describe('local API server', () => {
     ['POST', '/v1/workspaces/ws_1/executes', undefined, false],
     ['POST', '/v1/workspaces/ws_1/files/execute', undefined, false],
     ['POST', '/v1/workspaces', 'application/json', false],
+    ['GET', '/v1/workspaces/ws_1/files?path=big.bin', undefined, true],
+    ['GET', '/v1/workspaces/ws_1/files', '*/*', true],
+    ['PUT', '/v1/workspaces/ws_1/files?path=a', undefined, false],
+    ['GET', '/v1/workspaces/ws_1/files/uploads', undefined, false],
+    ['POST', '/v1/workspaces/ws_1/exec/binary', undefined, true],
+    ['POST', '/v1/workspaces/ws_1/exec/binaryx', undefined, false],
   ])('%s %s (Accept %s) is served streaming: %s', (method, url, accept, streaming) => {
     expect(servedStreaming({ method, url, headers: accept ? { accept } : {} })).toBe(streaming);
   });

@@ -8,10 +8,16 @@ const spec: ContainerSpec = {
   template: 'default',
   image: 'berth/workspace:latest',
   agentToken: 'secret-token',
-  limits: { cpus: 2, memoryMiB: 2048, pids: 100 },
+  limits: { cpus: 2, memoryMiB: 2048, pids: 100, diskMiB: 5120 },
   env: { FOO: 'bar' },
 };
-const dirs = { engineRunDir: '/engine/ws_abc/run', engineFilesDir: '/engine/ws_abc/files' };
+const dirs = {
+  engineDirs: {
+    files: '/engine/ws_abc/disk/files',
+    agent: '/engine/ws_abc/disk/agent',
+    host: '/engine/ws_abc/host',
+  },
+};
 const GiB = 1024 ** 3;
 
 describe('hardenedHostConfig (ARCHITECTURE.md §4 hardening list)', () => {
@@ -42,7 +48,7 @@ describe('hardenedHostConfig (ARCHITECTURE.md §4 hardening list)', () => {
   });
   it('scales fractional CPUs', () => {
     const half = hardenedHostConfig({
-      spec: { ...spec, limits: { cpus: 0.5, memoryMiB: 64, pids: 16 } },
+      spec: { ...spec, limits: { cpus: 0.5, memoryMiB: 64, pids: 16, diskMiB: 64 } },
       ...dirs,
     });
     expect(half).toMatchObject({
@@ -59,11 +65,12 @@ describe('hardenedHostConfig (ARCHITECTURE.md §4 hardening list)', () => {
     expect(hc.AutoRemove).toBe(false);
     expect(hc.RestartPolicy).toEqual({ Name: 'no', MaximumRetryCount: 0 });
   });
-  it('bind-mounts the socket DIRECTORY and the files dir from the engine-side paths, nothing else', () => {
+  it('bind-mounts the files and agent dirs rw and the host dir (proxy socket) READ-ONLY, nothing else', () => {
     expect(hc.Binds).toBeUndefined();
     expect(hc.Mounts).toEqual([
-      { Type: 'bind', Source: '/engine/ws_abc/run', Target: '/run/berth', ReadOnly: false },
-      { Type: 'bind', Source: '/engine/ws_abc/files', Target: '/workspace', ReadOnly: false },
+      { Type: 'bind', Source: '/engine/ws_abc/disk/files', Target: '/workspace', ReadOnly: false },
+      { Type: 'bind', Source: '/engine/ws_abc/disk/agent', Target: '/run/berth/agent', ReadOnly: false },
+      { Type: 'bind', Source: '/engine/ws_abc/host', Target: '/run/berth/host', ReadOnly: true },
     ]);
   });
   it('publishes no ports and adds no devices', () => {
@@ -118,19 +125,28 @@ describe('agentEnv', () => {
     expect(agentEnv(spec)).toEqual(
       expect.arrayContaining([
         'AGENT_LISTEN_MODE=uds',
-        'AGENT_SOCKET=/run/berth/agent.sock',
-        'AGENT_TOKEN_FILE=/run/berth/agent-token',
+        'AGENT_SOCKET=/run/berth/agent/agent.sock',
+        'AGENT_TOKEN_FILE=/run/berth/agent/agent-token',
         'AGENT_WORKSPACE_DIR=/workspace',
-        'AGENT_PROXY_SOCKET=/run/berth/proxy.sock',
+        'AGENT_PROXY_SOCKET=/run/berth/host/proxy.sock',
         'HOME=/home/agent',
         'FOO=bar',
       ]),
     );
   });
   it("does not let spec.env override Berth's keys", () => {
-    const env = agentEnv({ ...spec, env: { AGENT_SOCKET: '/elsewhere', AGENT_TOKEN: 'x', HOME: '/h' } });
-    expect(env).toContain('AGENT_SOCKET=/run/berth/agent.sock');
-    expect(env).toContain('AGENT_TOKEN_FILE=/run/berth/agent-token');
+    const env = agentEnv({
+      ...spec,
+      env: {
+        AGENT_SOCKET: '/elsewhere',
+        AGENT_PROXY_SOCKET: '/workspace/p.sock',
+        AGENT_TOKEN: 'x',
+        HOME: '/h',
+      },
+    });
+    expect(env).toContain('AGENT_SOCKET=/run/berth/agent/agent.sock');
+    expect(env).toContain('AGENT_TOKEN_FILE=/run/berth/agent/agent-token');
+    expect(env).toContain('AGENT_PROXY_SOCKET=/run/berth/host/proxy.sock');
     expect(env.join('\n')).not.toContain('secret-token');
     expect(env).toContain('HOME=/h');
     expect(env.filter((e) => e.startsWith('AGENT_SOCKET='))).toHaveLength(1);

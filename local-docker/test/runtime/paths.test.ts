@@ -1,14 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { agentSocketPath, assertSafeWorkspaceId, workspaceDirs } from '../../src/runtime/paths.js';
+import {
+  agentSocketPath,
+  assertSafeWorkspaceId,
+  proxySocketPath,
+  workspaceDirs,
+} from '../../src/runtime/paths.js';
 
 describe('workspaceDirs', () => {
-  it('puts run and files under <stateDir>/workspaces/<id>', () => {
+  it('puts the disk (files, agent) and the root-only host dir under <stateDir>/workspaces/<id>', () => {
     expect(workspaceDirs('/state', 'ws_1')).toEqual({
       root: '/state/workspaces/ws_1',
-      run: '/state/workspaces/ws_1/run',
-      files: '/state/workspaces/ws_1/files',
+      image: '/state/workspaces/ws_1/disk.img',
+      disk: '/state/workspaces/ws_1/disk',
+      files: '/state/workspaces/ws_1/disk/files',
+      agent: '/state/workspaces/ws_1/disk/agent',
+      host: '/state/workspaces/ws_1/host',
     });
-    expect(agentSocketPath('/state', 'ws_1')).toBe('/state/workspaces/ws_1/run/agent.sock');
+    expect(agentSocketPath('/state', 'ws_1')).toBe('/state/workspaces/ws_1/disk/agent/agent.sock');
+    expect(proxySocketPath('/state', 'ws_1')).toBe('/state/workspaces/ws_1/host/proxy.sock');
   });
 
   it.each(['', '..', '../etc', 'a/b', '.hidden', 'a..b', 'x'.repeat(129), 'ws 1'])('refuses %j', (id) => {

@@ -46,11 +46,11 @@ describe('stoppedReason', () => {
 });
 
 describe('statusFromInspect', () => {
-  it('running: endpoint is the socket in the run dir, no exit data', () => {
+  it('running: endpoint is the socket in the agent dir, no exit data', () => {
     expect(statusFromInspect(inspect({}), ctx)).toEqual({
       taskRef: 'abc',
       state: 'running',
-      endpoint: { kind: 'uds', socketPath: '/state/workspaces/ws_1/run/agent.sock' },
+      endpoint: { kind: 'uds', socketPath: '/state/workspaces/ws_1/disk/agent/agent.sock' },
       workspaceId: 'ws_1',
       stoppedReason: null,
       exitCode: null,

@@ -17,3 +17,4 @@ export * from './ecs/ecs-runtime.js';
 export { toTaskStatus as ecsTaskStatus, TAG as BERTH_TASK_TAGS } from './ecs/task-mapping.js';
 export { RunTaskError } from './ecs/run-task-errors.js';
 export * from './sfn/step-functions-provisioner.js';
+export * from './client-timeouts.js';

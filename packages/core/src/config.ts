@@ -7,6 +7,13 @@ export const templateSchema = z.object({
   cpus: z.number().positive().max(16).default(2),
   memoryMiB: z.number().int().min(64).max(65536).default(2048),
   pids: z.number().int().min(16).max(4096).default(100),
+  /** Disk quota of the workspace's files (ARCHITECTURE.md §4); writes past it fail with ENOSPC inside. */
+  diskMiB: z
+    .number()
+    .int()
+    .min(16)
+    .max(200 * 1024)
+    .default(5120),
 });
 export type TemplateConfig = z.infer<typeof templateSchema>;
 
@@ -41,6 +48,15 @@ export const configSchema = z.object({
       healthTimeoutMs: z.number().int().positive().default(30_000),
       /** Poll interval of the wait-for-endpoint and wait-for-health steps. */
       pollIntervalMs: z.number().int().positive().default(250),
+      /**
+       * The slowest snapshot restore rate counted on: a restore of N bytes moves the deadline out by N / rate
+       * (local runs measure ~30 MiB/s; S3 into ECS is slower).
+       */
+      restoreBytesPerSecond: z
+        .number()
+        .int()
+        .positive()
+        .default(8 * 1024 * 1024),
     })
     .prefault({}),
   /**
@@ -60,6 +76,23 @@ export const configSchema = z.object({
     .object({
       defaultTimeoutMs: z.number().int().positive().default(60_000),
       maxTimeoutMs: z.number().int().positive().default(900_000),
+    })
+    .prefault({}),
+  /**
+   * Deadlines of the control plane's calls to its dependencies (services/dependency-deadlines.ts): past one,
+   * the call fails with 503 `unavailable` and Retry-After instead of hanging for as long as the dependency
+   * stalls. Streams are bounded to their start; uploads by progress (each chunk restarts the deadline).
+   */
+  deadlines: z
+    .object({
+      /** Every store call: a table round trip takes milliseconds. */
+      storeMs: z.number().int().positive().default(3_000),
+      /** Blob store calls, and the longest an upload or a download start may stall. */
+      blobsMs: z.number().int().positive().default(30_000),
+      /** Runtime reads (describe, list, ping). */
+      runtimeMs: z.number().int().positive().default(10_000),
+      /** Starting, stopping, pausing and resuming a container or task. */
+      runtimeLifecycleMs: z.number().int().positive().default(60_000),
     })
     .prefault({}),
   /** Request bodies above this answer 413 (Lambda's synchronous payload limit). */

@@ -19,6 +19,8 @@ export const ERROR_STATUS = {
   throttled: 429,
   capacity: 503,
   provision_failed: 503,
+  /** A dependency (store, blob store, container runtime) did not answer in time: retry after Retry-After. */
+  unavailable: 503,
   internal: 500,
 } as const;
 

@@ -7,12 +7,18 @@ import { WORKSPACE_STATUSES } from './model/workspace.js';
 
 /** Request bodies of the public API (API.md), validated once at the edge. */
 
+/** Label keys and values; both end up in store attributes and filters, so both are bounded. */
+const LABEL_KEY = '[A-Za-z0-9._\\-/]{1,63}';
+const MAX_LABEL_VALUE = 256;
+
 const labels = z
-  .record(z.string().regex(/^[A-Za-z0-9._\-/]{1,63}$/), z.string().max(256))
+  .record(z.string().regex(new RegExp(`^${LABEL_KEY}$`)), z.string().max(MAX_LABEL_VALUE))
   .refine((l) => Object.keys(l).length <= 32, 'at most 32 labels');
 
 export const createWorkspaceRequest = z.strictObject({
-  conversationId: z.string().refine(isValidConversationId, '1-128 characters of [A-Za-z0-9._:-]'),
+  conversationId: z
+    .string()
+    .refine(isValidConversationId, '1-128 characters of [A-Za-z0-9._:-], not only dots'),
   template: z.string().min(1).max(64).optional(),
   ttlSeconds: z.number().int().positive().optional(), // bounds: config.ttl (checkTtl)
   labels: labels.optional(),
@@ -54,7 +60,10 @@ export const listQuery = z.object({
   status: z.enum(WORKSPACE_STATUSES).optional(),
   label: z
     .string()
-    .regex(/^[^:]+:.*$/, 'label must be key:value')
+    .regex(
+      new RegExp(`^${LABEL_KEY}:[\\s\\S]{0,${MAX_LABEL_VALUE}}$`),
+      'label must be key:value, as labels are',
+    )
     .optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(2048).optional(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BerthError, acquireWorkspace, endWorkspace, snapshotKey } from '@berth/core';
+import { BerthError, acquireWorkspace, endWorkspace, syncFilesToBlob } from '@berth/core';
 import { makeDeps } from './support/make-deps.js';
 
 const T = 'tenant-1';
@@ -71,10 +71,8 @@ describe('acquireWorkspace', () => {
   it('gives the conversation of a failed workspace a new one, restoring its files', async () => {
     const deps = makeDeps();
     const first = await acquireWorkspace(deps, { tenantId: T, conversationId: 'c1' });
-    await deps.blobs.put(
-      snapshotKey(T, 'c1'),
-      Buffer.from(JSON.stringify({ 'a.txt': Buffer.from('hi').toString('base64') })),
-    );
+    deps.agent.filesOf(first.workspace.endpoint!).set('a.txt', Buffer.from('hi'));
+    await syncFilesToBlob(deps, first.workspace);
     // The container dies under it.
     await deps.store.update(first.workspace.id, first.workspace.version, {
       status: 'failed',

@@ -1,6 +1,7 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  RestoreIncomplete,
   EndpointPending,
   PROVISION_STEPS,
   functionArnPlaceholder,
@@ -188,5 +189,34 @@ describe('provisioning definition run by aws-local-stepfunctions', () => {
     expect(m.calls.filter((c) => c.step === 'WaitForEndpoint')).toHaveLength(3);
     expect(deps.store.peek(ws.id)!.terminationReason).toBe('provision_failed:EndpointPending');
     expect(deps.runtime.running()).toEqual([]);
+  });
+
+  it('a RestoreIncomplete is never retried: the workspace fails provision_failed:restore_incomplete', async () => {
+    const deps = makeDeps();
+    const ws = seedWorkspace(deps, { status: 'provisioning', taskRef: null, endpoint: null });
+    const m = machine(deps, {
+      RestoreFiles: async () => {
+        throw new RestoreIncomplete('restored files differ from the snapshot');
+      },
+    });
+    await expect(m.run(ws.id).result).rejects.toThrow();
+    expect(m.calls.filter((c) => c.step === 'RestoreFiles')).toHaveLength(1);
+    expect(deps.store.peek(ws.id)).toMatchObject({
+      status: 'failed',
+      terminationReason: 'provision_failed:restore_incomplete',
+    });
+    expect(deps.runtime.running()).toEqual([]);
+  });
+
+  it('any other RestoreFiles error is retried (twice)', async () => {
+    const deps = makeDeps();
+    const ws = seedWorkspace(deps, { status: 'provisioning', taskRef: null, endpoint: null });
+    const m = machine(deps, {
+      RestoreFiles: async () => {
+        throw new Error('agent unreachable');
+      },
+    });
+    await expect(m.run(ws.id).result).rejects.toThrow();
+    expect(m.calls.filter((c) => c.step === 'RestoreFiles')).toHaveLength(3);
   });
 });

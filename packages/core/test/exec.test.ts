@@ -4,6 +4,7 @@ import {
   BerthError,
   execCommand,
   readWorkspaceFile,
+  readAll,
   writeWorkspaceFile,
   deleteWorkspaceFile,
   type WorkspaceStatus,
@@ -153,10 +154,10 @@ describe('files', () => {
     const ws = seedWorkspace(deps);
     await writeWorkspaceFile(deps, 't1', ws.id, '/workspace/dir/a.txt', Buffer.from('A'));
     expect(deps.agent.callsOf('writeFile')[0]!.path).toBe('dir/a.txt');
-    expect(await readWorkspaceFile(deps, 't1', ws.id, 'dir/a.txt')).toEqual({
-      kind: 'file',
-      body: Buffer.from('A'),
-    });
+    const file = await readWorkspaceFile(deps, 't1', ws.id, 'dir/a.txt');
+    if (file.kind !== 'file') throw new Error('expected a file');
+    expect(file.size).toBe(1);
+    expect(await readAll(file.body, 1024)).toEqual(Buffer.from('A'));
     const dir = await readWorkspaceFile(deps, 't1', ws.id, 'dir');
     expect(dir.kind === 'dir' && dir.entries.map((e) => e.name)).toEqual(['a.txt']);
   });

@@ -6,11 +6,12 @@ import {
   METRIC,
   executeAgent,
   readAll,
-  snapshotKey,
+  snapshotManifestKey,
   type ServiceMetrics,
   type WorkspaceStatus,
 } from '@berth/core';
 import { makeDeps, recordingLogger, seedWorkspace, type TestDeps } from './support/make-deps.js';
+import { snapshotFiles } from './support/tar-files.js';
 
 const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 const changed = (...paths: string[]) => event('files_changed', { changed: paths, deleted: [] });
@@ -76,7 +77,7 @@ describe('execute', () => {
     const input = { prompt: 'do it', sessionId: 's0', maxTurns: 5, allowedTools: ['Read'], model: 'm-1' };
     const stream = await executeAgent(deps, 't1', ws.id, input);
     expect(stream).toMatchObject({ status: 200, contentType: 'text/event-stream' });
-    expect(await readAll(stream.body)).toEqual(wire);
+    expect(await readAll(stream.body, 1 << 20)).toEqual(wire);
     const call = deps.agent.callsOf('execute')[0]!;
     expect(call.token).toBe(ws.agentToken);
     expect(call.executeReq).toEqual(input);
@@ -96,9 +97,9 @@ describe('execute', () => {
     };
     const r = reader((await executeAgent(deps, 't1', ws.id, { prompt: 'write' })).body);
     await r.readUntil('files_changed');
-    const key = snapshotKey(ws.tenantId, ws.conversationId);
+    const key = snapshotManifestKey(ws.tenantId, ws.conversationId);
     await until(() => deps.blobs.objects.has(key), 'the snapshot');
-    expect(JSON.parse(deps.blobs.objects.get(key)!.toString())).toEqual({
+    expect(await snapshotFiles(deps.blobs, ws.tenantId, ws.conversationId)).toEqual({
       'report.md': Buffer.from('v1').toString('base64'),
     });
     agentDone.open();
@@ -133,16 +134,14 @@ describe('execute', () => {
     expect(text.endsWith(event('result', { subtype: 'success' }))).toBe(true);
     // The final sync ran before the stream ended, and it has the late file.
     expect(archiveCalls(deps)).toBe(3);
-    const snapshot = JSON.parse(
-      deps.blobs.objects.get(snapshotKey(ws.tenantId, ws.conversationId))!.toString(),
-    );
-    expect(Object.keys(snapshot)).toContain('late.txt');
+    const snapshot = await snapshotFiles(deps.blobs, ws.tenantId, ws.conversationId);
+    expect(Object.keys(snapshot!)).toContain('late.txt');
   });
 
   it('a run without files_changed syncs nothing', async () => {
     const deps = makeDeps();
     const ws = seedWorkspace(deps);
-    await readAll((await executeAgent(deps, 't1', ws.id, { prompt: 'just talk' })).body);
+    await readAll((await executeAgent(deps, 't1', ws.id, { prompt: 'just talk' })).body, 1 << 20);
     expect(archiveCalls(deps)).toBe(0);
     expect(deps.blobs.objects.size).toBe(0);
   });
@@ -155,7 +154,9 @@ describe('execute', () => {
     deps.agent.beforeArchiveOut = () => Promise.reject(new Error('disk on fire'));
     const wire = changed('x') + event('result', { subtype: 'success' });
     deps.agent.onExecute = () => [wire];
-    const text = (await readAll((await executeAgent(deps, 't1', ws.id, { prompt: 'p' })).body)).toString();
+    const text = (
+      await readAll((await executeAgent(deps, 't1', ws.id, { prompt: 'p' })).body, 1 << 20)
+    ).toString();
     expect(text).toBe(wire);
     const failures = lines.filter((l) => l.message === 'file sync during execute failed');
     expect(failures.length).toBeGreaterThanOrEqual(1);
@@ -174,7 +175,7 @@ describe('execute', () => {
     const deps = makeDeps({ metrics, log });
     const ws = seedWorkspace(deps);
     deps.agent.onExecute = () => [changed('a'), event('result', {})];
-    await readAll((await executeAgent(deps, 't1', ws.id, { prompt: 'p' })).body);
+    await readAll((await executeAgent(deps, 't1', ws.id, { prompt: 'p' })).body, 1 << 20);
     const names = seen.map((m) => m.name);
     expect(names.filter((n) => n === METRIC.ExecuteRuns)).toHaveLength(1);
     expect(names.filter((n) => n === METRIC.ExecuteLatency)).toHaveLength(1);
@@ -194,7 +195,7 @@ describe('execute', () => {
       yield changed('a');
       yield event('result', {});
     };
-    await readAll((await executeAgent(deps, 't1', ws.id, { prompt: 'p' })).body);
+    await readAll((await executeAgent(deps, 't1', ws.id, { prompt: 'p' })).body, 1 << 20);
     expect(archiveCalls(deps)).toBe(0);
   });
 
@@ -212,7 +213,7 @@ describe('execute', () => {
     stream.body.destroy(new Error('client disconnected'));
     expect(deps.agent.lastExecuteBody!.destroyed).toBe(true); // the agent's socket closes: its run ends
     await closed;
-    expect(deps.blobs.objects.has(snapshotKey(ws.tenantId, ws.conversationId))).toBe(true);
+    expect(deps.blobs.objects.has(snapshotManifestKey(ws.tenantId, ws.conversationId))).toBe(true);
   });
 
   it.each([

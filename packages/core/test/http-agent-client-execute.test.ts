@@ -13,7 +13,7 @@ afterEach(() => {
 
 /** A stand-in agent on loopback TCP; `answer` gets the request and its body. */
 async function agent(answer: (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void) {
-  server = http.createServer(async (req, res) => answer(req, (await readAll(req)).toString(), res));
+  server = http.createServer(async (req, res) => answer(req, (await readAll(req, 1 << 20)).toString(), res));
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   const target: AgentTarget = { endpoint: { kind: 'http', host: '127.0.0.1', port }, token: 'tok-1' };
@@ -31,7 +31,7 @@ describe('HttpAgentClient.execute', () => {
     });
     const stream = await client.execute(target, { prompt: 'hi', maxTurns: 2 });
     expect(stream).toMatchObject({ status: 200, contentType: 'text/event-stream' });
-    expect((await readAll(stream.body)).toString()).toBe(
+    expect((await readAll(stream.body, 1 << 20)).toString()).toBe(
       'event: message\ndata: {}\n\nevent: result\ndata: {}\n\n',
     );
     expect(seen).toEqual({

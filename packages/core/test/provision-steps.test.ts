@@ -14,6 +14,7 @@ import {
   restoreFilesStep,
 } from '@berth/core';
 import { makeDeps, seedWorkspace } from './support/make-deps.js';
+import { putLegacySnapshot } from './support/tar-files.js';
 
 const provisioning = (deps: ReturnType<typeof makeDeps>) =>
   seedWorkspace(deps, { status: 'provisioning', taskRef: null, endpoint: null });
@@ -35,7 +36,7 @@ describe('provisioning steps', () => {
       agentToken: ws.agentToken,
       image: 'berth/workspace:latest',
     });
-    expect(spec.limits).toEqual({ cpus: 2, memoryMiB: 2048, pids: 100 });
+    expect(spec.limits).toEqual({ cpus: 2, memoryMiB: 2048, pids: 100, diskMiB: 5120 });
   });
 
   it('a retried StartContainer does not start a second task', async () => {
@@ -108,13 +109,10 @@ describe('provisioning steps', () => {
     expect((e as Error).name).toBe('AgentNotHealthy');
   });
 
-  it("RestoreFiles restores the conversation's snapshot", async () => {
+  it("RestoreFiles restores the conversation's legacy snapshot (no manifest)", async () => {
     const deps = makeDeps();
     const ws = provisioning(deps);
-    await deps.blobs.put(
-      snapshotKey('t1', ws.conversationId),
-      Buffer.from(JSON.stringify({ 'kept.txt': Buffer.from('yes').toString('base64') })),
-    );
+    await putLegacySnapshot(deps.blobs, 't1', ws.conversationId, { 'kept.txt': 'yes' });
     let state = await startContainerStep(deps, { workspaceId: ws.id });
     state = await waitForEndpointStep(deps, state);
     state = await restoreFilesStep(deps, state);
@@ -195,12 +193,11 @@ describe('provisioning steps', () => {
     const deps = makeDeps();
     const ws = provisioning(deps);
     const key = snapshotKey('t1', ws.conversationId);
-    const saved = Buffer.from(JSON.stringify({ 'work.txt': Buffer.from('precious').toString('base64') }));
-    await deps.blobs.put(key, saved);
+    const saved = await putLegacySnapshot(deps.blobs, 't1', ws.conversationId, { 'work.txt': 'precious' });
     // Started and reachable, but deleted before RestoreFiles ran.
     await waitForEndpointStep(deps, await startContainerStep(deps, { workspaceId: ws.id }));
     await releaseWorkspace(deps, 't1', ws.id);
     expect(deps.store.peek(ws.id)!.status).toBe('stopped');
-    expect(await deps.blobs.get(key)).toEqual(saved);
+    expect(await deps.blobs.get(key, 1 << 20)).toEqual(saved);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BerthError, acquireWorkspace, keepalive, releaseWorkspace, snapshotKey } from '@berth/core';
+import { BerthError, acquireWorkspace, keepalive, releaseWorkspace } from '@berth/core';
 import { makeDeps, seedWorkspace } from './support/make-deps.js';
+import { hasSnapshot, snapshotFiles } from './support/tar-files.js';
 
 describe('releaseWorkspace', () => {
   it('stopping → files synced → task stopped → stopped with reason deleted', async () => {
@@ -8,10 +9,10 @@ describe('releaseWorkspace', () => {
     const { workspace } = await acquireWorkspace(deps, { tenantId: 't1', conversationId: 'c1' });
     deps.agent.filesOf(workspace.endpoint!).set('notes.md', Buffer.from('keep me'));
     const order: string[] = [];
-    const put = deps.blobs.put.bind(deps.blobs);
-    deps.blobs.put = async (k, b) => {
+    const putStream = deps.blobs.putStream.bind(deps.blobs);
+    deps.blobs.putStream = async (k, b) => {
       order.push(`sync:${deps.store.peek(workspace.id)!.status}`);
-      return put(k, b);
+      return putStream(k, b);
     };
     const stop = deps.runtime.stop.bind(deps.runtime);
     deps.runtime.stop = async (ref, reason) => {
@@ -24,8 +25,7 @@ describe('releaseWorkspace', () => {
     expect(r.workspace).toMatchObject({ status: 'stopped', terminationReason: 'deleted', deadlineAt: null });
     expect(order).toEqual(['sync:stopping', 'stop:stopped']);
     expect(deps.runtime.tasks.get(workspace.taskRef!)?.state).toBe('stopped');
-    const snapshot = await deps.blobs.get(snapshotKey('t1', 'c1'));
-    expect(JSON.parse(snapshot!.toString())).toEqual({
+    expect(await snapshotFiles(deps.blobs, 't1', 'c1')).toEqual({
       'notes.md': Buffer.from('keep me').toString('base64'),
     });
     // The conversation is free again, and the ended record stays readable for a while.
@@ -54,7 +54,7 @@ describe('releaseWorkspace', () => {
     expect(r.workspace.status).toBe('stopped');
     expect(deps.runtime.callsOf('resume')).toEqual([{ op: 'resume', taskRef: ws.taskRef }]);
     expect(deps.agent.callsOf('archiveOut')).toHaveLength(1);
-    expect(await deps.blobs.get(snapshotKey('t1', ws.conversationId))).toBeDefined();
+    expect(hasSnapshot(deps.blobs, 't1', ws.conversationId)).toBe(true);
   });
 
   it('still stops the workspace when the sync fails', async () => {

@@ -23,12 +23,15 @@ function refused(schema: Parameters<typeof parseRequest>[0], input: unknown): Be
 }
 
 describe('conversationId', () => {
-  it.each(['c', 'conv-1', 'A.b_c:d-9', 'x'.repeat(128), 'tenant:thread.42'])('accepts %j', (id) => {
-    expect(isValidConversationId(id)).toBe(true);
-    expect(parseRequest(createWorkspaceRequest, { conversationId: id }).conversationId).toBe(id);
-  });
+  it.each(['c', 'conv-1', 'A.b_c:d-9', 'x'.repeat(128), 'tenant:thread.42', '.a', 'a.', '..-'])(
+    'accepts %j',
+    (id) => {
+      expect(isValidConversationId(id)).toBe(true);
+      expect(parseRequest(createWorkspaceRequest, { conversationId: id }).conversationId).toBe(id);
+    },
+  );
 
-  it.each(['', 'x'.repeat(129), 'a b', 'a/b', 'é', 'a\nb', '../x', 'a#b'])(
+  it.each(['', 'x'.repeat(129), 'a b', 'a/b', 'é', 'a\nb', '../x', 'a#b', '.', '..', '...', '.'.repeat(128)])(
     'refuses %j, naming the field',
     (id) => {
       expect(isValidConversationId(id)).toBe(false);
@@ -178,5 +181,15 @@ describe('keepalive and list', () => {
     expect(refused(listQuery, { limit: '0' }).message).toMatch(/^limit/);
     expect(refused(listQuery, { limit: '101' }).message).toMatch(/^limit/);
     expect(refused(listQuery, { label: 'novalue' }).message).toMatch(/^label/);
+  });
+
+  it('a label filter has the bounds of labels (it becomes a store filter)', () => {
+    expect(parseRequest(listQuery, { label: `${'k'.repeat(63)}:${'v'.repeat(256)}` }).label).toHaveLength(
+      320,
+    );
+    expect(parseRequest(listQuery, { label: 'team/x:a:b' }).label).toBe('team/x:a:b');
+    expect(refused(listQuery, { label: `${'k'.repeat(64)}:v` }).message).toMatch(/^label/);
+    expect(refused(listQuery, { label: `k:${'v'.repeat(257)}` }).message).toMatch(/^label/);
+    expect(refused(listQuery, { label: 'a key:v' }).message).toMatch(/^label/);
   });
 });

@@ -3,6 +3,7 @@ export * from './auth/tenant-resolver.js';
 export * from './observability.js';
 export * from './http/api-event.js';
 export * from './http/responses.js';
+export * from './http/buffered-body.js';
 export * from './http/router.js';
 export * from './handlers/api-handler.js';
 export * from './handlers/provision-step-handler.js';

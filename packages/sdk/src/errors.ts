@@ -19,6 +19,7 @@ export type KnownErrorCode =
   | 'throttled' // 429
   | 'capacity' // 503
   | 'provision_failed' // 503
+  | 'unavailable' // 503: a dependency of Berth did not answer in time; retry after Retry-After
   | 'internal'; // 500, or any answer that is not API.md's error shape
 
 // `string & {}` keeps the literal members visible to editors instead of collapsing the union to `string`.

@@ -236,6 +236,33 @@ describe('files', () => {
     expect([...store.get('slice')!]).toEqual([1, 2, 3]);
   });
 
+  it('readStream hands over the bytes as they arrive; a directory is refused', async () => {
+    const w = await ws();
+    const chunk = Buffer.alloc(1024 * 1024, 7);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    fake.handle(async (req, res) => {
+      if (req.query.path === 'docs') return json(res, 200, { entries: [] });
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 8 * chunk.length });
+      res.write(chunk);
+      await held; // the rest only once the client has the first bytes: nothing is read whole first
+      for (let i = 1; i < 8; i++) res.write(chunk);
+      res.end();
+    });
+    const reader = (await w.files.readStream('big.bin')).getReader();
+    let received = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      expect(value.every((b) => b === 7)).toBe(true);
+      received += value.length;
+      release();
+    }
+    expect(received).toBe(8 * chunk.length);
+    expect(fake.requests.at(-1)!.url).toBe('/v1/workspaces/ws_1/files?path=big.bin');
+    await expect(w.files.readStream('docs')).rejects.toThrow(/^docs is a directory; use files.list$/);
+  });
+
   it('list answers the entries; remove is DELETE ?path=', async () => {
     const w = await ws();
     const entries = [{ name: 'a.txt', type: 'file', size: 3, mtime: '2025-01-01T00:00:00.000Z' }];

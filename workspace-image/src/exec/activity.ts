@@ -1,7 +1,7 @@
 /**
- * How many commands are running right now. /health reports it so the control plane's sweep can tell a
- * workspace whose lease ran out while a long command was still working (activity: extend the lease) from one
- * that sits idle (end it). Kept in its own tiny module: the health route loads before the exec code.
+ * How many commands are running right now, reported by /health for operators and tests. The control plane
+ * never extends a lease on it (the agent is untrusted; it follows the calls it keeps open itself). Kept in
+ * its own tiny module: the health route loads before the exec code.
  */
 let running = 0;
 

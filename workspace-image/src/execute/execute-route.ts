@@ -45,7 +45,7 @@ export async function handleExecute(ctx: RequestContext): Promise<void> {
     sse.end();
     return;
   }
-  // Counted like a command: /health's runningCommands is what tells the sweep the workspace is busy.
+  // Counted like a command in /health's runningCommands (informational: the control plane follows the run itself).
   commandStarted();
   try {
     // A ChangeLog of its own: the shared one keeps snapshots for only its last few cursors, and a run's

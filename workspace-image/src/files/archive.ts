@@ -1,48 +1,60 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import type { Stats } from 'node:fs';
 import { mkdir, readlink, realpath } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
+import type { Readable, Writable } from 'node:stream';
+import { ManifestBuilder, TarFormatError, TarParser, type Manifest, type TarEntry } from '@berth/protocol';
 import { join } from 'node:path';
-import { invalidPath, invalidRequest } from '../errors.js';
+import { AgentError, invalidPath, invalidRequest } from '../errors.js';
 import { toolEnv } from '../exec/child-env.js';
 import { isInside, lstatOrNull, resolveEntry, type WorkspaceRoot } from './safe-path.js';
-import { listTarMembers, type TarMember } from './tar-headers.js';
 
 const MAX_SYMLINK_HOPS = 40;
 
+/** A tar member as the vetting sees it. */
+export type TarMember = Pick<TarEntry, 'name' | 'type' | 'linkname'>;
+
 /**
- * Refuses an archive that would write outside the workspace when extracted into `targetParts`: absolute or
- * `..` member names, and any member, link target or hard link whose path leaves the root once resolved the
- * way the kernel will: through the archive's own symlinks (members are replayed in order, as tar extracts
- * them) and through symlinks already on disk. Symlinks may point anywhere inside the workspace, `../`
- * included (node_modules/.bin does that). Where tar's behaviour could go either way (it may keep or replace
- * a symlink with a directory of the same name), the link is assumed to stay.
+ * Refuses an archive that would write outside the workspace when extracted into `targetParts`, member by
+ * member as the archive streams in (`vet` each before tar sees it, `finish` at the end): absolute or `..`
+ * member names, and any member, link target or hard link whose path leaves the root once resolved the way
+ * the kernel will: through the archive's own symlinks (members are replayed in order, as tar extracts them)
+ * and through symlinks already on disk. Symlinks may point anywhere inside the workspace, `../` included
+ * (node_modules/.bin does that). Where tar's behaviour could go either way (it may keep or replace a symlink
+ * with a directory of the same name), the link is assumed to stay. Fifos and devices are not extracted.
  */
-export async function vetArchive(
-  ws: WorkspaceRoot,
-  targetParts: string[],
-  members: TarMember[],
-): Promise<void> {
+export class ArchiveVetter {
   // Symlinks the archive creates, keyed by where they land (root-relative, resolved parent).
-  const links = new Map<string, string>();
-  const resolver = new VirtualResolver(ws, links);
-  const created: { where: string; dir: string[]; linkname: string }[] = [];
-  for (const member of members) {
+  private readonly links = new Map<string, string>();
+  private readonly resolver: VirtualResolver;
+  private readonly created: { where: string; dir: string[]; linkname: string }[] = [];
+
+  constructor(
+    ws: WorkspaceRoot,
+    private readonly targetParts: string[],
+  ) {
+    this.resolver = new VirtualResolver(ws, this.links);
+  }
+
+  async vet(member: TarMember): Promise<void> {
+    const { targetParts, resolver, links } = this;
     const where = JSON.stringify(member.name);
     const parts = [...targetParts, ...memberParts(member.name, 'member name')];
     if (parts.length === targetParts.length) {
       if (member.type !== 'dir')
         throw invalidRequest(`tar member ${where} would replace the target directory`);
-      continue;
+      return;
     }
     const dir = await resolver.resolve(parts.slice(0, -1), `tar member ${where}`);
     const location = [...dir, parts[parts.length - 1] as string].join('/');
+    if (member.type === 'other') return; // dropped from the stream (feedVetted): it lands nowhere
     if (member.type === 'symlink') {
       if (member.linkname === '') throw invalidRequest(`tar symlink ${where} has no target`);
       await resolver.resolveFrom(dir, member.linkname, `tar symlink ${where}`);
       links.set(location, member.linkname);
-      created.push({ where, dir, linkname: member.linkname });
-      continue;
+      this.created.push({ where, dir, linkname: member.linkname });
+      return;
     }
     await resolver.resolve(location.split('/'), `tar member ${where}`);
     if (member.type === 'hardlink') {
@@ -51,9 +63,23 @@ export async function vetArchive(
     }
     if (member.type !== 'dir') links.delete(location); // tar replaces a link with the file
   }
-  // Link targets are followed when used, so they must stay inside with every link of the archive in place.
-  for (const link of created)
-    await resolver.resolveFrom(link.dir, link.linkname, `tar symlink ${link.where}`);
+
+  /** Link targets are followed when used, so they must stay inside with every link of the archive in place. */
+  async finish(): Promise<void> {
+    for (const link of this.created)
+      await this.resolver.resolveFrom(link.dir, link.linkname, `tar symlink ${link.where}`);
+  }
+}
+
+/** Vets a whole list of members (see ArchiveVetter). */
+export async function vetArchive(
+  ws: WorkspaceRoot,
+  targetParts: string[],
+  members: TarMember[],
+): Promise<void> {
+  const vetter = new ArchiveVetter(ws, targetParts);
+  for (const member of members) await vetter.vet(member);
+  await vetter.finish();
 }
 
 /** Splits a member path; absolute names and `..` are refused outright, whatever they would resolve to. */
@@ -140,10 +166,15 @@ async function checkExtractTarget(ws: WorkspaceRoot, path: string) {
   return entry;
 }
 
-/** PUT /files/archive: vet, then let GNU tar extract (it refuses `..` and absolute names again itself). */
-export async function extractArchive(ws: WorkspaceRoot, path: string, tar: Buffer): Promise<void> {
+/**
+ * PUT /files/archive: streams the request into GNU tar (which refuses `..` and absolute names again itself),
+ * vetting each member as its header arrives: a member's header reaches tar only once vetted, so the first bad
+ * member stops the extraction (400); members before it stay extracted. No size limit of its own: the
+ * workspace's disk quota bounds what tar can write (a full disk is a tar failure, 400).
+ */
+export async function extractArchive(ws: WorkspaceRoot, path: string, body: Readable): Promise<void> {
   const target = await checkExtractTarget(ws, path);
-  await vetArchive(ws, target.parts, listTarMembers(tar));
+  const vetter = new ArchiveVetter(ws, target.parts);
   await mkdir(target.abs, { recursive: true });
   // Re-check after mkdir: the directories may have been created or replaced meanwhile.
   const dir = await realpath(target.abs);
@@ -157,14 +188,83 @@ export async function extractArchive(ws: WorkspaceRoot, path: string, tar: Buffe
     if (stderr.length < 4096) stderr += b.toString('utf8');
   });
   child.stdin.on('error', () => {
-    // EPIPE: tar stopped reading (bad archive); its exit status says why.
+    // EPIPE: tar stopped reading (bad archive, full disk); its exit status says why.
   });
-  child.stdin.end(tar);
-  const code = await new Promise<number | null>((resolve, reject) => {
+  const exited = new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', resolve);
   });
-  if (code !== 0) throw invalidRequest(`tar could not extract the archive: ${stderr.trim().slice(0, 1000)}`);
+  try {
+    await feedVetted(body, vetter, child.stdin, exited);
+    await vetter.finish();
+  } catch (e) {
+    child.kill('SIGKILL');
+    await exited.catch(() => null);
+    if (e instanceof TarFormatError) throw invalidRequest(e.message);
+    throw e;
+  }
+  const code = await exited;
+  if (code === 0) return;
+  const why = `tar could not extract the archive: ${stderr.trim().slice(0, 1000)}`;
+  throw /No space left|Disk quota exceeded/.test(stderr)
+    ? new AgentError('no_space', why)
+    : invalidRequest(why);
+}
+
+/** Past the end-of-archive marker, at most this much record padding is passed on to tar. */
+const MAX_TRAILER_BYTES = 20 * 1024;
+
+/**
+ * Copies `body` into tar's stdin, holding each member's headers (extension headers included) until the
+ * member is vetted. Fifos and device nodes are dropped from the stream (a workspace may hold them; the
+ * agent, not root, could not recreate devices, and a snapshot must not fail over them).
+ */
+async function feedVetted(body: Readable, vetter: ArchiveVetter, stdin: Writable, exited: Promise<unknown>) {
+  const pending: { member: TarEntry; start: number; end: number }[] = [];
+  const parser = new TarParser({
+    entry: (member) => pending.push({ member, start: parser.entryStart, end: parser.offset }),
+  });
+  const write = async (bytes: Buffer) => {
+    if (bytes.length === 0 || stdin.write(bytes)) return;
+    // tar exiting early (it failed) must not leave us waiting for a drain that never comes.
+    await Promise.race([once(stdin, 'drain'), exited]);
+  };
+  // Bytes of headers not vetted yet (bounded by the parser's extension header cap), from offset `heldAt`.
+  let held = Buffer.alloc(0);
+  let heldAt = 0;
+  let trailer = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (parser.done) {
+      const n = Math.min(chunk.length, MAX_TRAILER_BYTES - trailer);
+      trailer += n;
+      await write(chunk.subarray(0, n));
+      continue;
+    }
+    const data = held.length > 0 ? Buffer.concat([held, chunk]) : chunk;
+    const dataAt = held.length > 0 ? heldAt : parser.offset;
+    parser.write(chunk);
+    const slice = (from: number, to: number) => data.subarray(from - dataAt, to - dataAt);
+    let sent = dataAt;
+    for (const { member, start, end } of pending.splice(0)) {
+      await vetter.vet(member);
+      if (member.type === 'other')
+        await write(slice(sent, start)); // its headers never reach tar
+      else await write(slice(sent, end));
+      sent = end;
+    }
+    if (parser.done) {
+      await write(data.subarray(sent - dataAt)); // the end-of-archive marker and what follows in this chunk
+      trailer = data.length - (parser.offset - dataAt);
+      held = Buffer.alloc(0);
+      continue;
+    }
+    const keep = parser.unreported;
+    await write(slice(sent, keep));
+    held = Buffer.from(slice(keep, parser.offset));
+    heldAt = keep;
+  }
+  parser.end();
+  stdin.end();
 }
 
 /**
@@ -213,4 +313,36 @@ export function streamArchive(dirReal: string, res: ServerResponse): Promise<voi
       }
     });
   });
+}
+
+/**
+ * GET /files/manifest: the manifest of a directory's tree (every member with its SHA-256), built from the
+ * same `tar -cf - .` stream GET /files/archive sends, so it compares with a snapshot's manifest entry for
+ * entry. Memory: one entry per member, never file contents.
+ */
+export async function treeManifest(dirReal: string): Promise<Manifest> {
+  const child = spawn('tar', ['-C', dirReal, '-cf', '-', '.'], {
+    env: toolEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => {
+    if (stderr.length < 4096) stderr += b.toString('utf8');
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  // The tar's own hash says nothing about the tree (it changes with mtimes and member order): not computed.
+  const builder = new ManifestBuilder({ hashTar: false });
+  try {
+    for await (const chunk of child.stdout as AsyncIterable<Buffer>) builder.write(chunk);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+  const code = await exited;
+  // 1: files changed while tar read them; the manifest is still of a complete archive.
+  if (code !== 0 && code !== 1) throw new Error(`tar failed (${code}): ${stderr.trim()}`);
+  return builder.finish();
 }

@@ -6,7 +6,7 @@ import type { RequestContext } from '../context.js';
 import { invalidPath, invalidRequest, notFound } from '../errors.js';
 import { readBody, sendJson, sendNoContent } from '../http-io.js';
 import type { DirectoryListing, FileEntry } from '../protocol.js';
-import { extractArchive, streamArchive } from './archive.js';
+import { extractArchive, streamArchive, treeManifest } from './archive.js';
 import { isErrno, isInside, resolveEntry, resolveExisting } from './safe-path.js';
 
 function pathParam(ctx: RequestContext, required: boolean): string {
@@ -135,9 +135,15 @@ export async function handleGetArchive(ctx: RequestContext): Promise<void> {
 
 /** PUT /files/archive: extract a tar into a directory (created if missing). */
 export async function handlePutArchive(ctx: RequestContext): Promise<void> {
-  const body = await readBody(ctx.req);
-  await extractArchive(ctx.ws, pathParam(ctx, false), body);
+  await extractArchive(ctx.ws, pathParam(ctx, false), ctx.req);
   sendNoContent(ctx.res);
+}
+
+/** GET /files/manifest: the manifest of a directory's tree (default: the whole workspace). */
+export async function handleGetManifest(ctx: RequestContext): Promise<void> {
+  const { rel, real } = await resolveExisting(ctx.ws, pathParam(ctx, false));
+  if (!(await lstat(real)).isDirectory()) throw invalidPath(`${rel} is not a directory`);
+  sendJson(ctx.res, 200, await treeManifest(real));
 }
 
 /** GET /files/changes?since=<cursor>. */

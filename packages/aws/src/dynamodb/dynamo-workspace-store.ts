@@ -19,6 +19,7 @@ import {
   type WorkspaceRecord,
   type WorkspaceStore,
 } from '@berth/core';
+import { withSdkTimeouts } from '../client-timeouts.js';
 import { decodeCursor } from './page-cursor.js';
 import { queryPages } from './query-pages.js';
 import { ATTR, INDEX } from './table-definition.js';
@@ -62,7 +63,8 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
 
   constructor(opts: DynamoWorkspaceStoreOptions) {
     this.table = opts.tableName;
-    this.doc = DynamoDBDocumentClient.from(opts.client ?? new DynamoDBClient(opts.clientConfig ?? {}), {
+    const client = opts.client ?? new DynamoDBClient(withSdkTimeouts(opts.clientConfig ?? {}, 'dynamodb'));
+    this.doc = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true },
     });
   }

@@ -16,6 +16,7 @@ import {
   type ContainerSpec,
   type TaskStatus,
 } from '@berth/core';
+import { withSdkTimeouts } from '../client-timeouts.js';
 import { failuresError, runTaskException } from './run-task-errors.js';
 import { TAG, isBerthManaged, toTaskStatus } from './task-mapping.js';
 
@@ -54,7 +55,9 @@ const MAX_STOP_REASON = 255;
  *   agent's /proc/1/environ. The agent deletes it from its own environment at start and never passes it to
  *   the commands it runs (workspace-image child-env). Restrict DescribeTasks to the control plane's roles.
  * - Limits (CPU, memory, pids, read-only root, dropped capabilities) live in the task definition; RunTask
- *   does not override them, so `spec.limits` is informational here.
+ *   does not override them, so `spec.limits` is informational here. TODO(disk quota): `limits.diskMiB` is to
+ *   become the task's ephemeral storage (RunTask `overrides.ephemeralStorage.sizeInGiB`, 21..200 GiB, or the
+ *   task definition's); it is not applied on ECS yet.
  */
 export class EcsRuntime implements ContainerRuntime {
   readonly kind = 'ecs' as const;
@@ -63,7 +66,7 @@ export class EcsRuntime implements ContainerRuntime {
   private readonly containerName: string;
 
   constructor(private readonly opts: EcsRuntimeOptions) {
-    this.ecs = opts.client ?? new ECSClient(opts.clientConfig ?? {});
+    this.ecs = opts.client ?? new ECSClient(withSdkTimeouts(opts.clientConfig ?? {}, 'ecs'));
     this.agentPort = opts.agentPort ?? 9000;
     this.containerName = opts.containerName ?? 'workspace';
   }

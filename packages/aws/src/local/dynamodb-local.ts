@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { endStaleDynamoDbLocals, withParentDeathSignal } from './dynamodb-local-process.js';
 import { freePort } from './free-port.js';
 
 export interface DynamoDbLocalOptions {
@@ -41,13 +42,20 @@ const PORT_ATTEMPTS = 3;
  * the jar is run directly rather than through the package's `spawn()`, which cannot pass JVM flags)
  * and resolves once it answers HTTP. Always `-sharedDb`, so every client sees the same tables whatever its
  * credentials and region. DynamoDB Local never runs TTL deletion, which Berth does not rely on anyway.
- * The process is killed if this Node process exits first.
+ * The JVM ends with this Node process, even a SIGKILLed one (parent-death signal SIGTERM), and a start on a `dbPath`
+ * first ends any DynamoDB Local still serving that directory: one per database, never two writing one file.
  */
 export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   if (opts.inMemory === true && opts.dbPath !== undefined) {
     throw new Error('startDynamoDbLocal: inMemory and dbPath exclude each other');
   }
-  if (opts.dbPath !== undefined) await mkdir(opts.dbPath, { recursive: true });
+  if (opts.dbPath !== undefined) {
+    // Absolute, so that a later start recognises this JVM by its command line whatever its working directory.
+    const dbPath = resolve(opts.dbPath);
+    opts = { ...opts, dbPath };
+    await mkdir(dbPath, { recursive: true });
+    await endStaleDynamoDbLocals(dbPath);
+  }
   let lastError: unknown;
   for (let attempt = 1; attempt <= (opts.port === undefined ? PORT_ATTEMPTS : 1); attempt++) {
     try {
@@ -85,7 +93,8 @@ async function launch(port: number, opts: DynamoDbLocalOptions): Promise<DynamoD
     String(port),
   ];
   const started = performance.now();
-  const child: ChildProcess = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, argv] = await withParentDeathSignal('java', args);
+  const child: ChildProcess = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const keep = (chunk: Buffer) => {
     output.push(chunk.toString());

@@ -7,7 +7,10 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import type { BlobStore } from '@berth/core';
+import { Upload } from '@aws-sdk/lib-storage';
+import { Readable } from 'node:stream';
+import { BlobTooLarge, type BlobStore } from '@berth/core';
+import { withSdkTimeouts } from '../client-timeouts.js';
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -17,32 +20,76 @@ export interface S3BlobStoreOptions {
   client?: S3Client;
   /** Region, endpoint, credentials; set `forcePathStyle: true` for emulators on an IP or localhost endpoint. */
   clientConfig?: S3ClientConfig;
+  /** Part size of multipart uploads (`putStream`); S3's minimum is 5 MiB. Default 8 MiB. */
+  partBytes?: number;
+  /** Parts uploaded at once; memory held by an upload is about `partBytes × (queueSize + 1)`. Default 2. */
+  queueSize?: number;
 }
 
 /**
- * {@link BlobStore} on one S3 bucket. Objects are written whole with PutObject (snapshots are tar files far
- * below PutObject's 5 GiB limit); keys handed out by `list` are relative to `prefix`, like the keys callers pass.
+ * {@link BlobStore} on one S3 bucket. Small objects are written with PutObject; streams (snapshot tars of any
+ * size) with a multipart upload, which S3 makes visible only when it completes. Keys handed out by `list` are
+ * relative to `prefix`, like the keys callers pass.
  */
 export class S3BlobStore implements BlobStore {
   private readonly s3: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
+  private readonly partBytes: number;
+  private readonly queueSize: number;
 
   constructor(opts: S3BlobStoreOptions) {
-    this.s3 = opts.client ?? new S3Client(opts.clientConfig ?? {});
+    this.s3 = opts.client ?? new S3Client(withSdkTimeouts(opts.clientConfig ?? {}, 's3'));
     this.bucket = opts.bucket;
     this.prefix = opts.prefix ?? '';
+    this.partBytes = Math.max(opts.partBytes ?? 8 * 1024 * 1024, 5 * 1024 * 1024);
+    this.queueSize = opts.queueSize ?? 2;
   }
 
   async put(key: string, body: Buffer): Promise<void> {
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.prefix + key, Body: body }));
   }
 
-  async get(key: string): Promise<Buffer | undefined> {
+  /** Multipart upload; a failed body aborts it (lib-storage deletes the uploaded parts). */
+  async putStream(key: string, body: Readable): Promise<void> {
+    const upload = new Upload({
+      client: this.s3,
+      params: { Bucket: this.bucket, Key: this.prefix + key, Body: body },
+      partSize: this.partBytes,
+      queueSize: this.queueSize,
+      leavePartsOnError: false,
+    });
+    // A failing source does not always reach lib-storage's reader: abort explicitly.
+    const failed = new Promise<never>((_, reject) =>
+      body.once('error', (e) => {
+        void upload.abort().catch(() => {});
+        reject(e);
+      }),
+    );
+    await Promise.race([upload.done(), failed]);
+  }
+
+  async get(key: string, maxBytes: number): Promise<Buffer | undefined> {
+    const body = await this.getStream(key);
+    if (!body) return undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of body as AsyncIterable<Buffer>) {
+      size += c.length;
+      if (size > maxBytes) {
+        body.destroy();
+        throw new BlobTooLarge(key, maxBytes);
+      }
+      chunks.push(c);
+    }
+    return Buffer.concat(chunks, size);
+  }
+
+  async getStream(key: string): Promise<Readable | undefined> {
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
-      if (!out.Body) return Buffer.alloc(0);
-      return Buffer.from(await out.Body.transformToByteArray());
+      if (!out.Body) return Readable.from([]);
+      return out.Body as Readable;
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;

@@ -387,6 +387,10 @@ describe('list', () => {
       'not base64 json',
       Buffer.from('[1,2]').toString('base64url'),
       Buffer.from(JSON.stringify({ pk: 'x' })).toString('base64url'),
+      // Every attribute right, but a key past DynamoDB's 1 KiB sort-key limit: its ValidationException was a 500.
+      Buffer.from(
+        JSON.stringify({ pk: 'WS#x', sk: 'WS', gsi1pk: 'TENANT#tenant-list', gsi1sk: 'x'.repeat(1100) }),
+      ).toString('base64url'),
     ];
     for (const cursor of bad) {
       const err = await store

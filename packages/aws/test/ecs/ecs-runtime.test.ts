@@ -33,7 +33,7 @@ const spec: ContainerSpec = {
   template: 'default',
   image: 'berth-workspace',
   agentToken: 'tok_0123456789abcdefghij',
-  limits: { cpus: 2, memoryMiB: 2048, pids: 100 },
+  limits: { cpus: 2, memoryMiB: 2048, pids: 100, diskMiB: 5120 },
   env: { TZ: 'UTC' },
 };
 

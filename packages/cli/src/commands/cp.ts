@@ -1,5 +1,9 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { BerthApiError, BerthConnectionError, BerthError, type Workspace } from '@berth/sdk';
 import { exactly } from '../args.js';
 import type { Command } from '../command.js';
@@ -38,8 +42,7 @@ export const cp: Command = {
     } else {
       const data = await readRemote(await ctx.berth().workspaces.get(from!.id), from!.path);
       target = (await isDirectory(dst)) ? join(dst, basename(from!.path)) : dst;
-      await writeFile(target, data);
-      bytes = data.byteLength;
+      bytes = await writeStreamed(data, target);
     }
     if (ctx.json) await printJson(ctx, { from: src, to: target, bytes });
     return 0;
@@ -56,16 +59,29 @@ async function readLocal(path: string): Promise<Uint8Array> {
   return readFile(path);
 }
 
-async function readRemote(ws: Workspace, path: string): Promise<Uint8Array> {
+async function readRemote(ws: Workspace, path: string): Promise<ReadableStream<Uint8Array>> {
   if (!path) throw new CliError(`${ws.id}: is the workspace directory: cp copies files only`);
   try {
-    return await ws.files.read(path);
+    return await ws.files.readStream(path);
   } catch (e) {
     // The SDK's own (not API or connection) error here means the path is a directory.
     if (e instanceof BerthError && !(e instanceof BerthApiError) && !(e instanceof BerthConnectionError))
       throw new CliError(`${ws.id}:${path} is a directory: cp copies files only`);
     throw e;
   }
+}
+
+/** Writes a download to disk as it arrives (any size, bounded memory); answers how many bytes it wrote. */
+async function writeStreamed(data: ReadableStream<Uint8Array>, target: string): Promise<number> {
+  let bytes = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      bytes += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  await pipeline(Readable.fromWeb(data as WebReadableStream<Uint8Array>), count, createWriteStream(target));
+  return bytes;
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { Readable } from 'node:stream';
+import { MAX_MANIFEST_BYTES, parseManifest, type Manifest } from '@berth/protocol';
 import type { AgentEndpoint } from '../model/workspace.js';
 import {
   AgentError,
-  type AgentActivity,
   type AgentClient,
   type AgentStream,
   type AgentTarget,
@@ -13,6 +13,9 @@ import {
   type ExecuteRequest,
   type FileRead,
 } from '../ports/agent-client.js';
+import { readAll, readPrefix, ReadLimitExceeded } from '../read-all.js';
+import { AGENT_READ_LIMITS } from './agent-read-limits.js';
+import { NoFollowAgent } from './no-follow-agent.js';
 
 /**
  * The workspace agent's HTTP API over a Unix socket (local) or TCP (ECS). Connections are kept alive per
@@ -20,29 +23,29 @@ import {
  * control plane faster than `docker exec`.
  */
 export class HttpAgentClient implements AgentClient {
-  private readonly pool = new http.Agent({ keepAlive: true, maxSockets: 64, keepAliveMsecs: 10_000 });
+  private readonly pool = new NoFollowAgent({ keepAlive: true, maxSockets: 64, keepAliveMsecs: 10_000 });
 
   constructor(private readonly opts: { requestTimeoutMs?: number } = {}) {}
 
   async health(endpoint: AgentEndpoint, timeoutMs = 1000): Promise<boolean> {
     try {
       const res = await this.send(endpoint, null, 'GET', '/health', undefined, timeoutMs);
-      const body = await readAll(res);
+      const body = await readAll(res, AGENT_READ_LIMITS.healthBytes);
       return res.statusCode === 200 && body.includes('"ok"');
     } catch {
       return false;
     }
   }
 
-  async activity(endpoint: AgentEndpoint): Promise<AgentActivity> {
-    const res = await this.send(endpoint, null, 'GET', '/health', undefined, 2000);
-    await failUnlessOk(res);
-    const body = JSON.parse((await readAll(res)).toString('utf8')) as { runningCommands?: number };
-    return { runningCommands: body.runningCommands ?? 0 };
-  }
-
   async exec(target: AgentTarget, req: ExecRequest): Promise<ExecResult> {
-    return this.json<ExecResult>(target, 'POST', '/exec', req, execTimeout(req));
+    return this.json<ExecResult>(
+      target,
+      'POST',
+      '/exec',
+      req,
+      AGENT_READ_LIMITS.execResultBytes,
+      execTimeout(req),
+    );
   }
 
   execStream(target: AgentTarget, req: ExecRequest, signal?: AbortSignal): Promise<AgentStream> {
@@ -63,9 +66,9 @@ export class HttpAgentClient implements AgentClient {
       execTimeout(req),
     );
     await failUnlessOk(res);
-    const stdout = await readAll(res);
     return {
-      stdout,
+      stdout: res,
+      size: contentLength(res, 'binary exec'),
       exitCode: numberHeader(res.headers['x-exit-code']),
       timedOut: res.headers['x-timed-out'] === 'true',
       durationMs: numberHeader(res.headers['x-duration-ms']) ?? 0,
@@ -80,11 +83,11 @@ export class HttpAgentClient implements AgentClient {
       `/files?path=${encodeURIComponent(path)}`,
     );
     await failUnlessOk(res);
-    const body = await readAll(res);
     if ((res.headers['content-type'] ?? '').startsWith('application/json')) {
-      return { kind: 'dir', entries: JSON.parse(body.toString('utf8')).entries };
+      const listing = await readAnswer(res, AGENT_READ_LIMITS.listingBytes, 'directory listing');
+      return { kind: 'dir', entries: JSON.parse(listing.toString('utf8')).entries };
     }
-    return { kind: 'file', body };
+    return { kind: 'file', body: res, size: contentLength(res, 'file') };
   }
 
   async writeFile(target: AgentTarget, path: string, body: Buffer): Promise<void> {
@@ -98,27 +101,42 @@ export class HttpAgentClient implements AgentClient {
     await this.noContent(target, 'DELETE', `/files?path=${encodeURIComponent(path)}`);
   }
 
-  async archiveOut(target: AgentTarget, path: string): Promise<Buffer> {
+  async archiveOut(target: AgentTarget, path: string): Promise<Readable> {
     const res = await this.send(
       target.endpoint,
       target.token,
       'GET',
       `/files/archive?path=${encodeURIComponent(path)}`,
       undefined,
-      300_000,
+      ARCHIVE_IDLE_TIMEOUT_MS,
     );
     await failUnlessOk(res);
-    return readAll(res);
+    // The agent aborts the chunked body when tar fails mid-way: surface that as an error, not a short tar.
+    res.on('aborted', () => res.destroy(new AgentError(502, 'agent_error', 'the archive stream broke off')));
+    return res;
   }
 
-  async archiveIn(target: AgentTarget, path: string, tar: Buffer): Promise<void> {
+  async archiveIn(target: AgentTarget, path: string, body: Readable): Promise<void> {
     await this.noContent(
       target,
       'PUT',
       `/files/archive?path=${encodeURIComponent(path)}`,
-      { type: 'application/x-tar', data: tar },
-      300_000,
+      { type: 'application/x-tar', stream: body },
+      ARCHIVE_IDLE_TIMEOUT_MS,
     );
+  }
+
+  async manifest(target: AgentTarget, path: string): Promise<Manifest> {
+    const res = await this.send(
+      target.endpoint,
+      target.token,
+      'GET',
+      `/files/manifest?path=${encodeURIComponent(path)}`,
+      undefined,
+      MANIFEST_TIMEOUT_MS,
+    );
+    await failUnlessOk(res);
+    return parseManifest((await readAnswer(res, MAX_MANIFEST_BYTES, 'manifest')).toString('utf8'));
   }
 
   close(): void {
@@ -155,11 +173,12 @@ export class HttpAgentClient implements AgentClient {
     method: string,
     path: string,
     body: unknown,
+    limit: number,
     timeoutMs?: number,
   ): Promise<T> {
     const res = await this.send(target.endpoint, target.token, method, path, jsonBody(body), timeoutMs);
     await failUnlessOk(res);
-    return JSON.parse((await readAll(res)).toString('utf8')) as T;
+    return JSON.parse((await readAnswer(res, limit, `answer to ${method} ${path}`)).toString('utf8')) as T;
   }
 
   private async noContent(
@@ -171,7 +190,8 @@ export class HttpAgentClient implements AgentClient {
   ) {
     const res = await this.send(target.endpoint, target.token, method, path, body, timeoutMs);
     await failUnlessOk(res);
-    res.resume();
+    // Nothing is expected; an agent that sends a body anyway is not drained without end.
+    await readAnswer(res, AGENT_READ_LIMITS.errorBytes, `answer to ${method} ${path.split('?')[0]}`);
   }
 
   private send(
@@ -188,7 +208,7 @@ export class HttpAgentClient implements AgentClient {
       if (token) headers.authorization = `Bearer ${token}`;
       if (body) {
         headers['content-type'] = body.type;
-        headers['content-length'] = body.data.length;
+        if (body.data) headers['content-length'] = body.data.length;
       }
       const where =
         endpoint.kind === 'uds'
@@ -202,6 +222,13 @@ export class HttpAgentClient implements AgentClient {
       req.on('response', (res) => {
         answered = true;
         resolve(res);
+        // An answer before the streamed body was sent (the agent refused it): stop sending, and drop the
+        // connection once the answer is read, since its request never ended.
+        if (body?.stream && !req.writableFinished) {
+          body.stream.unpipe(req);
+          body.stream.destroy();
+          res.once('close', () => req.destroy());
+        }
       });
       req.on('error', (e) => {
         if (answered) return;
@@ -211,15 +238,33 @@ export class HttpAgentClient implements AgentClient {
             : new AgentError(0, 'unreachable', `agent unreachable: ${(e as Error).message}`),
         );
       });
-      req.end(body?.data);
+      if (body?.stream) {
+        // A failing source fails the request (the agent sees a broken upload and extracts nothing more).
+        body.stream.once('error', (e) => req.destroy(e));
+        body.stream.pipe(req);
+      } else {
+        req.end(body?.data);
+      }
     });
   }
 }
 
-interface Body {
-  type: string;
-  data: Buffer;
-}
+/** A request body: bytes in memory, or a stream piped with backpressure (chunked, no length). */
+type Body =
+  | { type: string; data: Buffer; stream?: undefined }
+  | { type: string; data?: undefined; stream: Readable };
+
+/**
+ * Archives are streamed for as long as they take; only silence is an error: no byte either way for this
+ * long (the socket's idle timer restarts with every chunk).
+ */
+const ARCHIVE_IDLE_TIMEOUT_MS = 60_000;
+
+/**
+ * The agent answers a manifest only once it has hashed the whole tree (silent meanwhile): at a few hundred
+ * MB/s, a full 5 GiB workspace takes well under this.
+ */
+const MANIFEST_TIMEOUT_MS = 300_000;
 
 const jsonBody = (v: unknown): Body => ({ type: 'application/json', data: Buffer.from(JSON.stringify(v)) });
 
@@ -237,17 +282,34 @@ const numberHeader = (v: string | string[] | undefined) => {
   return Number.isFinite(n) && v !== undefined ? n : null;
 };
 
-export async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+/** An answer to parse, read up to `limit`: past it, a clear `answer_too_large` instead of memory growth. */
+async function readAnswer(res: http.IncomingMessage, limit: number, what: string): Promise<Buffer> {
+  try {
+    return await readAll(res, limit);
+  } catch (e) {
+    if (!(e instanceof ReadLimitExceeded)) throw e;
+    throw new AgentError(502, 'answer_too_large', `the workspace agent's ${what} is over ${limit} bytes`);
+  }
+}
+
+/** The declared length of a body that is streamed on, not read: required, so it can be passed through. */
+function contentLength(res: http.IncomingMessage, what: string): number {
+  const size = Number(res.headers['content-length'] ?? NaN);
+  if (Number.isSafeInteger(size) && size >= 0) return size;
+  res.destroy();
+  throw new AgentError(
+    502,
+    'agent_error',
+    `the workspace agent sent a ${what} without a valid content-length`,
+  );
 }
 
 /** Turns a non-2xx answer into AgentError with the agent's own code and message. */
 async function failUnlessOk(res: http.IncomingMessage): Promise<void> {
   const status = res.statusCode ?? 0;
   if (status >= 200 && status < 300) return;
-  const text = (await readAll(res)).toString('utf8');
+  // Only a prefix: an agent answering an endless error body must not grow our memory.
+  const text = (await readPrefix(res, AGENT_READ_LIMITS.errorBytes)).toString('utf8');
   let code = 'agent_error';
   let message = text.slice(0, 500) || `agent answered ${status}`;
   try {

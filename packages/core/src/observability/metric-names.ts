@@ -18,6 +18,10 @@ export const METRIC = {
   ExecLatency: 'ExecLatency',
   FileSyncLatency: 'FileSyncLatency',
   FileSyncFailed: 'FileSyncFailed',
+  /** Bytes of every snapshot tar saved (count metric, summed). */
+  SnapshotBytes: 'SnapshotBytes',
+  /** Restores that did not match their snapshot's manifest (the workspace failed `restore_incomplete`). */
+  RestoreIncomplete: 'RestoreIncomplete',
   // Agent runs (POST /execute)
   ExecuteRuns: 'ExecuteRuns',
   ExecuteFileSyncs: 'ExecuteFileSyncs',
@@ -30,8 +34,9 @@ export const METRIC = {
   // Garbage collection
   SweepExpired: 'SweepExpired',
   SweepOrphans: 'SweepOrphans',
-  SweepExtendedBusy: 'SweepExtendedBusy',
   SweepErrors: 'SweepErrors',
+  /** A store, blob store or runtime call past its deadline or unreachable (the log line names which). */
+  DependencyUnavailable: 'DependencyUnavailable',
   // Public API
   ApiRequests: 'ApiRequests',
   ApiLatency: 'ApiLatency',

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { Manifest } from '@berth/protocol';
 import type { AgentEndpoint } from '../model/workspace.js';
 import type { ExecRequest, ExecResult, ExecuteRequest, FileEntry as DirEntry } from '@berth/workspace-agent';
 
@@ -21,19 +22,21 @@ export type {
   FileEntry as DirEntry,
 } from '@berth/workspace-agent';
 
-export interface AgentActivity {
-  /** Commands running now: activity that keeps a workspace alive past its lease. */
-  runningCommands: number;
-}
-
+/** `POST /exec/binary`: the exit status from the headers, stdout as a stream of `size` bytes, unread. */
 export interface BinaryExecResult {
   exitCode: number | null;
   timedOut: boolean;
   durationMs: number;
-  stdout: Buffer;
+  stdout: Readable;
+  size: number;
 }
 
-export type FileRead = { kind: 'file'; body: Buffer } | { kind: 'dir'; entries: DirEntry[] };
+/**
+ * A file comes back as a stream of `size` bytes (the agent's content-length), never read whole: whoever gets
+ * it must consume or destroy `body` (it holds a connection to the agent). A directory listing is read with a
+ * byte limit.
+ */
+export type FileRead = { kind: 'file'; body: Readable; size: number } | { kind: 'dir'; entries: DirEntry[] };
 
 /** A raw streamed answer from the agent (SSE), to be relayed without buffering. */
 export interface AgentStream {
@@ -45,8 +48,6 @@ export interface AgentStream {
 /** The workspace agent's HTTP API (workspace-image/README.md), over a Unix socket or TCP. */
 export interface AgentClient {
   health(endpoint: AgentEndpoint, timeoutMs?: number): Promise<boolean>;
-  /** What the agent is doing now (from /health); rejects if it cannot be reached. */
-  activity(endpoint: AgentEndpoint): Promise<AgentActivity>;
   exec(target: AgentTarget, req: ExecRequest): Promise<ExecResult>;
   execStream(target: AgentTarget, req: ExecRequest, signal?: AbortSignal): Promise<AgentStream>;
   execBinary(target: AgentTarget, req: ExecRequest): Promise<BinaryExecResult>;
@@ -59,9 +60,18 @@ export interface AgentClient {
   readFile(target: AgentTarget, path: string): Promise<FileRead>;
   writeFile(target: AgentTarget, path: string, body: Buffer): Promise<void>;
   deleteFile(target: AgentTarget, path: string): Promise<void>;
-  /** Tar of the workspace directory. */
-  archiveOut(target: AgentTarget, path: string): Promise<Buffer>;
-  archiveIn(target: AgentTarget, path: string, tar: Buffer): Promise<void>;
+  /**
+   * Tar of a directory (`GET /files/archive`), streamed as the agent writes it: consume or destroy it (it
+   * holds a connection to the agent). A tar that fails mid-way ends the stream with an error.
+   */
+  archiveOut(target: AgentTarget, path: string): Promise<Readable>;
+  /**
+   * Extracts a tar into a directory (`PUT /files/archive`), the body streamed with backpressure. Rejects with
+   * the agent's error (400 for an archive it refuses), or with `body`'s own error if the source fails.
+   */
+  archiveIn(target: AgentTarget, path: string, body: Readable): Promise<void>;
+  /** The manifest of a directory's tree as the agent sees it (`GET /files/manifest`), to check a restore. */
+  manifest(target: AgentTarget, path: string): Promise<Manifest>;
 }
 
 /** The agent answered with an error (its JSON error shape), or could not be reached (`unreachable`). */

@@ -5,6 +5,11 @@ export interface ContainerLimits {
   cpus: number;
   memoryMiB: number;
   pids: number;
+  /**
+   * The workspace's disk (its files and everything it writes there). Locally a filesystem of this size per
+   * workspace; on ECS this is to become the task's ephemeral storage (not applied there yet).
+   */
+  diskMiB: number;
 }
 
 export interface ContainerSpec {

@@ -34,11 +34,14 @@ const lambdaTransientRetry = {
   BackoffRate: 2,
 };
 
-function task(step: ProvisionStepName, next: string | null, retry: object[] = []) {
+/** A snapshot restore streams gigabytes: it may take as long as a Lambda may run. */
+export const RESTORE_STEP_TIMEOUT_SECONDS = 900;
+
+function task(step: ProvisionStepName, next: string | null, retry: object[] = [], timeoutSeconds = 120) {
   return {
     Type: 'Task',
     Resource: functionArnPlaceholder(step),
-    TimeoutSeconds: 120,
+    TimeoutSeconds: timeoutSeconds,
     Retry: [...retry, lambdaTransientRetry],
     Catch: catchToFailed,
     ...(next ? { Next: next } : { End: true }),
@@ -49,7 +52,8 @@ export function provisioningDefinition() {
   return {
     Comment: 'Berth: start a workspace container and make it ready',
     StartAt: 'StartContainer',
-    TimeoutSeconds: 300,
+    // Room for the longest restore (RESTORE_STEP_TIMEOUT_SECONDS) after a slow start.
+    TimeoutSeconds: 1200,
     States: {
       StartContainer: task('StartContainer', 'WaitForEndpoint', [
         // RunTask throttling and capacity: back off, then give up.
@@ -66,9 +70,16 @@ export function provisioningDefinition() {
       WaitForHealthy: task('WaitForHealthy', 'RestoreFiles', [
         { ErrorEquals: ['AgentNotHealthy'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 1 },
       ]),
-      RestoreFiles: task('RestoreFiles', 'MarkReady', [
-        { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 },
-      ]),
+      RestoreFiles: task(
+        'RestoreFiles',
+        'MarkReady',
+        [
+          // A restore that does not match its snapshot's manifest fails as it is: another try restores the same.
+          { ErrorEquals: ['RestoreIncomplete'], MaxAttempts: 0 },
+          { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 },
+        ],
+        RESTORE_STEP_TIMEOUT_SECONDS,
+      ),
       MarkReady: task('MarkReady', null),
       MarkFailed: {
         Type: 'Task',

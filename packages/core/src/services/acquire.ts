@@ -1,6 +1,7 @@
 import { checkTtl } from '../config.js';
 import { BerthError } from '../errors.js';
 import { newAgentToken, newWorkspaceId } from '../model/ids.js';
+import { leaseEnd } from '../model/lease.js';
 import { isLive, isTerminal } from '../model/lifecycle.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
 import type { ServiceDeps } from './deps.js';
@@ -63,7 +64,7 @@ export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): 
       labels: input.labels ?? {},
       createdAt: now,
       readyAt: null,
-      expiresAt: now + ttlSeconds * 1000,
+      expiresAt: leaseEnd(deps.config, now, ttlSeconds),
       lastActiveAt: now,
       ttlSeconds,
       deadlineAt: now + deps.config.provisioning.deadlineMs,

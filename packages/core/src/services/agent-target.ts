@@ -1,9 +1,11 @@
+import { finished } from 'node:stream';
 import { AgentError, type AgentTarget } from '../ports/agent-client.js';
 import { BerthError, containerLost } from '../errors.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
+import { streamsIn } from '../streams-in.js';
 import type { ServiceDeps } from './deps.js';
 import { endWorkspace } from './end-workspace.js';
-import { touchActivity } from './keepalive.js';
+import { followActivity } from './activity-heartbeat.js';
 import { getOwnedWorkspace } from './workspace-queries.js';
 
 /** How to reach the agent of a workspace that must be ready; clear 409s for every other state. */
@@ -50,8 +52,10 @@ export async function withAgent<T>(
 }
 
 /**
- * One call to the agent of a tenant's workspace, as exec and files make it: the workspace must be theirs and
- * ready, a dead container becomes `container_lost`, and the call counts as activity.
+ * One call to the agent of a tenant's workspace, as exec, files and agent runs make it: the workspace must be
+ * theirs and ready, a dead container becomes `container_lost`, and the call counts as activity for as long as
+ * it lasts, which for an answer that is a stream (SSE, a file, binary stdout) is until that stream is over
+ * (ended, failed, or destroyed because its client went away).
  */
 export async function callWorkspaceAgent<T>(
   deps: ServiceDeps,
@@ -60,8 +64,17 @@ export async function callWorkspaceAgent<T>(
   call: (target: AgentTarget) => Promise<T>,
 ): Promise<T> {
   const ws = await getOwnedWorkspace(deps, tenantId, id);
-  const result = await withAgent(deps, ws, call);
-  void touchActivity(deps, ws);
+  const heartbeat = followActivity(deps, ws);
+  let result: T;
+  try {
+    result = await withAgent(deps, ws, call);
+  } catch (e) {
+    heartbeat.end();
+    throw e;
+  }
+  const stream = streamsIn(result).find((s) => !s.destroyed && !s.readableEnded);
+  if (stream) finished(stream, () => heartbeat.end());
+  else heartbeat.end();
   return result;
 }
 
@@ -72,6 +85,8 @@ function agentErrorToBerth(e: AgentError): BerthError {
   if (PASS_THROUGH.has(e.code)) {
     return new BerthError(e.code as 'invalid_request', e.message);
   }
+  // The agent answered more than the control plane reads into memory (AGENT_READ_LIMITS).
+  if (e.code === 'answer_too_large') return new BerthError('unprocessable', e.message);
   if (e.status >= 400 && e.status < 500) return new BerthError('invalid_request', e.message);
   return new BerthError('internal', 'the workspace agent failed', { cause: e });
 }

@@ -23,6 +23,7 @@ export async function executeAgent(
 ): Promise<AgentStream> {
   const req: ExecuteRequest = input;
   const started = deps.clock.now();
+  // Followed as activity until the agent's stream is over (the relay destroys it when the client goes away).
   const stream = await callWorkspaceAgent(deps, tenantId, id, (t) => deps.agent.execute(t, req, signal));
   const keys = { workspaceId: id, tenantId };
   deps.metrics.count(METRIC.ExecuteRuns);

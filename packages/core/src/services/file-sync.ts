@@ -1,30 +1,48 @@
-import { snapshotKey } from '../ports/blob-store.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
+import { RESTORE_STEP_TIMEOUT_SECONDS } from '../provisioning/definition.js';
+import { conditionalUpdate } from './conditional-update.js';
 import type { ServiceDeps } from './deps.js';
 import { METRIC } from '../observability/metric-names.js';
+import { restoreSnapshot, saveSnapshot } from './snapshots.js';
 
 /** Saves the workspace's files to durable storage, keyed by conversation, so a successor restores them. */
 export async function syncFilesToBlob(deps: ServiceDeps, ws: WorkspaceRecord): Promise<boolean> {
   if (!ws.endpoint) return false;
   const started = deps.clock.now();
   const tar = await deps.agent.archiveOut({ endpoint: ws.endpoint, token: ws.agentToken }, '.');
-  await deps.blobs.put(snapshotKey(ws.tenantId, ws.conversationId), tar);
+  await saveSnapshot(deps, ws, tar);
   deps.metrics.duration(METRIC.FileSyncLatency, deps.clock.now() - started);
-  deps.log.info('files synced', {
-    workspaceId: ws.id,
-    tenantId: ws.tenantId,
-    conversationId: ws.conversationId,
-    bytes: tar.length,
-  });
   return true;
 }
 
-/** Restores the conversation's last snapshot into a new workspace; false if there is none. */
+/**
+ * Restores the conversation's last snapshot into a new workspace, checked against its manifest; false if
+ * there is none. Throws RestoreIncomplete when what was restored is not what was saved.
+ */
 export async function restoreFilesFromBlob(deps: ServiceDeps, ws: WorkspaceRecord): Promise<boolean> {
   if (!ws.endpoint) return false;
-  const tar = await deps.blobs.get(snapshotKey(ws.tenantId, ws.conversationId));
-  if (!tar || tar.length === 0) return false;
-  await deps.agent.archiveIn({ endpoint: ws.endpoint, token: ws.agentToken }, '.', tar);
-  deps.log.info('files restored', { workspaceId: ws.id, tenantId: ws.tenantId, bytes: tar.length });
-  return true;
+  return restoreSnapshot(deps, ws, { endpoint: ws.endpoint, token: ws.agentToken }, (manifest) =>
+    extendDeadlineForRestore(deps, ws.id, manifest.tarBytes),
+  );
+}
+
+/**
+ * A large snapshot takes longer to restore than the provisioning deadline allows for a plain start (5 GiB at
+ * the slowest rate counted on is minutes): move the deadline out by the transfer's worst-case time, so the
+ * sweep does not fail a restore that is merely big. Never shortens it; bounded by the step's own timeout.
+ */
+export async function extendDeadlineForRestore(
+  deps: ServiceDeps,
+  workspaceId: string,
+  bytes: number,
+): Promise<void> {
+  const { deadlineMs, restoreBytesPerSecond } = deps.config.provisioning;
+  const needed = Math.min(
+    RESTORE_STEP_TIMEOUT_SECONDS * 1000,
+    Math.ceil((bytes / restoreBytesPerSecond) * 1000) + deadlineMs,
+  );
+  const until = deps.clock.now() + needed;
+  await conditionalUpdate(deps, workspaceId, (fresh) =>
+    fresh.status === 'provisioning' && (fresh.deadlineAt ?? 0) < until ? { deadlineAt: until } : null,
+  );
 }

@@ -1,5 +1,6 @@
 import { checkTtl } from '../config.js';
 import { BerthError } from '../errors.js';
+import { extendedLease, leaseEnd } from '../model/lease.js';
 import { isLive } from '../model/lifecycle.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
 import { conditionalUpdate } from './conditional-update.js';
@@ -19,25 +20,35 @@ export async function keepalive(
   const { record } = await conditionalUpdate(deps, id, (ws) => {
     if (!isLive(ws, now)) throw new BerthError('workspace_ended', `workspace ${id} is ${ws.status}`);
     const ttl = ttlSeconds ?? ws.ttlSeconds;
-    return { expiresAt: now + ttl * 1000, lastActiveAt: now, ttlSeconds: ttl };
+    return { expiresAt: leaseEnd(deps.config, now, ttl), lastActiveAt: now, ttlSeconds: ttl };
   });
   return record;
 }
 
 /**
- * Marks activity (exec, files, streams) as a keepalive, at most once per `activityWriteIntervalMs`, so busy
- * workspaces do not expire and hot paths do not pay a write per call. Best effort: never fails the caller.
+ * Marks activity the control plane itself served (exec, files, streams it relays, runs it follows) as a
+ * keepalive, at most once per `activityWriteIntervalMs`, so busy workspaces do not expire and hot paths do not
+ * pay a write per call. `ws` is the record in hand: when it shows a recent write, nothing is read or written.
+ * Best effort: never fails the caller.
  */
 export async function touchActivity(deps: ServiceDeps, ws: WorkspaceRecord): Promise<void> {
+  if (deps.clock.now() - ws.lastActiveAt < deps.config.activityWriteIntervalMs) return;
+  await recordActivity(deps, ws.id);
+}
+
+/** {@link touchActivity} by id, judged on the stored record only (heartbeats of long calls). */
+export async function recordActivity(deps: ServiceDeps, id: string): Promise<void> {
   const now = deps.clock.now();
-  if (now - ws.lastActiveAt < deps.config.activityWriteIntervalMs) return;
   try {
-    await conditionalUpdate(deps, ws.id, (fresh) =>
+    await conditionalUpdate(deps, id, (fresh) =>
       isLive(fresh, now) && now - fresh.lastActiveAt >= deps.config.activityWriteIntervalMs
-        ? { lastActiveAt: now, expiresAt: Math.max(fresh.expiresAt, now + fresh.ttlSeconds * 1000) }
+        ? {
+            lastActiveAt: now,
+            expiresAt: extendedLease(deps.config, now, fresh.expiresAt, fresh.ttlSeconds),
+          }
         : null,
     );
   } catch (e) {
-    deps.log.warn('activity write failed', { workspaceId: ws.id, error: String(e) });
+    deps.log.warn('activity write failed', { workspaceId: id, error: String(e) });
   }
 }

@@ -55,7 +55,12 @@ export async function startContainerStep(deps: ServiceDeps, state: ProvisionStat
     template: ws.template,
     image: template.image,
     agentToken: ws.agentToken,
-    limits: { cpus: template.cpus, memoryMiB: template.memoryMiB, pids: template.pids },
+    limits: {
+      cpus: template.cpus,
+      memoryMiB: template.memoryMiB,
+      pids: template.pids,
+      diskMiB: template.diskMiB,
+    },
   });
   let recorded = false;
   try {
@@ -138,9 +143,13 @@ export async function markReadyStep(deps: ServiceDeps, state: ProvisionState): P
   return state;
 }
 
+/** Errors whose reason API.md names (`provision_failed:<reason>`); others keep their error name. */
+const FAILURE_REASONS: Record<string, string> = { RestoreIncomplete: 'restore_incomplete' };
+
 /** The Catch of every step: the workspace fails with the step's error as reason and its task is stopped. */
 export async function markFailedStep(deps: ServiceDeps, state: ProvisionState): Promise<ProvisionState> {
-  const why = (state.error?.Error ?? 'unknown').replace(/[^A-Za-z0-9_.-]/g, '_');
+  const error = state.error?.Error ?? 'unknown';
+  const why = (FAILURE_REASONS[error] ?? error).replace(/[^A-Za-z0-9_.-]/g, '_');
   deps.metrics.count(METRIC.ProvisionFailed);
   deps.log.error('provisioning failed', {
     workspaceId: state.workspaceId,

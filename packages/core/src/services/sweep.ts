@@ -1,6 +1,5 @@
 import { isTerminal } from '../model/lifecycle.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
-import { conditionalUpdate } from './conditional-update.js';
 import type { ServiceDeps } from './deps.js';
 import { endWorkspace } from './end-workspace.js';
 import { stopWorkspace } from './release.js';
@@ -12,8 +11,6 @@ export interface SweepReport {
   stoppingFinished: number;
   orphanTasks: number;
   orphanRecords: number;
-  /** Expired leases extended because commands were still running in the workspace. */
-  extendedBusy: number;
   errors: number;
 }
 
@@ -29,7 +26,6 @@ export async function sweep(deps: ServiceDeps, opts: { limit?: number } = {}): P
     stoppingFinished: 0,
     orphanTasks: 0,
     orphanRecords: 0,
-    extendedBusy: 0,
     errors: 0,
   };
   const limit = opts.limit ?? 100;
@@ -69,18 +65,9 @@ export async function sweep(deps: ServiceDeps, opts: { limit?: number } = {}): P
       );
       if (acted(r)) report.stoppingFinished++;
     } else if (expired(ws) && ws.status !== 'stopping') {
-      // Running commands count as activity (ARCHITECTURE.md §3): a lease that ran out mid-command is extended.
-      if (ws.status === 'ready' && (await isBusy(deps, ws))) {
-        const r = await attempt('busy extension', ws.id, () =>
-          conditionalUpdate(deps, ws.id, (fresh) =>
-            fresh.status === 'ready' && expired(fresh)
-              ? { lastActiveAt: now, expiresAt: now + fresh.ttlSeconds * 1000 }
-              : null,
-          ),
-        );
-        if (r?.changed) report.extendedBusy++;
-        continue;
-      }
+      // The workspace is never asked whether it is busy: its agent is untrusted (it could claim activity for
+      // ever). Work the control plane follows (requests, relayed streams, commands it waits on) already moved
+      // the lease on while it lasted (activity-heartbeat.ts), so an expired lease is simply over.
       const r = await attempt('expiry', ws.id, () =>
         stopWorkspace(deps, ws.id, 'expired', { onlyIf: expired }),
       );
@@ -123,15 +110,7 @@ export async function sweep(deps: ServiceDeps, opts: { limit?: number } = {}): P
 
   deps.metrics.count(METRIC.SweepExpired, report.expired);
   deps.metrics.count(METRIC.SweepOrphans, report.orphanTasks + report.orphanRecords);
-  if (report.extendedBusy) deps.metrics.count(METRIC.SweepExtendedBusy, report.extendedBusy);
   if (report.errors) deps.metrics.count(METRIC.SweepErrors, report.errors);
   deps.log.info('sweep done', { ...report });
   return report;
-}
-
-/** Whether the workspace's agent is running commands right now; unreachable counts as not busy. */
-async function isBusy(deps: ServiceDeps, ws: WorkspaceRecord): Promise<boolean> {
-  if (!ws.endpoint) return false;
-  const activity = await deps.agent.activity(ws.endpoint).catch(() => null);
-  return (activity?.runningCommands ?? 0) > 0;
 }

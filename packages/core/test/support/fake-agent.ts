@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
+import { ManifestBuilder, type Manifest } from '@berth/protocol';
 import {
   AgentError,
-  type AgentActivity,
   type AgentClient,
   type AgentEndpoint,
   type AgentStream,
@@ -12,6 +12,7 @@ import {
   type ExecuteRequest,
   type FileRead,
 } from '@berth/core';
+import { filesOfTar, readStream, tarOf } from './tar-files.js';
 
 const key = (e: AgentEndpoint) => (e.kind === 'uds' ? e.socketPath : `${e.host}:${e.port}`);
 
@@ -76,15 +77,6 @@ export class FakeAgent implements AgentClient {
     return m;
   }
 
-  /** What /health reports as running commands. */
-  runningCommands = 0;
-
-  async activity(endpoint: AgentEndpoint): Promise<AgentActivity> {
-    this.calls.push({ op: 'activity', endpoint: key(endpoint), token: null });
-    if (this.unreachable) throw new AgentError(0, 'unreachable', 'agent unreachable: connect ENOENT');
-    return { runningCommands: this.runningCommands };
-  }
-
   async health(endpoint: AgentEndpoint): Promise<boolean> {
     this.calls.push({ op: 'health', endpoint: key(endpoint), token: null });
     if (this.unreachable) return false;
@@ -121,11 +113,13 @@ export class FakeAgent implements AgentClient {
   async execBinary(target: AgentTarget, req: ExecRequest): Promise<BinaryExecResult> {
     this.record('execBinary', target, { req });
     const r = await this.onExec(req);
+    const stdout = Buffer.from(r.stdout, 'latin1');
     return {
       exitCode: r.exitCode,
       timedOut: r.timedOut,
       durationMs: r.durationMs,
-      stdout: Buffer.from(r.stdout, 'latin1'),
+      stdout: Readable.from([stdout]),
+      size: stdout.length,
     };
   }
 
@@ -133,7 +127,7 @@ export class FakeAgent implements AgentClient {
     this.record('readFile', target, { path });
     const files = this.filesOf(target.endpoint);
     const body = files.get(path);
-    if (body) return { kind: 'file', body };
+    if (body) return { kind: 'file', body: Readable.from([body]), size: body.length };
     const prefix = path === '.' ? '' : `${path}/`;
     const names = [...files.keys()].filter((p) => p.startsWith(prefix));
     if (names.length === 0) throw new AgentError(404, 'not_found', `${path} not found`);
@@ -158,20 +152,29 @@ export class FakeAgent implements AgentClient {
     this.filesOf(target.endpoint).delete(path);
   }
 
-  /** Not a real tar: the JSON of the file map, which archiveIn understands. */
-  async archiveOut(target: AgentTarget, path: string): Promise<Buffer> {
+  /** A real (ustar) tar of the endpoint's files. */
+  async archiveOut(target: AgentTarget, path: string): Promise<Readable> {
     this.record('archiveOut', target, { path });
     await this.beforeArchiveOut();
-    const files = Object.fromEntries(
-      [...this.filesOf(target.endpoint)].map(([p, b]) => [p, b.toString('base64')]),
-    );
-    return Buffer.from(JSON.stringify(files));
+    return Readable.from([tarOf(this.filesOf(target.endpoint))]);
   }
 
-  async archiveIn(target: AgentTarget, path: string, tar: Buffer): Promise<void> {
+  /** Extracts a tar into the endpoint's files; then `afterArchiveIn` (which may change what landed). */
+  async archiveIn(target: AgentTarget, path: string, body: Readable): Promise<void> {
     this.record('archiveIn', target, { path });
-    const files = JSON.parse(tar.toString('utf8')) as Record<string, string>;
+    const files = filesOfTar(await readStream(body));
     const m = this.filesOf(target.endpoint);
-    for (const [p, b] of Object.entries(files)) m.set(p, Buffer.from(b, 'base64'));
+    for (const [p, b] of files) m.set(p, b);
+    this.afterArchiveIn(m);
+  }
+
+  /** Called after every `archiveIn` with the endpoint's files. */
+  afterArchiveIn: (files: Map<string, Buffer>) => void = () => {};
+
+  async manifest(target: AgentTarget, path: string): Promise<Manifest> {
+    this.record('manifest', target, { path });
+    const b = new ManifestBuilder();
+    b.write(tarOf(this.filesOf(target.endpoint)));
+    return b.finish();
   }
 }

@@ -3,9 +3,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { readAll, METRIC, SERVICE } from '@berth/core';
+import { METRIC, SERVICE } from '@berth/core';
 import type { DepsProvider } from '../app-deps.js';
 import type { ApiEvent } from '../http/api-event.js';
+import { bufferBody } from '../http/buffered-body.js';
 import type { ApiResponse } from '../http/responses.js';
 import { Router } from '../http/router.js';
 import { authenticate } from '../middleware/authenticate.js';
@@ -23,7 +24,8 @@ import { handlerDeps } from './lazy.js';
 export interface ApiHandlerOptions {
   /**
    * Response streaming (Lambda function URL with `streamifyResponse`, and the local host): SSE bodies flow
-   * as produced. Without it (HTTP API), a streamed body is collected and sent whole.
+   * as produced, and byte bodies (files) go out raw with their length. Without it (HTTP API), a streamed
+   * body is collected up to the platform's response limit and sent whole; past it the answer is a 413.
    */
   streaming?: boolean;
   maxBodyBytes?: number;
@@ -62,12 +64,13 @@ export function createApiHandler(getDeps: DepsProvider, opts: ApiHandlerOptions 
     metrics.addMetric(METRIC.ApiRequests, MetricUnit.Count, 1);
     metrics.addMetric(METRIC.ApiLatency, MetricUnit.Milliseconds, performance.now() - started);
     if (!opts.streaming && typeof response.body !== 'string') {
-      return { ...response, body: (await readAll(response.body)).toString('utf8') };
+      return bufferBody({ ...response, body: response.body });
     }
-    if (opts.streaming && response.isBase64Encoded && typeof response.body === 'string') {
+    if (opts.streaming && response.isBase64Encoded) {
       // A streamed response is written as is: `isBase64Encoded` means nothing to it, so binary bodies
       // (files, exec/binary) must go out as their bytes, not as base64 text.
       const { isBase64Encoded: _encoded, ...rest } = response;
+      if (typeof response.body !== 'string') return rest;
       return { ...rest, body: Readable.from([Buffer.from(response.body, 'base64')]) };
     }
     return response;

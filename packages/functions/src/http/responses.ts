@@ -1,7 +1,10 @@
 import type { Readable } from 'node:stream';
 import type { ErrorCode } from '@berth/core';
 
-/** A handler's answer. `body` may be a stream (SSE) when the handler runs with response streaming. */
+/**
+ * A handler's answer. `body` may be a stream (SSE, or bytes from the agent): the streaming deployment relays
+ * it, the buffered one collects it up to a limit (buffered-body.ts).
+ */
 export interface ApiResponse {
   statusCode: number;
   headers: Record<string, string>;
@@ -21,10 +24,19 @@ export const json = (
 
 export const noContent = (): ApiResponse => ({ statusCode: 204, headers: {}, body: '' });
 
-export const bytes = (body: Buffer, headers: Record<string, string> = {}): ApiResponse => ({
+/**
+ * Bytes streamed from the agent (a file, binary stdout), `size` of them, never held whole. Marked
+ * `isBase64Encoded`: a buffered deployment collects them (up to a limit) and base64-encodes them; a streaming
+ * one writes them raw with their content-length.
+ */
+export const byteStream = (
+  body: Readable,
+  size: number,
+  headers: Record<string, string> = {},
+): ApiResponse => ({
   statusCode: 200,
-  headers: { 'content-type': 'application/octet-stream', ...headers },
-  body: body.toString('base64'),
+  headers: { 'content-type': 'application/octet-stream', 'content-length': String(size), ...headers },
+  body,
   isBase64Encoded: true,
 });
 

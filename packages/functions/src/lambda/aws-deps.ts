@@ -1,7 +1,16 @@
-import { DynamoWorkspaceStore, EcsRuntime, S3BlobStore, StepFunctionsProvisioner } from '@berth/aws';
+import {
+  DynamoWorkspaceStore,
+  EcsRuntime,
+  S3BlobStore,
+  StepFunctionsProvisioner,
+  isAwsUnavailable,
+} from '@berth/aws';
 import {
   HttpAgentClient,
+  blobsWithDeadlines,
   loadConfig,
+  runtimeWithDeadlines,
+  storeWithDeadlines,
   noMetrics,
   silentLogger,
   systemClock,
@@ -77,22 +86,30 @@ export async function awsDepsFromEnv(env: Env = process.env): Promise<AppDeps> {
       throw new Error(`BERTH_CONFIG is not valid JSON: ${(err as Error).message}`);
     }
   }
+  const berthConfig = loadConfig(config);
+  const sdk = { unavailableWhen: isAwsUnavailable };
+  // Every store, blob and runtime call has a deadline: a stalled dependency is a quick 503 with Retry-After.
+  // Its message names the dependency, and the handler logs it (the handler's logger is not known here).
   return {
-    store: new DynamoWorkspaceStore({ tableName: e.TABLE_NAME }),
-    blobs: new S3BlobStore({ bucket: e.FILES_BUCKET }),
-    runtime: new EcsRuntime({
-      cluster: e.CLUSTER_ARN,
-      subnets: list(e.SUBNET_IDS),
-      securityGroups: list(e.SECURITY_GROUP_IDS),
-      // One workspace task definition for every template for now; templates differ in the task's limits later.
-      taskDefinitionFor: () => e.TASK_DEFINITION_ARN,
-    }),
+    store: storeWithDeadlines(new DynamoWorkspaceStore({ tableName: e.TABLE_NAME }), berthConfig, sdk),
+    blobs: blobsWithDeadlines(new S3BlobStore({ bucket: e.FILES_BUCKET }), berthConfig, sdk),
+    runtime: runtimeWithDeadlines(
+      new EcsRuntime({
+        cluster: e.CLUSTER_ARN,
+        subnets: list(e.SUBNET_IDS),
+        securityGroups: list(e.SECURITY_GROUP_IDS),
+        // One workspace task definition for every template for now; templates differ in the task's limits later.
+        taskDefinitionFor: () => e.TASK_DEFINITION_ARN,
+      }),
+      berthConfig,
+      sdk,
+    ),
     provisioner: new StepFunctionsProvisioner({ stateMachineArn: e.STATE_MACHINE_ARN }),
     // On ECS the agent listens on TCP :9000 of the task's ENI (EcsRuntime reports http endpoints).
     agent: new HttpAgentClient(),
     tenants: StaticTenantResolver.parse(await apiKeys(env)),
     clock: systemClock,
-    config: loadConfig(config),
+    config: berthConfig,
     // Replaced per handler by its Powertools logger and metrics (handlers/lazy.ts).
     log: silentLogger,
     metrics: noMetrics,

@@ -1,7 +1,7 @@
 import { execCommand, execCommandBinary, execCommandStream, execRequest } from '@berth/core';
 import { header, tenantOf } from '../http/api-event.js';
 import { jsonBody } from '../http/json-body.js';
-import { bytes, json, sse } from '../http/responses.js';
+import { byteStream, json, sse } from '../http/responses.js';
 import type { Route } from '../http/router.js';
 
 /** Command execution: JSON result, SSE stream (Accept: text/event-stream), or raw stdout bytes. */
@@ -23,7 +23,7 @@ export const execRoutes: Route[] = [
     path: '/v1/workspaces/{id}/exec/binary',
     async handle({ event, deps, params }) {
       const r = await execCommandBinary(deps, tenantOf(event), params.id!, jsonBody(event, execRequest));
-      return bytes(r.stdout, {
+      return byteStream(r.stdout, r.size, {
         'x-exit-code': String(r.exitCode ?? -1),
         'x-timed-out': String(r.timedOut),
         'x-duration-ms': String(r.durationMs),

@@ -1,18 +1,18 @@
 import { deleteWorkspaceFile, readWorkspaceFile, writeWorkspaceFile } from '@berth/core';
 import { bodyBytes, tenantOf, type ApiEvent } from '../http/api-event.js';
-import { bytes, json, noContent } from '../http/responses.js';
+import { byteStream, json, noContent } from '../http/responses.js';
 import type { Route } from '../http/router.js';
 
 const pathParam = (event: ApiEvent) => event.queryStringParameters?.path;
 
-/** Workspace files: raw bytes in and out, directories as JSON listings. */
+/** Workspace files: raw bytes in and out (streamed out, never held whole), directories as JSON listings. */
 export const fileRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/workspaces/{id}/files',
     async handle({ event, deps, params }) {
       const r = await readWorkspaceFile(deps, tenantOf(event), params.id!, pathParam(event));
-      return r.kind === 'file' ? bytes(r.body) : json(200, { entries: r.entries });
+      return r.kind === 'file' ? byteStream(r.body, r.size) : json(200, { entries: r.entries });
     },
   },
   {

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { AgentError, acquireWorkspace, snapshotKey } from '@berth/core';
+import { AgentError, acquireWorkspace, snapshotManifestKey } from '@berth/core';
 import { createApiHandler, StaticTenantResolver, type ApiEvent } from '@berth/functions';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeDeps } from '../../../core/test/support/make-deps.js';
@@ -54,7 +54,7 @@ describe('POST /v1/workspaces/{id}/execute', () => {
     }
     expect(api.deps.agent.callsOf('execute')[0]!.executeReq).toEqual({ prompt: 'write notes', maxTurns: 3 });
     // files_changed saved the workspace's files under the conversation's snapshot.
-    expect(api.deps.blobs.objects.has(snapshotKey('tenantA', 'c1'))).toBe(true);
+    expect(api.deps.blobs.objects.has(snapshotManifestKey('tenantA', 'c1'))).toBe(true);
   });
 
   it('relays an agent error event as the final event', async () => {

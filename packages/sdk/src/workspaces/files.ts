@@ -15,7 +15,9 @@ export type FileData = string | Uint8Array | ArrayBuffer;
 
 /**
  * Files of a workspace. Paths are relative to `/workspace` or absolute under it; anything outside is
- * refused (`400 invalid_path`). A write creates missing parent directories. Bodies are at most 6 MiB.
+ * refused (`400 invalid_path`). A write creates missing parent directories. Written bodies are at most 6 MiB;
+ * reads of any size stream with `readStream` (behind a buffered API Gateway, answers over about 4 MiB are
+ * `413`: use the streaming endpoint's URL).
  */
 export class Files {
   readonly #http: Transport;
@@ -33,6 +35,23 @@ export class Files {
       if (isJson(response)) throw new BerthError(`${path} is a directory; use files.list`);
       return new Uint8Array(await response.arrayBuffer());
     });
+  }
+
+  /**
+   * A file's bytes as they arrive, for files of any size (`read` holds the whole file in memory). The
+   * connection stays open until the stream is read to its end or cancelled; `signal` aborts it.
+   */
+  async readStream(
+    path: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ReadableStream<Uint8Array>> {
+    const answer = await this.#http.open({ ...this.#call('GET', path), signal: options.signal });
+    const body = answer.response.body;
+    if (isJson(answer.response) || !body) {
+      answer.release();
+      throw new BerthError(`${path} is a directory; use files.list`);
+    }
+    return body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => answer.release() }));
   }
 
   /** A file's contents decoded as UTF-8. */

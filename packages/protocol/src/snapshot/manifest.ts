@@ -1,0 +1,228 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { TarParser, type TarEntry } from './tar-reader.js';
+
+export type ManifestEntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
+
+export interface ManifestEntry {
+  /** Relative to the archived directory, without `./` or a trailing `/`. */
+  path: string;
+  type: ManifestEntryType;
+  /** Bytes of a file (of its target, for a hard link); 0 otherwise. */
+  size: number;
+  /** SHA-256 (hex) of a file's bytes (of its target's, for a hard link). */
+  sha256?: string;
+  /** Target of a symlink or hard link. */
+  linkname?: string;
+}
+
+/**
+ * What a file snapshot holds: the tar it was made from (length and SHA-256, checked as it is read back) and
+ * every member, so a restored tree can be compared with what was saved.
+ */
+export interface Manifest {
+  version: 1;
+  tarBytes: number;
+  /** '' in a manifest built without it (a tree's, to compare with: GET /files/manifest). */
+  tarSha256: string;
+  /** Regular files (hard links included). */
+  files: number;
+  /** Bytes of regular files (hard links counted once). */
+  bytes: number;
+  entries: ManifestEntry[];
+}
+
+export const MANIFEST_VERSION = 1;
+
+/**
+ * Largest manifest anyone reads whole (about 150 bytes an entry: some 800,000 files). A tree with more
+ * entries cannot be snapshotted with a manifest.
+ */
+export const MAX_MANIFEST_BYTES = 128 * 1024 * 1024;
+
+/** `./a/b/` → `a/b`; the archived directory itself is ''. */
+export function normalizeTarPath(name: string): string {
+  let p = name;
+  while (p.startsWith('./')) p = p.slice(2);
+  while (p.endsWith('/')) p = p.slice(0, -1);
+  return p === '.' ? '' : p;
+}
+
+/**
+ * Builds a Manifest from a tar stream as its bytes flow (`write` each chunk, then `finish`): SHA-256 of the
+ * whole stream and of every regular file. Memory: one entry per member, never file contents.
+ */
+export class ManifestBuilder {
+  private readonly tarHash: Hash | undefined;
+  private tarBytes = 0;
+  private readonly entries = new Map<string, ManifestEntry>();
+  private fileHash: Hash | undefined;
+  private readonly parser = new TarParser({
+    entry: (e) => {
+      if (e.type === 'file') this.fileHash = createHash('sha256');
+    },
+    data: (chunk) => this.fileHash?.update(chunk),
+    entryEnd: (e) => this.add(e),
+  });
+
+  /** `hashTar: false` skips the SHA-256 of the whole stream (half the work) when only the entries matter. */
+  constructor(opts: { hashTar?: boolean } = {}) {
+    this.tarHash = opts.hashTar === false ? undefined : createHash('sha256');
+  }
+
+  write(chunk: Buffer): void {
+    this.tarHash?.update(chunk);
+    this.tarBytes += chunk.length;
+    this.parser.write(chunk);
+  }
+
+  /** Throws TarFormatError unless the stream was a complete archive. */
+  finish(): Manifest {
+    this.parser.end();
+    let files = 0;
+    let bytes = 0;
+    for (const e of this.entries.values()) {
+      if (e.type === 'file') bytes += e.size;
+      if (e.type === 'file' || e.type === 'hardlink') files++;
+    }
+    return {
+      version: MANIFEST_VERSION,
+      tarBytes: this.tarBytes,
+      tarSha256: this.tarHash?.digest('hex') ?? '',
+      files,
+      bytes,
+      entries: [...this.entries.values()],
+    };
+  }
+
+  private add(e: TarEntry): void {
+    const path = normalizeTarPath(e.name);
+    if (path === '') return; // the archived directory itself
+    const entry: ManifestEntry = { path, type: e.type, size: 0 };
+    if (e.type === 'file') {
+      entry.size = e.size;
+      entry.sha256 = (this.fileHash as Hash).digest('hex');
+      this.fileHash = undefined;
+    } else if (e.type === 'symlink') {
+      entry.linkname = e.linkname;
+    } else if (e.type === 'hardlink') {
+      entry.linkname = normalizeTarPath(e.linkname);
+      const target = this.entries.get(entry.linkname);
+      entry.size = target?.size ?? 0;
+      if (target?.sha256) entry.sha256 = target.sha256;
+    }
+    // A later member of the same name replaces the earlier one, as on extraction.
+    this.entries.delete(path);
+    this.entries.set(path, entry);
+  }
+}
+
+/** A pass-through stream that builds the Manifest of the tar flowing through it (`manifest` once ended). */
+export class ManifestTap extends Transform {
+  private readonly builder = new ManifestBuilder();
+  private result: Manifest | undefined;
+
+  /** The manifest; only after the stream ended without error. */
+  get manifest(): Manifest {
+    if (!this.result) throw new Error('the tar stream has not ended');
+    return this.result;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      this.builder.write(chunk);
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    try {
+      this.result = this.builder.finish();
+      done();
+    } catch (e) {
+      done(e as Error);
+    }
+  }
+}
+
+export interface ManifestDifference {
+  path: string;
+  expected: string;
+  actual: string;
+}
+
+/** How a restored tree differs from its snapshot. `extra` entries do not make it incomplete. */
+export interface ManifestComparison {
+  complete: boolean;
+  missing: string[];
+  different: ManifestDifference[];
+  extra: string[];
+}
+
+/**
+ * Compares a snapshot's manifest with the manifest of the tree it was restored into. A hard link counts as
+ * the file it links to (which of two links tar stores as the file depends on the order it walked the tree).
+ * Fifos and devices are not compared (the agent does not restore them).
+ */
+export function compareManifests(expected: Manifest, actual: Manifest): ManifestComparison {
+  const have = new Map(actual.entries.map((e) => [e.path, e]));
+  const missing: string[] = [];
+  const different: ManifestDifference[] = [];
+  for (const want of expected.entries) {
+    if (want.type === 'other') continue;
+    const got = have.get(want.path);
+    have.delete(want.path);
+    if (!got) {
+      missing.push(want.path);
+      continue;
+    }
+    const a = describe(want);
+    const b = describe(got);
+    if (a !== b) different.push({ path: want.path, expected: a, actual: b });
+  }
+  const extra = [...have.values()].filter((e) => e.type !== 'other').map((e) => e.path);
+  return { complete: missing.length === 0 && different.length === 0, missing, different, extra };
+}
+
+/** What must match: a file's size and hash, a symlink's target, a directory's kind. */
+function describe(e: ManifestEntry): string {
+  switch (e.type) {
+    case 'file':
+    case 'hardlink':
+      return `file ${e.size} bytes sha256 ${e.sha256 ?? '?'}`;
+    case 'symlink':
+      return `symlink -> ${e.linkname ?? ''}`;
+    default:
+      return e.type;
+  }
+}
+
+/** A one-line summary of a comparison for logs and failure reasons (first few paths only). */
+export function summarizeComparison(c: ManifestComparison, max = 3): string {
+  const parts: string[] = [];
+  const list = (xs: string[]) =>
+    xs
+      .slice(0, max)
+      .map((x) => JSON.stringify(x))
+      .join(', ') + (xs.length > max ? ', ...' : '');
+  if (c.missing.length > 0) parts.push(`${c.missing.length} missing (${list(c.missing)})`);
+  if (c.different.length > 0)
+    parts.push(`${c.different.length} different (${list(c.different.map((d) => d.path))})`);
+  return parts.length > 0 ? parts.join('; ') : 'complete';
+}
+
+/** Checks the shape of a manifest read back from storage (it is data, not trusted code). */
+export function parseManifest(text: string): Manifest {
+  const m = JSON.parse(text) as Partial<Manifest>;
+  if (
+    m.version !== MANIFEST_VERSION ||
+    typeof m.tarBytes !== 'number' ||
+    typeof m.tarSha256 !== 'string' ||
+    !Array.isArray(m.entries)
+  )
+    throw new Error('not a snapshot manifest (version 1)');
+  return m as Manifest;
+}
