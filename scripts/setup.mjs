@@ -5,6 +5,7 @@
 //
 //   node scripts/setup.mjs            everything
 //   BERTH_SKIP_IMAGES=1 node ...      skip the image step
+//   node scripts/setup.mjs --bench    also the benchmarks' baselines (tinyproxy)
 //
 // Installs use apt-get and so need root on Debian/Ubuntu; elsewhere it says what to install.
 
@@ -246,9 +247,22 @@ function buildImages() {
   log(`images ready in ${secs(t0)}`);
 }
 
+// ---- f. Benchmark baselines (`--bench`): what `npm run bench` compares Berth against -----------
+
+function ensureBenchTools() {
+  if (which('tinyproxy')) return;
+  aptInstall(
+    ['tinyproxy'],
+    'the proxy benchmark compares against tinyproxy: install it ' +
+      '(Debian/Ubuntu: `sudo apt-get install -y tinyproxy`) and run this again.',
+    { recommends: false },
+  );
+}
+
 await ensureDocker();
 ensureJava();
 ensureDiskTools();
+if (process.argv.includes('--bench')) ensureBenchTools();
 buildTypeScript();
 ensureCCompiler();
 buildSpawner();
