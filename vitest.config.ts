@@ -7,6 +7,8 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const alias = {
   '@berth/protocol': src('./packages/protocol/src/index.ts'),
   '@berth/core': src('./packages/core/src/index.ts'),
+  // Before '@berth/aws': an alias also matches its subpaths, and the first match wins.
+  '@berth/aws/local': src('./packages/aws/src/local/index.ts'),
   '@berth/aws': src('./packages/aws/src/index.ts'),
   '@berth/functions': src('./packages/functions/src/index.ts'),
   '@berth/sdk': src('./packages/sdk/src/index.ts'),
@@ -29,6 +31,7 @@ export default defineConfig({
             'proxy-sidecar/test/**/*.test.ts',
             'local-docker/test/**/*.test.ts',
             'stacks/test/**/*.test.ts',
+            'scripts/test/**/*.test.ts',
           ],
           testTimeout: 30_000,
           hookTimeout: 60_000,

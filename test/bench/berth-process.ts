@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../packages/aws/src/local/free-port.js';
+import { freePort } from '@berth/aws/local';
 
 const MAIN = fileURLToPath(new URL('../../local-docker/dist/main.js', import.meta.url));
 

@@ -8,7 +8,7 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { freePort } from '../../packages/aws/src/local/free-port.js';
+import { freePort } from '@berth/aws/local';
 import { ms, summarize, type Summary } from './stats.js';
 
 // Egress proxy benchmark: the same loopback upstream reached directly, through Berth's proxy-sidecar

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Dockerode from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dynamoDbLocalsServing } from '../../packages/aws/src/local/dynamodb-local-process.js';
+import { dynamoDbLocalsServing } from '@berth/aws/local';
 import { labelKeys, managedFilter } from '../../local-docker/src/runtime/labels.js';
 import { startBerthProcess } from '../bench/berth-process.js';
 import { sleep } from '../support/local-berth.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoDbLocalsServing } from '../../packages/aws/src/local/dynamodb-local-process.js';
+import { dynamoDbLocalsServing } from '@berth/aws/local';
 import { expectErrorShape, sleep, uniq, useLocalBerth, type ApiAnswer } from '../support/local-berth.js';
 
 // A stalled store (DynamoDB Local's JVM stopped with SIGSTOP: its sockets accept and never answer, the worst

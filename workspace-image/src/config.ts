@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AGENT_LIMITS } from './protocol.js';
+import { AGENT_ENV, AGENT_LIMITS } from '@berth/protocol';
 
 export type ListenMode = 'uds' | 'http';
 
@@ -60,10 +60,10 @@ export const DEFAULT_ANTHROPIC_API_KEY = 'sk-ant-berth-placeholder';
 export const BUNDLED_SPAWNER = fileURLToPath(new URL('../bin/berth-spawner', import.meta.url));
 
 function spawnerPath(env: NodeJS.ProcessEnv): string | undefined {
-  const asked = env.AGENT_SPAWNER;
+  const asked = env[AGENT_ENV.spawner];
   if (asked === 'node') return undefined;
   if (asked) {
-    if (!existsSync(asked)) throw new ConfigError(`AGENT_SPAWNER ${asked} does not exist`);
+    if (!existsSync(asked)) throw new ConfigError(`${AGENT_ENV.spawner} ${asked} does not exist`);
     return asked;
   }
   return existsSync(BUNDLED_SPAWNER) ? BUNDLED_SPAWNER : undefined;
@@ -71,47 +71,50 @@ function spawnerPath(env: NodeJS.ProcessEnv): string | undefined {
 
 /** Reads the agent's configuration from the environment (README.md, "Environment"). Throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
-  const mode = env.AGENT_LISTEN_MODE || 'uds';
+  const mode = env[AGENT_ENV.listenMode] || 'uds';
   if (mode !== 'uds' && mode !== 'http') {
-    throw new ConfigError(`AGENT_LISTEN_MODE must be "uds" or "http", got ${JSON.stringify(mode)}`);
+    throw new ConfigError(`${AGENT_ENV.listenMode} must be "uds" or "http", got ${JSON.stringify(mode)}`);
   }
-  const tokenFile = env.AGENT_TOKEN ? undefined : env.AGENT_TOKEN_FILE || undefined;
-  const token = tokenFile ? readTokenFile(tokenFile) : (env.AGENT_TOKEN ?? '');
+  const tokenFile = env[AGENT_ENV.token] ? undefined : env[AGENT_ENV.tokenFile] || undefined;
+  const token = tokenFile ? readTokenFile(tokenFile) : (env[AGENT_ENV.token] ?? '');
   if (token.length < 16) {
-    throw new ConfigError('AGENT_TOKEN (or AGENT_TOKEN_FILE) is required and must be at least 16 characters');
+    throw new ConfigError(
+      `${AGENT_ENV.token} (or ${AGENT_ENV.tokenFile}) is required and must be at least 16 characters`,
+    );
   }
-  const workspaceDir = env.AGENT_WORKSPACE_DIR || '/workspace';
-  if (!workspaceDir.startsWith('/')) throw new ConfigError('AGENT_WORKSPACE_DIR must be an absolute path');
-  const proxySocket = env.AGENT_PROXY_SOCKET || undefined;
-  const proxyPort = intEnv(env, 'AGENT_PROXY_PORT', 3128, 1, 65535);
-  const proxyUrl = env.AGENT_PROXY_URL || (proxySocket ? `http://127.0.0.1:${proxyPort}` : undefined);
+  const workspaceDir = env[AGENT_ENV.workspaceDir] || '/workspace';
+  if (!workspaceDir.startsWith('/'))
+    throw new ConfigError(`${AGENT_ENV.workspaceDir} must be an absolute path`);
+  const proxySocket = env[AGENT_ENV.proxySocket] || undefined;
+  const proxyPort = intEnv(env, AGENT_ENV.proxyPort, 3128, 1, 65535);
+  const proxyUrl = env[AGENT_ENV.proxyUrl] || (proxySocket ? `http://127.0.0.1:${proxyPort}` : undefined);
   if (proxyUrl && !/^https?:\/\/[^\s]+$/.test(proxyUrl)) {
-    throw new ConfigError(`AGENT_PROXY_URL must be an http(s) URL, got ${JSON.stringify(proxyUrl)}`);
+    throw new ConfigError(`${AGENT_ENV.proxyUrl} must be an http(s) URL, got ${JSON.stringify(proxyUrl)}`);
   }
-  const anthropicBaseUrl = env.AGENT_ANTHROPIC_BASE_URL || undefined;
+  const anthropicBaseUrl = env[AGENT_ENV.anthropicBaseUrl] || undefined;
   if (anthropicBaseUrl && !/^https?:\/\/[^\s]+$/.test(anthropicBaseUrl)) {
     throw new ConfigError(
-      `AGENT_ANTHROPIC_BASE_URL must be an http(s) URL, got ${JSON.stringify(anthropicBaseUrl)}`,
+      `${AGENT_ENV.anthropicBaseUrl} must be an http(s) URL, got ${JSON.stringify(anthropicBaseUrl)}`,
     );
   }
   return {
     listenMode: mode,
-    socketPath: env.AGENT_SOCKET || '/run/berth/agent/agent.sock',
-    host: env.AGENT_HOST || '0.0.0.0',
-    port: intEnv(env, 'AGENT_PORT', 9000, 0, 65535),
+    socketPath: env[AGENT_ENV.socket] || '/run/berth/agent/agent.sock',
+    host: env[AGENT_ENV.host] || '0.0.0.0',
+    port: intEnv(env, AGENT_ENV.port, 9000, 0, 65535),
     token,
     ...(tokenFile && { tokenFile }),
     workspaceDir,
-    childHome: env.AGENT_CHILD_HOME || '/tmp/home',
+    childHome: env[AGENT_ENV.childHome] || '/tmp/home',
     proxySocket,
     proxyPort,
     proxyUrl,
     spawnerPath: spawnerPath(env),
     anthropicBaseUrl,
-    anthropicApiKey: env.AGENT_ANTHROPIC_API_KEY || DEFAULT_ANTHROPIC_API_KEY,
+    anthropicApiKey: env[AGENT_ENV.anthropicApiKey] || DEFAULT_ANTHROPIC_API_KEY,
     maxOutputBytes: intEnv(
       env,
-      'AGENT_MAX_OUTPUT_BYTES',
+      AGENT_ENV.maxOutputBytes,
       AGENT_LIMITS.defaultMaxOutputBytes,
       1,
       AGENT_LIMITS.maxOutputBytesLimit,
@@ -124,7 +127,7 @@ function readTokenFile(path: string): string {
     return readFileSync(path, 'utf8').trim();
   } catch (err) {
     throw new ConfigError(
-      `cannot read AGENT_TOKEN_FILE ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      `cannot read ${AGENT_ENV.tokenFile} ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
     );
   }
 }

@@ -1,4 +1,4 @@
-import type { AgentErrorBody, AgentErrorCode } from './protocol.js';
+import type { AgentErrorBody, AgentErrorCode } from '@berth/protocol';
 
 const STATUS: Record<AgentErrorCode, number> = {
   invalid_request: 400,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AgentError, invalidRequest } from './errors.js';
-import { AGENT_LIMITS } from './protocol.js';
+import { AGENT_LIMITS } from '@berth/protocol';
 
 /** Reads the whole request body, refusing more than `limit` bytes with 413 (by header or by count). */
 export async function readBody(

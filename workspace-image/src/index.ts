@@ -1,4 +1,6 @@
-/** @berth/workspace-agent: the wire types of the agent's HTTP API and a way to start it in-process. */
-export * from './protocol.js';
+/**
+ * @berth/workspace-agent: a way to start the workspace agent in-process (tests). Its wire types, limits and
+ * environment variable names are @berth/protocol's.
+ */
 export { startAgent, type RunningAgent } from './agent.js';
 export { loadConfig, ConfigError, type AgentConfig, type ListenMode } from './config.js';

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point in the image: `node /opt/berth/agent/dist/main.js`. Kept to builtins so startup stays fast.
 import { unlinkSync } from 'node:fs';
+import { AGENT_ENV } from '@berth/protocol';
 import { startAgent } from './agent.js';
 import { ConfigError, loadConfig, type AgentConfig } from './config.js';
 
@@ -15,7 +16,7 @@ try {
 }
 // Child processes get a fresh environment anyway; dropping it here keeps it out of anything that reads ours.
 // (/proc/1/environ keeps the initial copy: AGENT_TOKEN_FILE avoids that, see README "Token".)
-delete process.env.AGENT_TOKEN;
+delete process.env[AGENT_ENV.token];
 if (config.tokenFile) {
   try {
     unlinkSync(config.tokenFile);

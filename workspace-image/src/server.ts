@@ -7,7 +7,7 @@ import type { Launcher } from './exec/launcher.js';
 import type { ChangeLog } from './files/change-log.js';
 import type { WorkspaceRoot } from './files/safe-path.js';
 import { sendJson } from './http-io.js';
-import type { HealthResponse } from './protocol.js';
+import type { HealthResponse } from '@berth/protocol';
 import { logRequest, stdoutLog } from './request-log.js';
 import type { ROUTES } from './routes.js';
 import { AGENT_VERSION } from './version.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_LIMITS } from '../src/index.js';
+import { AGENT_LIMITS } from '@berth/protocol';
 import { startTestAgent, TOKEN, type TestAgent } from './helpers.js';
 
 describe.each(['uds', 'http'] as const)('agent server over %s', (listenMode) => {

@@ -2,14 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CoalescedMetrics } from './coalesced-metrics.js';
-import {
-  DynamoWorkspaceStore,
-  ensureTable,
-  isAwsUnavailable,
-  localClientConfig,
-  startDynamoDbLocal,
-  type DynamoDbLocal,
-} from '@berth/aws';
+import { DynamoWorkspaceStore, ensureTable, isAwsUnavailable } from '@berth/aws';
+import { localClientConfig, startDynamoDbLocal, type DynamoDbLocal } from '@berth/aws/local';
 import {
   HttpAgentClient,
   METRIC_NAMESPACE,
@@ -29,7 +23,7 @@ import {
   createApiHandler,
   createProvisionStepHandler,
   createSweepHandler,
-  createTaskStateHandler,
+  createTaskStoppedHandler,
   serviceLogger,
   serviceMetrics,
   type AppDeps,
@@ -54,7 +48,8 @@ import { LocalProvisioner } from './local-provisioner.js';
 import { failInterruptedProvisioning } from './interrupted-provisioning.js';
 import { failUnsoundWorkspaces, reattachLiveWorkspaces } from './live-workspaces.js';
 import { salvageFiles } from './salvage-files.js';
-import { toTaskStateChange } from './task-events.js';
+import { EndedWorkspaceDirs } from './ended-workspace-dirs.js';
+import { toTaskStopped } from './task-events.js';
 
 export interface LocalHostOptions {
   /** Where everything local lives: DynamoDB files, blobs, workspace dirs. */
@@ -102,7 +97,7 @@ export interface LocalHost {
 
 /**
  * Berth on one machine: the same Lambda handlers behind a local HTTP server, the same provisioning state
- * machine under aws-local-stepfunctions, Docker events as ECS task-state events, the sweep on a timer,
+ * machine under aws-local-stepfunctions, Docker events as the core's TaskStopped, the sweep on a timer,
  * DynamoDB Local for state and a directory for file snapshots.
  */
 export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost> {
@@ -194,7 +189,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     buffered: api(false) as unknown as BufferedApiHandler,
     streaming: api(true) as unknown as StreamingApiHandler,
   };
-  const taskState = createTaskStateHandler(getDeps, observe('berth-task-state'));
+  const taskStopped = createTaskStoppedHandler(getDeps, observe('berth-task-state'));
   const sweepHandler = createSweepHandler(getDeps, observe('berth-sweep'));
 
   // Provisionings of a previous process that died with it: failed now, before anything is served.
@@ -214,9 +209,9 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     labelPrefix: runtime.labelPrefix,
     instance: runtime.instance,
     onEvent: (e) => {
-      void toTaskStateChange(runtime, e, deps.log)
-        .then(async (change) => {
-          if (!change) return;
+      void toTaskStopped(runtime, e, deps.log)
+        .then(async (stopped) => {
+          if (!stopped) return;
           // Before the workspace is failed (and its conversation freed): keep its files for the successor.
           await salvageFiles(deps, (id) => runtime.dirs(id).files, e.workspaceId, e.taskRef).catch(
             (err: unknown) =>
@@ -225,7 +220,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
                 error: err as Error,
               }),
           );
-          await taskState(change, localLambdaContext('task-state'));
+          await taskStopped(stopped, localLambdaContext('task-state'));
         })
         .catch((err: unknown) => core.logger.error('task-state handling failed', { error: err as Error }));
     },
@@ -237,8 +232,16 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     (sweeping ??= sweepHandler({}, localLambdaContext('sweep')).finally(() => (sweeping = undefined)));
   // Catch up on whatever happened while the host was down (containers that died, leases that ran out).
   await sweepNow().catch((e: unknown) => core.logger.error('initial sweep failed', { error: e as Error }));
+  const endedDirs = new EndedWorkspaceDirs({
+    workspacesDir: join(opts.stateDir, 'workspaces'),
+    deps,
+    remove: (id) => runtime.removeWorkspaceDirs(id),
+    graceMs: config.taskEventGraceMs,
+  });
   const timer = setInterval(() => {
-    sweepNow().catch((e: unknown) => core.logger.error('sweep failed', { error: e as Error }));
+    sweepNow()
+      .then(() => endedDirs.collect())
+      .catch((e: unknown) => core.logger.error('sweep failed', { error: e as Error }));
   }, opts.sweepIntervalMs ?? 5_000);
   timer.unref();
 

@@ -1,41 +1,31 @@
-import type { ContainerRuntime, ServiceLogger } from '@berth/core';
-import type { TaskStateChangeEvent } from '@berth/functions';
+import type { ContainerRuntime, ServiceLogger, TaskStopped } from '@berth/core';
 import type { WorkspaceContainerEvent } from '../runtime/docker-events.js';
+import { dockerTaskStopped } from '../runtime/docker-task-stopped.js';
 
 /**
- * A Docker die/oom event as EventBridge's "ECS Task State Change", so the cloud's task-state handler runs
- * unchanged. An `oom` that killed only a child process leaves the container running: the exec that ran it
- * reports that, and the workspace lives on.
+ * A Docker die/oom event of a workspace container → the core's TaskStopped, or null while the container still
+ * runs: an `oom` that killed only a child process leaves it running; the exec that ran it reports that, and the
+ * workspace lives on.
  */
-export async function toTaskStateChange(
+export async function toTaskStopped(
   runtime: ContainerRuntime,
   event: WorkspaceContainerEvent,
   log: ServiceLogger,
-): Promise<TaskStateChangeEvent | null> {
+): Promise<TaskStopped | null> {
   const status = await runtime.describe(event.taskRef);
   if (status.state !== 'stopped' && status.state !== 'missing') {
     if (event.action === 'oom')
       log.warn('process in workspace OOM-killed', { workspaceId: event.workspaceId });
     return null;
   }
-  const oom = status.oomKilled || event.action === 'oom';
-  return {
-    source: 'berth.local',
-    'detail-type': 'ECS Task State Change',
-    detail: {
-      taskArn: event.taskRef,
-      lastStatus: 'STOPPED',
-      startedBy: event.workspaceId ?? status.workspaceId ?? undefined,
-      stoppedReason: status.stoppedReason ?? (status.state === 'missing' ? 'container removed' : undefined),
-      containers: [
-        {
-          name: 'workspace',
-          exitCode: status.exitCode ?? event.exitCode ?? undefined,
-          reason: oom
-            ? 'OutOfMemoryError: Container killed due to memory usage'
-            : (status.stoppedReason ?? undefined),
-        },
-      ],
+  return dockerTaskStopped(event.taskRef, event.workspaceId ?? status.workspaceId, [
+    {
+      name: 'workspace',
+      role: 'workspace',
+      status,
+      oomEvent: event.action === 'oom',
+      killSignal: event.signal,
+      exitCode: event.exitCode,
     },
-  };
+  ]);
 }

@@ -30,7 +30,7 @@ export const WORKSPACE_SPEC: AppImageSpec = {
     'workspace-image/Dockerfile',
     'workspace-image/package.json',
     'workspace-image/dist',
-    // The agent's one workspace dependency (snapshot format), copied in as node_modules/@berth/protocol.
+    // The agent's one workspace dependency (wire types, snapshot format): node_modules/@berth/protocol.
     'packages/protocol/package.json',
     'packages/protocol/dist',
     SPAWNER_BINARY,

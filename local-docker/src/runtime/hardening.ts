@@ -1,4 +1,5 @@
 import type { ContainerSpec } from '@berth/core';
+import { AGENT_ENV } from '@berth/protocol';
 import type { ContainerCreateOptions, HostConfig } from 'dockerode';
 import { labelKeys } from './labels.js';
 import {
@@ -83,14 +84,14 @@ export function agentEnv(spec: ContainerSpec): string[] {
   const env: Record<string, string> = {
     HOME: AGENT_HOME,
     ...spec.env,
-    AGENT_LISTEN_MODE: 'uds',
-    AGENT_SOCKET: CONTAINER_AGENT_SOCKET,
+    [AGENT_ENV.listenMode]: 'uds',
+    [AGENT_ENV.socket]: CONTAINER_AGENT_SOCKET,
     // The token travels as a file the agent reads and deletes: an env var would show in `docker inspect`
     // and in /proc/1/environ, where any command in the workspace could read it.
-    AGENT_TOKEN_FILE: CONTAINER_AGENT_TOKEN_FILE,
-    AGENT_WORKSPACE_DIR: CONTAINER_FILES_DIR,
+    [AGENT_ENV.tokenFile]: CONTAINER_AGENT_TOKEN_FILE,
+    [AGENT_ENV.workspaceDir]: CONTAINER_FILES_DIR,
     // The only way out (ARCHITECTURE.md §4). The agent connects per request, so the proxy may come later.
-    AGENT_PROXY_SOCKET: CONTAINER_PROXY_SOCKET,
+    [AGENT_ENV.proxySocket]: CONTAINER_PROXY_SOCKET,
   };
   return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }

@@ -18,7 +18,7 @@ async function leftovers() {
     template: 'default',
     image: 'img',
     agentToken: unrecorded.agentToken,
-    limits: { cpus: 1, memoryMiB: 256, pids: 10 },
+    limits: { cpus: 1, memoryMiB: 256, pids: 10, diskMiB: 64 },
   });
   const recorded = await create('recorded');
   const { taskRef: recordedTask } = await startContainerStep(deps, { workspaceId: recorded.id });

@@ -10,11 +10,9 @@ export {
 } from './dynamodb/workspace-item.js';
 export * from './s3/s3-blob-store.js';
 export * from './s3/ensure-bucket.js';
-export * from './local/local-aws-config.js';
-export * from './local/dynamodb-local.js';
-export * from './local/fauxqs.js';
 export * from './ecs/ecs-runtime.js';
 export { toTaskStatus as ecsTaskStatus, TAG as BERTH_TASK_TAGS } from './ecs/task-mapping.js';
 export { RunTaskError } from './ecs/run-task-errors.js';
+export * from './ecs/task-state-event.js';
 export * from './sfn/step-functions-provisioner.js';
 export * from './client-timeouts.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { API_KEY, json, routes, runCli, sse, useFakeBerth, view } from './support/run-cli.js';
+import { API_KEY, routes, runCli, sse, useFakeBerth } from './support/run-cli.js';
 
 // `berth agent`: a run's text on stdout, notes about it on stderr, or every event as JSON.
 const fake = useFakeBerth();
@@ -28,7 +28,6 @@ const RUN: [string, unknown][] = [
 function agentWith(events: [string, unknown][]) {
   fake.handle(
     routes({
-      'GET /v1/workspaces/ws_1': (_req, res) => json(res, 200, view('ws_1')),
       'POST /v1/workspaces/ws_1/execute': (_req, res) => sse(res, events),
     }),
   );
@@ -57,6 +56,7 @@ describe('agent', () => {
       { env: env() },
     );
     expect(r.code).toBe(0);
+    expect(fake.requests.map((q) => `${q.method} ${q.path}`)).toEqual(['POST /v1/workspaces/ws_1/execute']);
     expect(fake.requests.find((q) => q.path.endsWith('/execute'))!.json).toEqual({
       prompt: 'Write hello.py',
       sessionId: 's-0',

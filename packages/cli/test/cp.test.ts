@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { API_KEY, json, routes, runCli, useFakeBerth, view } from './support/run-cli.js';
+import { API_KEY, json, routes, runCli, useFakeBerth } from './support/run-cli.js';
 
 // `berth cp`: one file either way, byte for byte.
 const fake = useFakeBerth();
@@ -12,7 +12,6 @@ const every = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
 function workspaceFiles(files: Map<string, Buffer>) {
   fake.handle(
     routes({
-      'GET /v1/workspaces/ws_1': (_req, res) => json(res, 200, view('ws_1')),
       'PUT /v1/workspaces/ws_1/files': (req, res) => {
         files.set(req.query.path!, req.body);
         res.writeHead(204).end();
@@ -43,6 +42,11 @@ describe('cp', () => {
       bytes: 512,
     });
     expect(await readFile(join(dir, 'out.bin'))).toEqual(every);
+    // Straight to the workspace's files by id: no GET of the workspace first.
+    expect(fake.requests.map((q) => `${q.method} ${q.path}`)).toEqual([
+      'PUT /v1/workspaces/ws_1/files',
+      'GET /v1/workspaces/ws_1/files',
+    ]);
   });
 
   it('a directory as destination keeps the file name (local dir, remote `dir/` or `id:`)', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { API_KEY, json, routes, runCli, sse, useFakeBerth, view } from './support/run-cli.js';
+import { API_KEY, routes, runCli, sse, useFakeBerth } from './support/run-cli.js';
 import { sseHead } from '../../sdk/test/support/fake-berth.js';
 
 // `berth exec`: a streamed exec, its output split as the command wrote it, and its exit code.
@@ -16,7 +16,6 @@ const exit = (over: Record<string, unknown>) => ({
 function execWith(events: [string, unknown][]) {
   fake.handle(
     routes({
-      'GET /v1/workspaces/ws_1': (_req, res) => json(res, 200, view('ws_1')),
       'POST /v1/workspaces/ws_1/exec': (_req, res) => sse(res, events),
     }),
   );
@@ -106,7 +105,6 @@ describe('exec', () => {
     let closed: Promise<void> | undefined;
     fake.handle(
       routes({
-        'GET /v1/workspaces/ws_1': (_req, res) => json(res, 200, view('ws_1')),
         'POST /v1/workspaces/ws_1/exec': (req, res) => {
           closed = req.aborted;
           sseHead(res);
@@ -126,6 +124,14 @@ describe('exec', () => {
     fake.handle(routes({}));
     const r = await runCli(['exec', 'ws_nope', '--', 'ls'], { env: env() });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('berth: not_found: no route GET /v1/workspaces/ws_nope (request r404)\n');
+    // The exec itself is the one request (no lookup first), so its 404 is what is reported.
+    expect(r.stderr).toBe('berth: not_found: no route POST /v1/workspaces/ws_nope/exec (request r404)\n');
+    expect(fake.requests.map((q) => `${q.method} ${q.path}`)).toEqual(['POST /v1/workspaces/ws_nope/exec']);
+  });
+
+  it('one request: the exec, with no GET of the workspace first', async () => {
+    execWith([['exit', exit({})]]);
+    expect((await runCli(['exec', 'ws_1', '--no-stdin', '--', 'true'], { env: env() })).code).toBe(0);
+    expect(fake.requests.map((q) => `${q.method} ${q.path}`)).toEqual(['POST /v1/workspaces/ws_1/exec']);
   });
 });

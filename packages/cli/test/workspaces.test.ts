@@ -88,7 +88,6 @@ describe('ws get, rm, keepalive, pause, resume', () => {
   it('rm deletes; keepalive sends the ttl; pause and resume', async () => {
     fake.handle(
       routes({
-        'GET /v1/workspaces/ws_1': (_req, res) => json(res, 200, view('ws_1')),
         'DELETE /v1/workspaces/ws_1': (_req, res) => json(res, 202, view('ws_1', { status: 'stopping' })),
         'POST /v1/workspaces/ws_1/keepalive': (_req, res) =>
           json(res, 200, view('ws_1', { expiresAt: '2025-01-01T01:00:00.000Z' })),
@@ -104,5 +103,12 @@ describe('ws get, rm, keepalive, pause, resume', () => {
     expect((await runCli(['ws', 'pause', 'ws_1'], { env: env() })).stdout).toBe('ws_1 paused\n');
     const resumed = await runCli(['ws', 'resume', 'ws_1', '--json'], { env: env() });
     expect(JSON.parse(resumed.stdout)).toMatchObject({ id: 'ws_1', status: 'ready' });
+    // By id: one request each, never a GET of the workspace first.
+    expect(fake.requests.map((q) => `${q.method} ${q.path}`)).toEqual([
+      'DELETE /v1/workspaces/ws_1',
+      'POST /v1/workspaces/ws_1/keepalive',
+      'POST /v1/workspaces/ws_1/pause',
+      'POST /v1/workspaces/ws_1/resume',
+    ]);
   });
 });

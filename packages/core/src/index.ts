@@ -2,6 +2,7 @@ export * from './model/workspace.js';
 export * from './model/lifecycle.js';
 export * from './model/ids.js';
 export * from './model/lease.js';
+export * from './model/task-stopped.js';
 export * from './errors.js';
 export * from './config.js';
 export * from './ports/clock.js';

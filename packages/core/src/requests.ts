@@ -1,4 +1,4 @@
-import type { AGENT_LIMITS } from '@berth/workspace-agent';
+import { AGENT_LIMITS } from '@berth/protocol';
 import { z } from 'zod';
 import { headerRuleProblems } from './egress/header-rule-checks.js';
 import { invalidRequest } from './errors.js';
@@ -40,9 +40,9 @@ export const execRequest = z.strictObject({
 
 // ---- POST /v1/workspaces/{id}/execute --------------------------------------------------------------
 // The agent checks the body too (400 before any SSE); checking here refuses it before a workspace is touched.
-// The limits are the agent's (AGENT_LIMITS), pinned by type: if the agent changes them, this stops compiling.
-const MAX_PROMPT_CHARS: (typeof AGENT_LIMITS)['maxPromptChars'] = 100_000;
-const MAX_TURNS: (typeof AGENT_LIMITS)['maxTurns'] = 100;
+// The limits are the agent's (@berth/protocol's AGENT_LIMITS): both sides read the same numbers.
+const MAX_PROMPT_CHARS = AGENT_LIMITS.maxPromptChars;
+const MAX_TURNS = AGENT_LIMITS.maxTurns;
 
 export const executeRequest = z.strictObject({
   prompt: z.string().min(1).max(MAX_PROMPT_CHARS),

@@ -1,31 +1,79 @@
 import { describe, expect, it } from 'vitest';
-import { onTaskStopped, reasonFor, type TaskStoppedEvent } from '@berth/core';
+import { onTaskStopped, terminationReasonFor, type StoppedContainer, type TaskStopped } from '@berth/core';
 import { makeDeps, seedWorkspace } from './support/make-deps.js';
 
-const event = (over: Partial<TaskStoppedEvent>): TaskStoppedEvent => ({
-  taskRef: 't',
-  workspaceId: null,
-  oomKilled: false,
+/** A stop in the flat words the old event had: the workspace container's OOM and exit code, the task's reason. */
+const event = (
+  over: Partial<Omit<TaskStopped, 'containers'>> & { oomKilled?: boolean; exitCode?: number | null },
+): TaskStopped => {
+  const { oomKilled = false, exitCode = null, ...rest } = over;
+  return {
+    taskRef: 't',
+    workspaceId: null,
+    stoppedAt: null,
+    cause: 'unknown',
+    containers: [{ name: 'workspace', role: 'workspace', exitCode, oomKilled, reason: null }],
+    stoppedReason: null,
+    ...rest,
+  };
+};
+
+const container = (over: Partial<StoppedContainer>): StoppedContainer => ({
+  name: 'workspace',
+  role: 'workspace',
   exitCode: null,
-  stoppedReason: null,
+  oomKilled: false,
+  reason: null,
   ...over,
 });
 
-describe('reasonFor', () => {
-  it('calls an OOM kill oom, whichever way it is reported', () => {
-    expect(reasonFor(event({ oomKilled: true }))).toBe('oom');
-    expect(
-      reasonFor(event({ stoppedReason: 'OutOfMemoryError: Container killed due to memory usage' })),
-    ).toBe('oom');
+describe('terminationReasonFor', () => {
+  it("calls the workspace container's OOM kill oom, whatever the cause says", () => {
+    expect(terminationReasonFor(event({ oomKilled: true }))).toBe('oom');
+    expect(terminationReasonFor(event({ oomKilled: true, cause: 'stop_requested' }))).toBe('oom');
   });
 
-  it("keeps the runtime's reason after task_stopped:, else the exit code", () => {
-    expect(reasonFor(event({ stoppedReason: 'Essential container in task exited', exitCode: 1 }))).toBe(
-      'task_stopped:Essential container in task exited',
+  it("reports a sidecar's OOM kill as the sidecar's; the workspace's own wins when both", () => {
+    const sidecar = container({ name: 'proxy', role: 'sidecar', oomKilled: true, exitCode: 137 });
+    const ws = container({ exitCode: 143 });
+    expect(terminationReasonFor({ ...event({ cause: 'container_exited' }), containers: [ws, sidecar] })).toBe(
+      'task_stopped:sidecar_oom',
     );
-    expect(reasonFor(event({ exitCode: 137 }))).toBe('task_stopped:exit 137');
-    expect(reasonFor(event({}))).toBe('task_stopped:exit unknown');
-    expect(reasonFor(event({ stoppedReason: 'x'.repeat(500) }))).toHaveLength('task_stopped:'.length + 200);
+    const both = [container({ oomKilled: true }), sidecar];
+    expect(terminationReasonFor({ ...event({}), containers: both })).toBe('oom');
+  });
+
+  it.each([
+    ['container_exited', 1, 'task_stopped:exited:1'],
+    ['container_exited', null, 'task_stopped:exited'],
+    ['stop_requested', 143, 'task_stopped:stop_requested'],
+    ['spot_interruption', 143, 'task_stopped:spot_interruption'],
+    ['host_retired', 143, 'task_stopped:host_retired'],
+  ] as const)('names the cause %s (exit %s) %s, not the runtime words', (cause, exitCode, reason) => {
+    expect(
+      terminationReasonFor(event({ cause, exitCode, stoppedReason: 'Essential container in task exited' })),
+    ).toBe(reason);
+  });
+
+  it('a task that failed to start keeps why, bounded', () => {
+    expect(
+      terminationReasonFor(event({ cause: 'failed_to_start', stoppedReason: 'CannotPullContainerError' })),
+    ).toBe('task_stopped:failed_to_start: CannotPullContainerError');
+    expect(terminationReasonFor(event({ cause: 'failed_to_start' }))).toBe('task_stopped:failed_to_start');
+    expect(
+      terminationReasonFor(event({ cause: 'failed_to_start', stoppedReason: 'x'.repeat(500) })),
+    ).toHaveLength('task_stopped:'.length + 200);
+  });
+
+  it("an unknown cause keeps the runtime's reason after task_stopped:, else the exit code", () => {
+    expect(
+      terminationReasonFor(event({ stoppedReason: 'Essential container in task exited', exitCode: 1 })),
+    ).toBe('task_stopped:Essential container in task exited');
+    expect(terminationReasonFor(event({ exitCode: 137 }))).toBe('task_stopped:exit 137');
+    expect(terminationReasonFor(event({}))).toBe('task_stopped:exit unknown');
+    expect(terminationReasonFor(event({ stoppedReason: 'x'.repeat(500) }))).toHaveLength(
+      'task_stopped:'.length + 200,
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import { callOptions, type CallOptions } from './http/call-options.js';
 import type { FetchLike } from './http/transport.js';
 import { Transport } from './http/transport.js';
 import { Workspaces } from './workspaces/workspaces.js';
@@ -15,8 +16,8 @@ export interface BerthOptions {
    */
   maxRetries?: number;
   /**
-   * Per attempt, until the answer is read (for streams: until it starts). Commands with a `timeoutMs`
-   * get that plus a grace period if longer. 0 disables. Default 120000.
+   * Per attempt, until the answer is read (for streams: until it starts); expiry is `BerthTimeoutError`.
+   * Any call's own `timeoutMs` replaces it for that call. 0 disables. Default 120000.
    */
   timeoutMs?: number;
 }
@@ -31,8 +32,9 @@ export interface PoolReport {
 }
 
 /**
- * The Berth client. `berth.workspaces` finds and creates workspaces; a workspace handle then offers
- * `commands`, `files`, `agent` and `egress`.
+ * The Berth client. `berth.workspaces` finds, creates and addresses workspaces (by id, without a request:
+ * `handle(id)`); a workspace handle then offers `commands`, `files`, `agent` and `egress`. Every call
+ * takes `{ signal, timeoutMs }` as its last argument.
  */
 export class Berth {
   readonly workspaces: Workspaces;
@@ -53,12 +55,18 @@ export class Berth {
   }
 
   /** `GET /health`: the service and its components; a degraded service answers too (not thrown). */
-  health(): Promise<HealthReport> {
-    return this.#http.json({ method: 'GET', path: '/health', retry: 'safe', okStatuses: [503] });
+  health(options?: CallOptions): Promise<HealthReport> {
+    return this.#http.json({
+      method: 'GET',
+      path: '/health',
+      retry: 'safe',
+      okStatuses: [503],
+      ...callOptions(options),
+    });
   }
 
   /** `GET /v1/pool`: the warm pool per template. */
-  pool(): Promise<PoolReport> {
-    return this.#http.json({ method: 'GET', path: '/v1/pool', retry: 'safe' });
+  pool(options?: CallOptions): Promise<PoolReport> {
+    return this.#http.json({ method: 'GET', path: '/v1/pool', retry: 'safe', ...callOptions(options) });
   }
 }

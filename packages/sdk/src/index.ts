@@ -9,9 +9,11 @@ export {
   type KnownErrorCode,
 } from './errors.js';
 export type { FetchLike } from './http/transport.js';
+export type { CallOptions } from './http/call-options.js';
 export { readSse, SseParser, type SseMessage } from './http/sse.js';
 export { Workspaces, type WorkspacePage } from './workspaces/workspaces.js';
 export { Workspace, type WaitOptions } from './workspaces/workspace.js';
+export { WorkspaceHandle } from './workspaces/workspace-handle.js';
 export type {
   CreateWorkspaceOptions,
   ListPageOptions,

@@ -5,7 +5,7 @@ import type {
   ExecuteRequest,
   FileEntry as AgentFileEntry,
   FilesChangedEventData,
-} from '@berth/workspace-agent';
+} from '@berth/protocol';
 import { describe, expectTypeOf, it } from 'vitest';
 import type {
   AgentRunRequest,
@@ -16,7 +16,8 @@ import type {
   WorkspaceInfo,
 } from '../src/index.js';
 
-// The SDK restates the server's wire types (it must not depend on Berth's internal packages). These pins
+// The SDK restates the server's wire types (it installs with zero dependencies, so it may not import Berth's
+// packages at run time). These pins against @berth/protocol (the agent's wire types) and core's workspace view
 // fail the type check (npm run typecheck) the day either side changes without the other.
 describe('the SDK types match what the server sends and accepts', () => {
   it('workspace view', () => expectTypeOf<WorkspaceInfo>().toEqualTypeOf<WorkspaceView>());

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { AgentError, invalidPath, invalidRequest } from '../errors.js';
 import { resolveExisting, type WorkspaceRoot } from '../files/safe-path.js';
-import { AGENT_LIMITS } from '../protocol.js';
+import { AGENT_LIMITS } from '@berth/protocol';
 
 /** A validated exec request, cwd resolved to a real directory inside the workspace. */
 export interface ExecPlan {

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { RequestContext } from '../context.js';
 import { readJsonObject, sendJson } from '../http-io.js';
-import { AGENT_LIMITS, EXEC_BINARY_HEADERS, type ExecExitEventData, type ExecResult } from '../protocol.js';
+import { AGENT_LIMITS, EXEC_BINARY_HEADERS, type ExecExitEventData, type ExecResult } from '@berth/protocol';
 import { buildChildEnv } from './child-env.js';
 import { parseExecRequest, type ExecPlan } from './exec-request.js';
 import { runProcess, type RunningProcess } from './run-process.js';

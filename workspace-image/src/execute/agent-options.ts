@@ -1,7 +1,7 @@
 import type { Options } from '@anthropic-ai/claude-agent-sdk';
 import type { AgentConfig } from '../config.js';
 import { buildChildEnv } from '../exec/child-env.js';
-import { AGENT_LIMITS, type ExecuteRequest } from '../protocol.js';
+import { AGENT_LIMITS, type ExecuteRequest } from '@berth/protocol';
 
 /**
  * Environment of the SDK's CLI process. The SDK merges `env` over the agent's own `process.env`; every

@@ -1,5 +1,5 @@
 import { invalidRequest } from '../errors.js';
-import { AGENT_LIMITS, type ExecuteRequest } from '../protocol.js';
+import { AGENT_LIMITS, type ExecuteRequest } from '@berth/protocol';
 
 const KNOWN = new Set(['prompt', 'sessionId', 'maxTurns', 'allowedTools', 'model']);
 /** The SDK's session ids are UUIDs; anything shell- or path-like is refused before it reaches the CLI. */

@@ -5,12 +5,17 @@ import { commandEnded, commandStarted } from '../exec/activity.js';
 import { SseWriter } from '../exec/sse.js';
 import { ChangeLog } from '../files/change-log.js';
 import { readJsonObject } from '../http-io.js';
-import type { ExecuteErrorEventData, ExecuteStreamEvent, FilesChangedEventData } from '../protocol.js';
+import {
+  AGENT_ENV,
+  type ExecuteErrorEventData,
+  type ExecuteStreamEvent,
+  type FilesChangedEventData,
+} from '@berth/protocol';
 import { agentOptions } from './agent-options.js';
 import { parseExecuteRequest } from './execute-request.js';
 
 const NO_MODEL_ACCESS =
-  'no model access is configured for this workspace (AGENT_ANTHROPIC_BASE_URL): locally, start Berth with ' +
+  `no model access is configured for this workspace (${AGENT_ENV.anthropicBaseUrl}): locally, start Berth with ` +
   'BERTH_ANTHROPIC_API_KEY set, and the egress proxy adds the key to the agent’s requests';
 
 /** Bytes of the CLI's stderr kept for the error message of a failed run. */

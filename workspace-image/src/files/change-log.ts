@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalidRequest } from '../errors.js';
-import type { ChangesResponse } from '../protocol.js';
+import type { ChangesResponse } from '@berth/protocol';
 import type { WorkspaceRoot } from './safe-path.js';
 
 /**

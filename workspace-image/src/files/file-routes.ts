@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import type { RequestContext } from '../context.js';
 import { invalidPath, invalidRequest, notFound } from '../errors.js';
 import { readBody, sendJson, sendNoContent } from '../http-io.js';
-import type { DirectoryListing, FileEntry } from '../protocol.js';
+import type { DirectoryListing, FileEntry } from '@berth/protocol';
 import { extractArchive, streamArchive, treeManifest } from './archive.js';
 import { isErrno, isInside, resolveEntry, resolveExisting } from './safe-path.js';
 

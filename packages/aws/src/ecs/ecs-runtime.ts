@@ -16,9 +16,10 @@ import {
   type ContainerSpec,
   type TaskStatus,
 } from '@berth/core';
+import { AGENT_ENV } from '@berth/protocol';
 import { withSdkTimeouts } from '../client-timeouts.js';
 import { failuresError, runTaskException } from './run-task-errors.js';
-import { TAG, isBerthManaged, toTaskStatus } from './task-mapping.js';
+import { TAG, WORKSPACE_CONTAINER, isBerthManaged, toTaskStatus } from './task-mapping.js';
 
 export interface EcsRuntimeOptions {
   cluster: string;
@@ -68,16 +69,16 @@ export class EcsRuntime implements ContainerRuntime {
   constructor(private readonly opts: EcsRuntimeOptions) {
     this.ecs = opts.client ?? new ECSClient(withSdkTimeouts(opts.clientConfig ?? {}, 'ecs'));
     this.agentPort = opts.agentPort ?? 9000;
-    this.containerName = opts.containerName ?? 'workspace';
+    this.containerName = opts.containerName ?? WORKSPACE_CONTAINER;
   }
 
   async start(spec: ContainerSpec): Promise<{ taskRef: string }> {
     const taskDefinition = this.opts.taskDefinitionFor?.(spec.template, spec) ?? spec.image;
     const environment = Object.entries({
       ...spec.env,
-      AGENT_LISTEN_MODE: 'http',
-      AGENT_PORT: String(this.agentPort),
-      AGENT_TOKEN: spec.agentToken,
+      [AGENT_ENV.listenMode]: 'http',
+      [AGENT_ENV.port]: String(this.agentPort),
+      [AGENT_ENV.token]: spec.agentToken,
     }).map(([name, value]) => ({ name, value }));
     let answer;
     try {

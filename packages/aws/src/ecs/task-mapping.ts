@@ -9,6 +9,16 @@ export const TAG = {
   template: 'berth:template',
 } as const;
 
+/** The agent's container in Berth's task definition unless EcsRuntime is told otherwise; the others are sidecars. */
+export const WORKSPACE_CONTAINER = 'workspace';
+
+/**
+ * ECS puts the kernel's OOM kill in the container's reason ("OutOfMemoryError: Container killed due to memory
+ * usage"); the exit code alone (137) cannot tell it from a SIGKILL.
+ */
+export const isOutOfMemory = (containerReason: string | undefined) =>
+  /OutOfMemory/i.test(containerReason ?? '');
+
 export interface TaskMappingOptions {
   /** The container that runs the agent (its exit code is the task's). */
   containerName: string;
@@ -70,7 +80,8 @@ export function toTaskStatus(task: Task, opts: TaskMappingOptions): TaskStatus {
     workspaceId: tagValue(task, TAG.workspaceId) ?? task.startedBy ?? null,
     stoppedReason: stopped ? (task.stoppedReason ?? agent?.reason ?? null) : null,
     exitCode: agent?.exitCode ?? null,
-    oomKilled: containers.some((c) => /OutOfMemory/i.test(c.reason ?? '')),
+    // The agent's container only: a sidecar's OOM is not the workspace's (task-state-event.ts reports it).
+    oomKilled: isOutOfMemory(agent?.reason),
     stoppedAt: stopped && task.stoppedAt ? new Date(task.stoppedAt).getTime() : null,
   };
 }

@@ -27,7 +27,7 @@ export const agent: Command = {
     const maxTurns = int(ctx.values, 'max-turns');
     const allowedTools = strings(ctx.values, 'allow');
     const model = str(ctx.values, 'model');
-    const ws = await ctx.berth().workspaces.get(id);
+    const ws = ctx.berth().workspaces.handle(id);
     return interruptible(ctx.io, async (signal) => {
       const run = ws.agent.run(
         {

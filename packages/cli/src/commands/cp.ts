@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { BerthApiError, BerthConnectionError, BerthError, type Workspace } from '@berth/sdk';
+import { BerthApiError, BerthConnectionError, BerthError, type WorkspaceHandle } from '@berth/sdk';
 import { exactly } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
@@ -35,12 +35,11 @@ export const cp: Command = {
       const data = await readLocal(src);
       // Like cp: a destination ending in `/` (or the workspace root) keeps the source's name.
       target = !to.path || to.path.endsWith('/') ? `${to.path}${basename(src)}` : to.path;
-      const ws = await ctx.berth().workspaces.get(to.id);
-      await ws.files.write(target, data);
+      await ctx.berth().workspaces.handle(to.id).files.write(target, data);
       bytes = data.byteLength;
       target = `${to.id}:${target}`;
     } else {
-      const data = await readRemote(await ctx.berth().workspaces.get(from!.id), from!.path);
+      const data = await readRemote(ctx.berth().workspaces.handle(from!.id), from!.path);
       target = (await isDirectory(dst)) ? join(dst, basename(from!.path)) : dst;
       bytes = await writeStreamed(data, target);
     }
@@ -59,7 +58,7 @@ async function readLocal(path: string): Promise<Uint8Array> {
   return readFile(path);
 }
 
-async function readRemote(ws: Workspace, path: string): Promise<ReadableStream<Uint8Array>> {
+async function readRemote(ws: WorkspaceHandle, path: string): Promise<ReadableStream<Uint8Array>> {
   if (!path) throw new CliError(`${ws.id}: is the workspace directory: cp copies files only`);
   try {
     return await ws.files.readStream(path);

@@ -34,7 +34,8 @@ export const exec: Command = {
     // Piped input goes along whole: the streamed exec takes `stdin` like the JSON one (API.md exec).
     const stdin = ctx.values['no-stdin'] ? undefined : await ctx.io.readStdin();
 
-    const ws = await ctx.berth().workspaces.get(id);
+    // By id, with no lookup first: an unknown workspace is the exec's own 404.
+    const ws = ctx.berth().workspaces.handle(id);
     return interruptible(ctx.io, async (signal) => {
       const events = ws.commands.stream(cmd, {
         ...(cwd === undefined ? {} : { cwd }),

@@ -10,8 +10,7 @@ export const wsKeepalive: Command = {
   async run(ctx) {
     const [id] = exactly(ctx.positionals, ['<id>']);
     const ttl = int(ctx.values, 'ttl');
-    const ws = await ctx.berth().workspaces.get(id!);
-    const info = await ws.keepalive(ttl);
+    const info = await ctx.berth().workspaces.keepalive(id!, ttl);
     if (ctx.json) await printJson(ctx, info);
     else await println(ctx, `${info.id} expires ${shortTime(info.expiresAt)}`);
     return 0;

@@ -8,7 +8,7 @@ export const wsPause: Command = {
   summary: 'freeze every process of the workspace (memory kept)',
   async run(ctx) {
     const [id] = exactly(ctx.positionals, ['<id>']);
-    const info = await (await ctx.berth().workspaces.get(id!)).pause();
+    const info = await ctx.berth().workspaces.pause(id!);
     if (ctx.json) await printJson(ctx, info);
     else await println(ctx, `${info.id} ${info.status}`);
     return 0;

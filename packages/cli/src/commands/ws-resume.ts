@@ -8,7 +8,7 @@ export const wsResume: Command = {
   summary: 'thaw a paused workspace',
   async run(ctx) {
     const [id] = exactly(ctx.positionals, ['<id>']);
-    const info = await (await ctx.berth().workspaces.get(id!)).resume();
+    const info = await ctx.berth().workspaces.resume(id!);
     if (ctx.json) await printJson(ctx, info);
     else await println(ctx, `${info.id} ${info.status}`);
     return 0;

@@ -1,7 +1,12 @@
 import type { Readable } from 'node:stream';
-import type { Manifest } from '@berth/protocol';
+import type {
+  ExecRequest,
+  ExecResult,
+  ExecuteRequest,
+  FileEntry as DirEntry,
+  Manifest,
+} from '@berth/protocol';
 import type { AgentEndpoint } from '../model/workspace.js';
-import type { ExecRequest, ExecResult, ExecuteRequest, FileEntry as DirEntry } from '@berth/workspace-agent';
 
 /** Where and how to reach one workspace's agent. */
 export interface AgentTarget {
@@ -10,8 +15,8 @@ export interface AgentTarget {
 }
 
 /**
- * The agent's wire types are defined once, by the agent (workspace-image/src/protocol.ts, its README): the
- * control plane speaks exactly that protocol. Type-only: no agent code is loaded here.
+ * The agent's wire types are defined once, in @berth/protocol (workspace-image/README.md documents them): the
+ * control plane and the agent speak exactly that protocol.
  */
 export type {
   ExecRequest,
@@ -20,7 +25,7 @@ export type {
   ExecuteStreamEvent,
   FilesChangedEventData,
   FileEntry as DirEntry,
-} from '@berth/workspace-agent';
+} from '@berth/protocol';
 
 /** `POST /exec/binary`: the exit status from the headers, stdout as a stream of `size` bytes, unread. */
 export interface BinaryExecResult {

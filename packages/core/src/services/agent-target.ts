@@ -6,6 +6,8 @@ import { streamsIn } from '../streams-in.js';
 import type { ServiceDeps } from './deps.js';
 import { endWorkspace } from './end-workspace.js';
 import { followActivity } from './activity-heartbeat.js';
+import { taskStoppedFromStatus } from './task-state.js';
+import { terminationReasonFor } from '../model/task-stopped.js';
 import { getOwnedWorkspace } from './workspace-queries.js';
 
 /** How to reach the agent of a workspace that must be ready; clear 409s for every other state. */
@@ -41,7 +43,10 @@ export async function withAgent<T>(
     if (!e.unreachable) throw agentErrorToBerth(e);
     const task = ws.taskRef ? await deps.runtime.describe(ws.taskRef) : null;
     if (!task || task.state === 'stopped' || task.state === 'missing') {
-      const reason = task?.oomKilled ? 'oom' : (`task_stopped:${task?.stoppedReason ?? 'missing'}` as const);
+      const reason =
+        task?.state === 'stopped'
+          ? terminationReasonFor(taskStoppedFromStatus(task))
+          : 'task_stopped:missing';
       const ended = await endWorkspace(deps, ws.id, 'failed', reason);
       throw containerLost(ws.id, ended.terminationReason);
     }

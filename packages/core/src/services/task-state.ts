@@ -1,36 +1,18 @@
 import { isTerminal } from '../model/lifecycle.js';
-import type { TerminationReason, WorkspaceRecord } from '../model/workspace.js';
+import { terminationReasonFor, type TaskStopped } from '../model/task-stopped.js';
+import type { WorkspaceRecord } from '../model/workspace.js';
+import type { TaskStatus } from '../ports/container-runtime.js';
 import type { ServiceDeps } from './deps.js';
 import { endWorkspace } from './end-workspace.js';
 import { METRIC } from '../observability/metric-names.js';
 
-/** A task stopped (ECS "Task State Change" with lastStatus STOPPED, or a Docker die/oom event). */
-export interface TaskStoppedEvent {
-  taskRef: string;
-  /** From the task's labels/tags; the event is ignored without one. */
-  workspaceId: string | null;
-  oomKilled: boolean;
-  exitCode: number | null;
-  /** ECS stoppedReason or a Docker description. */
-  stoppedReason: string | null;
-}
-
-/** Why a task ended, in the vocabulary of TerminationReason. */
-export function reasonFor(event: TaskStoppedEvent): TerminationReason {
-  if (event.oomKilled || /OutOfMemory|OOM/i.test(event.stoppedReason ?? '')) return 'oom';
-  const detail = (event.stoppedReason ?? `exit ${event.exitCode ?? 'unknown'}`).slice(0, 200);
-  return `task_stopped:${detail}`;
-}
-
 /**
- * A task stopped. If its workspace was stopping, this is the expected end (stopped). Otherwise it died under
- * the workspace: the workspace fails with the reason, and the next acquire for its conversation starts a
- * fresh one that restores the files. Events for other tasks (replaced, unknown) change nothing.
+ * A task stopped (as its adapter reports it: packages/aws reads ECS events, local-docker Docker's). If its
+ * workspace was stopping, this is the expected end (stopped). Otherwise it died under the workspace: the
+ * workspace fails with the reason, and the next acquire for its conversation starts a fresh one that
+ * restores the files. Events for other tasks (replaced, unknown) change nothing.
  */
-export async function onTaskStopped(
-  deps: ServiceDeps,
-  event: TaskStoppedEvent,
-): Promise<WorkspaceRecord | null> {
+export async function onTaskStopped(deps: ServiceDeps, event: TaskStopped): Promise<WorkspaceRecord | null> {
   if (!event.workspaceId) return null;
   const ws = await deps.store.get(event.workspaceId, { now: deps.clock.now(), includeExpired: true });
   if (!ws || isTerminal(ws.status) || (ws.taskRef !== null && ws.taskRef !== event.taskRef)) return null;
@@ -44,8 +26,37 @@ export async function onTaskStopped(
     deps.log.info('task stopped as asked', log);
     return endWorkspace(deps, ws.id, 'stopped', ws.terminationReason ?? 'deleted');
   }
-  const reason = reasonFor(event);
-  deps.log.warn('task stopped unexpectedly', { ...log, terminationReason: reason, exitCode: event.exitCode });
-  deps.metrics.count(reason === 'oom' ? METRIC.TaskOomKilled : METRIC.TaskCrashed);
+  const reason = terminationReasonFor(event);
+  deps.log.warn('task stopped unexpectedly', {
+    ...log,
+    terminationReason: reason,
+    cause: event.cause,
+    stoppedReason: event.stoppedReason,
+    containers: event.containers,
+  });
+  deps.metrics.count(event.containers.some((c) => c.oomKilled) ? METRIC.TaskOomKilled : METRIC.TaskCrashed);
   return endWorkspace(deps, ws.id, 'failed', reason);
+}
+
+/**
+ * What a runtime's `describe` knows of a stopped task, as a TaskStopped, for when a dead agent is found before
+ * the stop event arrives: one container (the workspace's) and the runtime's words, so the rule still decides.
+ */
+export function taskStoppedFromStatus(task: TaskStatus): TaskStopped {
+  return {
+    taskRef: task.taskRef,
+    workspaceId: task.workspaceId,
+    stoppedAt: task.stoppedAt,
+    cause: 'unknown',
+    containers: [
+      {
+        name: 'workspace',
+        role: 'workspace',
+        exitCode: task.exitCode,
+        oomKilled: task.oomKilled,
+        reason: null,
+      },
+    ],
+    stoppedReason: task.stoppedReason,
+  };
 }

@@ -1,5 +1,6 @@
 import { BerthApiError, BerthConnectionError, BerthError, codeForStatus } from '../errors.js';
 import { attemptSignal, sleep, type AttemptSignal } from './abort.js';
+import type { CallOptions } from './call-options.js';
 import { parseRetryAfter, retryDelayMs, shouldRetry, type RetryPolicy } from './retry.js';
 
 /** The part of `fetch` the SDK uses; pass your own (a proxy agent, a test double) to `new Berth`. */
@@ -15,8 +16,8 @@ export interface TransportOptions {
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
-/** One API call, as the capability classes describe it. */
-export interface Call {
+/** One API call, as the capability classes describe it; `signal` and `timeoutMs` are the caller's. */
+export interface Call extends CallOptions {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path with its ids already URL-encoded (see `segment`). */
   path: string;
@@ -29,9 +30,6 @@ export interface Call {
   retry: RetryPolicy;
   /** Statuses besides 2xx that carry a regular answer (health's 503 report). */
   okStatuses?: number[];
-  signal?: AbortSignal | undefined;
-  /** Raises the client's `timeoutMs` for this call (a long command needs longer); never lowers it. */
-  minTimeoutMs?: number | undefined;
 }
 
 /** A successful answer whose body is still unread; `release()` once done with it (closes a stream). */
@@ -113,11 +111,10 @@ export class Transport {
     await this.read(call, (r) => r.arrayBuffer());
   }
 
-  /** 0 (or undefined) means no timeout at all, whatever the call asks. */
+  /** The call's own limit, else the client's; 0 (or none) means no timeout. */
   #timeoutMs(call: Call): number | undefined {
-    const base = this.#options.timeoutMs;
-    if (!base) return undefined;
-    return Math.max(base, call.minTimeoutMs ?? 0);
+    const ms = call.timeoutMs ?? this.#options.timeoutMs;
+    return ms !== undefined && ms > 0 ? ms : undefined;
   }
 
   #url(call: Call): string {

@@ -1,3 +1,4 @@
+import { callOptions, type CallOptions } from '../http/call-options.js';
 import { decodeData, endedEarly, eventStream } from '../http/event-stream.js';
 import type { Transport } from '../http/transport.js';
 
@@ -15,10 +16,11 @@ export interface AgentRunRequest {
   model?: string;
 }
 
-export interface AgentRunOptions {
-  /** Aborting ends the run: the connection closes and Berth stops the agent. */
-  signal?: AbortSignal;
-}
+/**
+ * `signal`: aborting ends the run (the connection closes and Berth stops the agent). `timeoutMs`: for the
+ * run to start (its events then come as long as it runs).
+ */
+export type AgentRunOptions = CallOptions;
 
 /** Workspace-relative paths changed by the tool call just finished (already saved to the snapshot store). */
 export interface FilesChanged {
@@ -58,7 +60,7 @@ export class Agent {
   async *run(request: AgentRunRequest, options: AgentRunOptions = {}): AsyncGenerator<AgentEvent, void> {
     // A run may have started: retried only on `not_ready`, answered before anything ran.
     const call = { method: 'POST' as const, path: this.#path, json: request, retry: 'unsafe' as const };
-    for await (const message of eventStream(this.#http, { ...call, signal: options.signal })) {
+    for await (const message of eventStream(this.#http, { ...call, ...callOptions(options) })) {
       if (!KNOWN.has(message.event)) continue; // from a newer server
       yield { event: message.event, data: decodeData(message) } as AgentEvent;
       if (FINAL.has(message.event)) return;

@@ -1,16 +1,21 @@
+import type { CallOptions } from '../http/call-options.js';
 import { decodeData, endedEarly, eventStream } from '../http/event-stream.js';
 import type { Transport } from '../http/transport.js';
 
-export interface RunOptions {
+export interface RunOptions extends CallOptions {
   /** Relative to `/workspace`, or absolute under it. Must exist. */
   cwd?: string;
   /** Added to the command's minimal environment. */
   env?: Record<string, string>;
   /** Written to the command's stdin, which is then closed. */
   stdin?: string;
-  /** 1..900000 ms (server default 60000); on expiry the whole process group is killed. */
+  /**
+   * The command's own limit, 1..900000 ms (server default 60000): on expiry Berth kills its whole process
+   * group and answers `timedOut: true`. The client waits 30 s longer than that for the answer before it
+   * gives up with `BerthTimeoutError`.
+   */
   timeoutMs?: number;
-  /** Aborting cancels the request (for `stream`, closing it ends the command's stream). */
+  /** Aborting cancels the request; for `stream`, closing it ends the command in the workspace. */
   signal?: AbortSignal;
 }
 
@@ -103,7 +108,8 @@ export class Commands {
       // Exec may have run: retried only on `not_ready`, which Berth answers before running anything.
       retry: 'unsafe' as const,
       signal,
-      minTimeoutMs: timeoutMs === undefined ? undefined : timeoutMs + ANSWER_GRACE_MS,
+      // The answer comes once the command ended, which Berth makes happen by `timeoutMs`.
+      timeoutMs: timeoutMs === undefined ? undefined : timeoutMs + ANSWER_GRACE_MS,
     };
   }
 }

@@ -1,3 +1,4 @@
+import { callOptions, type CallOptions } from '../http/call-options.js';
 import type { Transport } from '../http/transport.js';
 
 /** Headers the egress proxy adds to requests for `host` (credentials the workspace never sees). */
@@ -34,7 +35,13 @@ export class Egress {
    * Pushes rules to the proxy; they apply at once. A bad rule is `400 invalid_request` and changes nothing;
    * a workspace that is not ready answers 409; a deployment without a proxy `422 unprocessable`.
    */
-  update(rules: EgressRules): Promise<{ applied: true }> {
-    return this.#http.json({ method: 'PUT', path: this.#path, json: rules, retry: 'safe' });
+  update(rules: EgressRules, options?: CallOptions): Promise<{ applied: true }> {
+    return this.#http.json({
+      method: 'PUT',
+      path: this.#path,
+      json: rules,
+      retry: 'safe',
+      ...callOptions(options),
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { BerthError } from '../errors.js';
+import { callOptions, type CallOptions } from '../http/call-options.js';
 import type { Transport } from '../http/transport.js';
 
 /** One entry of a directory listing. Symlinks are not followed. */
@@ -30,8 +31,8 @@ export class Files {
   }
 
   /** A file's exact bytes. */
-  async read(path: string): Promise<Uint8Array> {
-    return this.#http.read(this.#call('GET', path), async (response) => {
+  async read(path: string, options?: CallOptions): Promise<Uint8Array> {
+    return this.#http.read(this.#call('GET', path, options), async (response) => {
       if (isJson(response)) throw new BerthError(`${path} is a directory; use files.list`);
       return new Uint8Array(await response.arrayBuffer());
     });
@@ -39,13 +40,11 @@ export class Files {
 
   /**
    * A file's bytes as they arrive, for files of any size (`read` holds the whole file in memory). The
-   * connection stays open until the stream is read to its end or cancelled; `signal` aborts it.
+   * connection stays open until the stream is read to its end or cancelled; `signal` aborts it, at any
+   * point (the stream then errors with its reason). `timeoutMs` applies until the answer starts.
    */
-  async readStream(
-    path: string,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<ReadableStream<Uint8Array>> {
-    const answer = await this.#http.open({ ...this.#call('GET', path), signal: options.signal });
+  async readStream(path: string, options?: CallOptions): Promise<ReadableStream<Uint8Array>> {
+    const answer = await this.#http.open(this.#call('GET', path, options));
     const body = answer.response.body;
     if (isJson(answer.response) || !body) {
       answer.release();
@@ -55,31 +54,38 @@ export class Files {
   }
 
   /** A file's contents decoded as UTF-8. */
-  async readText(path: string): Promise<string> {
-    return new TextDecoder().decode(await this.read(path));
+  async readText(path: string, options?: CallOptions): Promise<string> {
+    return new TextDecoder().decode(await this.read(path, options));
   }
 
   /** Creates or replaces a file; a string is written as UTF-8. */
-  write(path: string, data: FileData): Promise<void> {
-    return this.#http.none({ ...this.#call('PUT', path), bytes: toBytes(data) });
+  write(path: string, data: FileData, options?: CallOptions): Promise<void> {
+    return this.#http.none({ ...this.#call('PUT', path, options), bytes: toBytes(data) });
   }
 
   /** The entries of a directory (default: `/workspace` itself). */
-  async list(path = '.'): Promise<FileEntry[]> {
-    return this.#http.read(this.#call('GET', path), async (response) => {
+  async list(path = '.', options?: CallOptions): Promise<FileEntry[]> {
+    return this.#http.read(this.#call('GET', path, options), async (response) => {
       if (!isJson(response)) throw new BerthError(`${path} is a file; use files.read`);
       return ((await response.json()) as { entries: FileEntry[] }).entries;
     });
   }
 
   /** Deletes a file or a directory with everything in it. */
-  remove(path: string): Promise<void> {
-    return this.#http.none(this.#call('DELETE', path));
+  remove(path: string, options?: CallOptions): Promise<void> {
+    return this.#http.none(this.#call('DELETE', path, options));
   }
 
-  #call(method: 'GET' | 'PUT' | 'DELETE', path: string) {
+  #call(method: 'GET' | 'PUT' | 'DELETE', path: string, options: CallOptions | undefined) {
     // A file's bytes or a directory's JSON listing: the answer's content type tells which.
-    return { method, path: this.#path, query: { path }, accept: '*/*', retry: 'safe' as const };
+    return {
+      method,
+      path: this.#path,
+      query: { path },
+      accept: '*/*',
+      retry: 'safe' as const,
+      ...callOptions(options),
+    };
   }
 }
 

@@ -1,7 +1,7 @@
 /**
- * Wire types of the workspace agent's HTTP API (see workspace-image/README.md).
- *
- * Self-contained on purpose (no imports): the control plane's agent client may copy this file verbatim.
+ * Wire types of the workspace agent's HTTP API (workspace-image/README.md): what the agent accepts and
+ * answers, and what the control plane's agent client sends and reads. Defined here once so that neither side
+ * restates the other.
  */
 
 /** Every error answer is `{"error":{"code","message"}}` with one of these codes. */
@@ -121,10 +121,7 @@ export interface ChangesResponse {
   deletedKnown: boolean;
 }
 
-/**
- * `GET /files/manifest` answers the `Manifest` of `@berth/protocol` (the snapshot format the agent shares with
- * the control plane; not repeated here, so the two cannot drift).
- */
+/** `GET /files/manifest` answers a snapshot `Manifest` (../snapshot/manifest.ts). */
 
 /**
  * Body of `POST /execute`: one run of the Claude Agent SDK in the workspace dir. Unknown fields are rejected.
@@ -166,21 +163,3 @@ export type ExecuteStreamEvent =
   | { event: 'files_changed'; data: FilesChangedEventData }
   | { event: 'result'; data: Record<string, unknown> }
   | { event: 'error'; data: ExecuteErrorEventData };
-
-/** Limits the agent enforces. */
-export const AGENT_LIMITS = {
-  /** Any request body (JSON or a raw file) but a tar to extract (`PUT /files/archive`: streamed, unlimited). */
-  maxBodyBytes: 6 * 1024 * 1024,
-  defaultTimeoutMs: 60_000,
-  maxTimeoutMs: 900_000,
-  /** Per-stream default cap of `POST /exec` (AGENT_MAX_OUTPUT_BYTES overrides). */
-  defaultMaxOutputBytes: 1024 * 1024,
-  /** Highest `maxOutputBytes` a request may ask for; also the stdout cap of `POST /exec/binary`. */
-  maxOutputBytesLimit: 64 * 1024 * 1024,
-  /** Bytes of stderr carried base64 in `x-stderr` by `POST /exec/binary`. */
-  binaryStderrBytes: 4096,
-  /** `POST /execute`. */
-  maxPromptChars: 100_000,
-  defaultMaxTurns: 20,
-  maxTurns: 100,
-} as const;

@@ -1,0 +1,7 @@
+// `@berth/aws/local`: the local stand-ins for AWS (DynamoDB Local, fauxqs), for local mode, tests and benches.
+// Kept out of the main entry so a Lambda bundle of `@berth/aws` carries production adapters only.
+export * from './local-aws-config.js';
+export * from './dynamodb-local.js';
+export { dynamoDbLocalsServing } from './dynamodb-local-process.js';
+export * from './fauxqs.js';
+export * from './free-port.js';
