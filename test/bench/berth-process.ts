@@ -46,9 +46,19 @@ export async function startBerthProcess(opts: {
     });
   });
   child.stderr!.resume();
+  const key = opts.apiKeys.split(',')[0]!.split(':')[1]!;
   return {
     url,
     pid: child.pid!,
+    /** A call to its API with the first key of `apiKeys` (an object body goes as JSON). */
+    request(method: string, p: string, body?: unknown, timeoutMs = 120_000): Promise<Response> {
+      return fetch(`${url}${p}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    },
     /** SIGKILL, as a crash: no handler runs. Resolves once the process is gone. */
     async kill() {
       const exited = new Promise((r) => child.once('exit', r));

@@ -34,12 +34,7 @@ export async function runSnapshotBench(): Promise<SnapshotResults> {
   const stateDir = await mkdtemp(join(tmpdir(), 'berth-bench-snap-'));
   const berth = await startBerthProcess({ stateDir, apiKeys: `${TENANT}:${KEY}`, labelPrefix: LABEL_PREFIX });
   const call = async (method: string, p: string, body?: unknown) => {
-    const r = await fetch(`${berth.url}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(180_000),
-    });
+    const r = await berth.request(method, p, body, 180_000);
     return { status: r.status, json: (await r.json()) as { id: string; status: string; stdout?: string } };
   };
   const create = async (conversationId: string) => {

@@ -30,12 +30,7 @@ describe('crash recovery of the local host', () => {
 
   const start = () => startBerthProcess({ stateDir, apiKeys: `t:${key}`, labelPrefix });
   const call = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${berth!.url}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(60_000),
-    });
+    const res = await berth!.request(method, p, body, 60_000);
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   };
   const containersOf = (workspaceId: string) =>

@@ -39,13 +39,7 @@ describe('snapshots of 200 MiB', () => {
   let berth: Awaited<ReturnType<typeof startBerthProcess>> | undefined;
   let treeHash = '';
 
-  const call = (method: string, p: string, body?: unknown) =>
-    fetch(`${berth!.url}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(120_000),
-    });
+  const call = (method: string, p: string, body?: unknown) => berth!.request(method, p, body);
   const sh = async (id: string, script: string) => {
     const r = await call('POST', `/v1/workspaces/${id}/exec`, {
       cmd: ['sh', '-c', script],

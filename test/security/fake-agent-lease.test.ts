@@ -9,6 +9,8 @@ import { execIn } from './exec-in.js';
 const LEASE_SECONDS = 20;
 /** The real agent closes idle keep-alive connections after 5 s (Node's default); then the host dials the fake. */
 const POOLED_SOCKETS_GONE_MS = 6_000;
+/** How soon after its lease the sweep (every 300 ms) must end the workspace. */
+const EXPIRY_WITHIN_MS = 5_000;
 const b = useLocalBerth({ sweepIntervalMs: 300, config: { ttl: { minSeconds: 1 } } });
 
 /** Renames the real agent's socket aside and serves a fake agent on its path that always claims to be busy. */
@@ -77,20 +79,32 @@ describe('a workspace that fakes its agent', () => {
     expect(Date.now()).toBeLessThan(leaseEnd); // set up within the lease, or the test proves nothing
 
     // No API call touches the workspace from here on (a GET is no activity): its lease must simply run out.
-    const ended = await b.until(
-      async () => {
-        const r = await b.api<WorkspaceView>('GET', `/v1/workspaces/${ws.id}`);
-        return r.status === 200 && r.json.status === 'stopped' ? r.json : undefined;
-      },
-      LEASE_SECONDS * 1000 + 20_000,
-      'the workspace to expire',
-      250,
-    );
+    // The sweep (every 300 ms) ends it at once: `stopping`, reason `expired`. Taking it down (a file save the
+    // fake refuses, then the container) comes after and may take longer on a loaded machine.
+    let lastSeen: unknown;
+    const seen = (what: string) => (e: unknown) => {
+      // Say what the workspace looked like last: a lease that moved, a stop that stalled, another end.
+      const leaseWas = new Date(leaseEnd).toISOString();
+      throw new Error(
+        `${(e as Error).message} (${what}); lease ended ${leaseWas}; last seen ${JSON.stringify(lastSeen)}`,
+      );
+    };
+    const statusIs = (wanted: string[]) => async () => {
+      const r = await b.api<WorkspaceView>('GET', `/v1/workspaces/${ws.id}`);
+      lastSeen = { status: r.status, body: r.json, at: new Date().toISOString() };
+      return r.status === 200 && wanted.includes(r.json.status) ? r.json : undefined;
+    };
+    const expired = await b
+      .until(statusIs(['stopping', 'stopped']), LEASE_SECONDS * 1000 + 10_000, 'the lease to run out', 250)
+      .catch(seen('expiry'));
     const endedAt = Date.now();
-    expect(ended?.terminationReason).toBe('expired');
+    expect(expired?.terminationReason).toBe('expired');
     expect(endedAt).toBeGreaterThanOrEqual(leaseEnd);
-    // The sweep runs every 300 ms; stopping (a file save the fake refuses, then the container) takes seconds.
-    expect(endedAt - leaseEnd).toBeLessThan(10_000);
+    expect(endedAt - leaseEnd).toBeLessThan(EXPIRY_WITHIN_MS);
+    const stopped = await b
+      .until(statusIs(['stopped']), 90_000, 'the workspace to stop', 250)
+      .catch(seen('stop'));
+    expect(stopped?.terminationReason).toBe('expired');
     await b.until(
       async () => (await b.containersOf(ws.id)).every((c) => c.State !== 'running'),
       15_000,

@@ -41,12 +41,7 @@ const start = async () => {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function api(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${berth!.url}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(60_000),
-  });
+  const res = await berth!.request(method, p, body, 60_000);
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
 }
