@@ -57,15 +57,7 @@ export class HttpAgentClient implements AgentClient {
   }
 
   async execBinary(target: AgentTarget, req: ExecRequest): Promise<BinaryExecResult> {
-    const res = await this.send(
-      target.endpoint,
-      target.token,
-      'POST',
-      '/exec/binary',
-      jsonBody(req),
-      execTimeout(req),
-    );
-    await failUnlessOk(res);
+    const res = await this.call(target, 'POST', '/exec/binary', jsonBody(req), execTimeout(req));
     return {
       stdout: res,
       size: contentLength(res, 'binary exec'),
@@ -76,13 +68,7 @@ export class HttpAgentClient implements AgentClient {
   }
 
   async readFile(target: AgentTarget, path: string): Promise<FileRead> {
-    const res = await this.send(
-      target.endpoint,
-      target.token,
-      'GET',
-      `/files?path=${encodeURIComponent(path)}`,
-    );
-    await failUnlessOk(res);
+    const res = await this.call(target, 'GET', filesPath('/files', path));
     if ((res.headers['content-type'] ?? '').startsWith('application/json')) {
       const listing = await readAnswer(res, AGENT_READ_LIMITS.listingBytes, 'directory listing');
       return { kind: 'dir', entries: JSON.parse(listing.toString('utf8')).entries };
@@ -91,26 +77,24 @@ export class HttpAgentClient implements AgentClient {
   }
 
   async writeFile(target: AgentTarget, path: string, body: Buffer): Promise<void> {
-    await this.noContent(target, 'PUT', `/files?path=${encodeURIComponent(path)}`, {
+    await this.noContent(target, 'PUT', filesPath('/files', path), {
       type: 'application/octet-stream',
       data: body,
     });
   }
 
   async deleteFile(target: AgentTarget, path: string): Promise<void> {
-    await this.noContent(target, 'DELETE', `/files?path=${encodeURIComponent(path)}`);
+    await this.noContent(target, 'DELETE', filesPath('/files', path));
   }
 
   async archiveOut(target: AgentTarget, path: string): Promise<Readable> {
-    const res = await this.send(
-      target.endpoint,
-      target.token,
+    const res = await this.call(
+      target,
       'GET',
-      `/files/archive?path=${encodeURIComponent(path)}`,
+      filesPath('/files/archive', path),
       undefined,
       ARCHIVE_IDLE_TIMEOUT_MS,
     );
-    await failUnlessOk(res);
     // The agent aborts the chunked body when tar fails mid-way: surface that as an error, not a short tar.
     res.on('aborted', () => res.destroy(new AgentError(502, 'agent_error', 'the archive stream broke off')));
     return res;
@@ -120,22 +104,20 @@ export class HttpAgentClient implements AgentClient {
     await this.noContent(
       target,
       'PUT',
-      `/files/archive?path=${encodeURIComponent(path)}`,
+      filesPath('/files/archive', path),
       { type: 'application/x-tar', stream: body },
       ARCHIVE_IDLE_TIMEOUT_MS,
     );
   }
 
   async manifest(target: AgentTarget, path: string): Promise<Manifest> {
-    const res = await this.send(
-      target.endpoint,
-      target.token,
+    const res = await this.call(
+      target,
       'GET',
-      `/files/manifest?path=${encodeURIComponent(path)}`,
+      filesPath('/files/manifest', path),
       undefined,
       MANIFEST_TIMEOUT_MS,
     );
-    await failUnlessOk(res);
     return parseManifest((await readAnswer(res, MAX_MANIFEST_BYTES, 'manifest')).toString('utf8'));
   }
 
@@ -151,16 +133,7 @@ export class HttpAgentClient implements AgentClient {
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<AgentStream> {
-    const res = await this.send(
-      target.endpoint,
-      target.token,
-      'POST',
-      path,
-      jsonBody(body),
-      timeoutMs,
-      signal,
-    );
-    await failUnlessOk(res);
+    const res = await this.call(target, 'POST', path, jsonBody(body), timeoutMs, signal);
     return {
       status: res.statusCode ?? 200,
       contentType: res.headers['content-type'] ?? 'text/event-stream',
@@ -176,8 +149,7 @@ export class HttpAgentClient implements AgentClient {
     limit: number,
     timeoutMs?: number,
   ): Promise<T> {
-    const res = await this.send(target.endpoint, target.token, method, path, jsonBody(body), timeoutMs);
-    await failUnlessOk(res);
+    const res = await this.call(target, method, path, jsonBody(body), timeoutMs);
     return JSON.parse((await readAnswer(res, limit, `answer to ${method} ${path}`)).toString('utf8')) as T;
   }
 
@@ -188,10 +160,23 @@ export class HttpAgentClient implements AgentClient {
     body?: Body,
     timeoutMs?: number,
   ) {
-    const res = await this.send(target.endpoint, target.token, method, path, body, timeoutMs);
-    await failUnlessOk(res);
+    const res = await this.call(target, method, path, body, timeoutMs);
     // Nothing is expected; an agent that sends a body anyway is not drained without end.
     await readAnswer(res, AGENT_READ_LIMITS.errorBytes, `answer to ${method} ${path.split('?')[0]}`);
+  }
+
+  /** An authenticated request to the workspace's agent; a non-2xx answer rejects with the agent's error. */
+  private async call(
+    target: AgentTarget,
+    method: string,
+    path: string,
+    body?: Body,
+    timeoutMs?: number,
+    signal?: AbortSignal,
+  ): Promise<http.IncomingMessage> {
+    const res = await this.send(target.endpoint, target.token, method, path, body, timeoutMs, signal);
+    await failUnlessOk(res);
+    return res;
   }
 
   private send(
@@ -248,6 +233,9 @@ export class HttpAgentClient implements AgentClient {
     });
   }
 }
+
+/** A files route of the agent for a workspace-relative path. */
+const filesPath = (route: string, path: string) => `${route}?path=${encodeURIComponent(path)}`;
 
 /** A request body: bytes in memory, or a stream piped with backpressure (chunked, no length). */
 type Body =

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { PassThroughTap } from './pass-through-tap.js';
 
 /**
  * A pass-through stream that checks the bytes flowing through it against an expected length and SHA-256:
  * it fails as soon as there are too many bytes, and at the end if there are too few or the hash differs, so
  * whoever consumes it sees an error instead of the end of a tampered or truncated stream. `failure` says why.
  */
-export class DigestCheck extends Transform {
+export class DigestCheck extends PassThroughTap {
   private readonly hash = createHash('sha256');
   private seen = 0;
   failure: string | undefined;
@@ -18,27 +18,17 @@ export class DigestCheck extends Transform {
     super();
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  protected see(chunk: Buffer): void {
     this.seen += chunk.length;
-    if (this.seen > this.expectedBytes) {
-      done(this.fail(`more than the expected ${this.expectedBytes} bytes`));
-      return;
-    }
+    if (this.seen > this.expectedBytes) throw this.fail(`more than the expected ${this.expectedBytes} bytes`);
     this.hash.update(chunk);
-    done(null, chunk);
   }
 
-  override _flush(done: TransformCallback): void {
-    if (this.seen !== this.expectedBytes) {
-      done(this.fail(`${this.seen} bytes instead of ${this.expectedBytes}`));
-      return;
-    }
+  protected ended(): void {
+    if (this.seen !== this.expectedBytes)
+      throw this.fail(`${this.seen} bytes instead of ${this.expectedBytes}`);
     const sha = this.hash.digest('hex');
-    if (sha !== this.expectedSha256) {
-      done(this.fail(`SHA-256 ${sha} instead of ${this.expectedSha256}`));
-      return;
-    }
-    done();
+    if (sha !== this.expectedSha256) throw this.fail(`SHA-256 ${sha} instead of ${this.expectedSha256}`);
   }
 
   private fail(why: string): Error {

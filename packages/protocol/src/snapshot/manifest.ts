@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { PassThroughTap } from './pass-through-tap.js';
 import { TarParser, type TarEntry } from './tar-reader.js';
 
 export type ManifestEntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
@@ -118,7 +118,7 @@ export class ManifestBuilder {
 }
 
 /** A pass-through stream that builds the Manifest of the tar flowing through it (`manifest` once ended). */
-export class ManifestTap extends Transform {
+export class ManifestTap extends PassThroughTap {
   private readonly builder = new ManifestBuilder();
   private result: Manifest | undefined;
 
@@ -128,23 +128,12 @@ export class ManifestTap extends Transform {
     return this.result;
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    try {
-      this.builder.write(chunk);
-    } catch (e) {
-      done(e as Error);
-      return;
-    }
-    done(null, chunk);
+  protected see(chunk: Buffer): void {
+    this.builder.write(chunk);
   }
 
-  override _flush(done: TransformCallback): void {
-    try {
-      this.result = this.builder.finish();
-      done();
-    } catch (e) {
-      done(e as Error);
-    }
+  protected ended(): void {
+    this.result = this.builder.finish();
   }
 }
 

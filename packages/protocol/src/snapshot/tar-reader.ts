@@ -1,4 +1,4 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { PassThroughTap } from './pass-through-tap.js';
 
 /** What a member is; `other` is a fifo or device node (a header only, no data). */
 export type TarEntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
@@ -221,7 +221,7 @@ export class TarParser {
  * A pass-through stream that parses the tar flowing through it: bytes leave unchanged, and the stream
  * fails (TarFormatError) as soon as the archive is malformed or when it ends incomplete.
  */
-export class TarReader extends Transform {
+export class TarReader extends PassThroughTap {
   readonly parser: TarParser;
 
   constructor(handlers: TarHandlers = {}, opts: TarParserOptions = {}) {
@@ -229,23 +229,12 @@ export class TarReader extends Transform {
     this.parser = new TarParser(handlers, opts);
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    try {
-      this.parser.write(chunk);
-    } catch (e) {
-      done(e as Error);
-      return;
-    }
-    done(null, chunk);
+  protected see(chunk: Buffer): void {
+    this.parser.write(chunk);
   }
 
-  override _flush(done: TransformCallback): void {
-    try {
-      this.parser.end();
-      done();
-    } catch (e) {
-      done(e as Error);
-    }
+  protected ended(): void {
+    this.parser.end();
   }
 }
 
