@@ -12,7 +12,15 @@ export default {
     return { name: 'berth', region: process.env.AWS_REGION ?? 'us-east-1' };
   },
   stacks(app) {
-    app.setDefaultFunctionProps({ runtime: 'nodejs22.x', architecture: 'arm_64' });
+    // Traces come from Lambda active tracing, not the Powertools Tracer (docs/lambda-router.md: bundle size).
+    // keepNames off: SST turns it on by default, it costs ~9 KB per entry, and Berth's error classes name
+    // themselves; scripts/bundle-lambdas.mjs measures with the same options.
+    app.setDefaultFunctionProps({
+      runtime: 'nodejs22.x',
+      architecture: 'arm_64',
+      tracing: 'active',
+      nodejs: { format: 'esm', minify: true, esbuild: { keepNames: false } },
+    });
     app.stack(Data).stack(Observability);
   },
 } satisfies SSTConfig;

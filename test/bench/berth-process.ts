@@ -17,7 +17,7 @@ export async function startBerthProcess(opts: {
   env?: Record<string, string>;
 }) {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--disable-warning=NodeVersionSupportWarning', MAIN], {
+  const child = spawn(process.execPath, [MAIN], {
     env: {
       PATH: process.env.PATH ?? '',
       BERTH_PORT: String(port),

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import { bundleAll, bundleTable } from '../../scripts/bundle-lambdas.mjs';
 import { controlPlaneSection, runControlPlaneBench } from './control-plane.bench.js';
 import { runProxyBench } from './proxy.bench.js';
 import { runSnapshotBench, snapshotSection } from './snapshot.bench.js';
@@ -11,6 +12,10 @@ import { runSnapshotBench, snapshotSection } from './snapshot.bench.js';
  */
 async function main() {
   const sections: string[] = [];
+  console.log('[bench] Lambda bundles (as deployed)…');
+  sections.push(['## Lambda bundles', '', '```', bundleTable(await bundleAll()), '```', ''].join('\n'));
+  console.log(sections.at(-1));
+
   // The proxy first: the control-plane run leaves containers and DynamoDB Local winding down for a while.
   console.log('[bench] egress proxy vs tinyproxy vs direct…');
   sections.push(await runProxyBench());

@@ -1,26 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AgentError, invalidRequest } from './errors.js';
-import { AGENT_LIMITS } from '@berth/protocol';
+import { AGENT_LIMITS, BodyTooLarge, readBounded } from '@berth/protocol';
 
 /** Reads the whole request body, refusing more than `limit` bytes with 413 (by header or by count). */
 export async function readBody(
   req: IncomingMessage,
   limit: number = AGENT_LIMITS.maxBodyBytes,
 ): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
+  try {
+    const body = await readBounded(req, limit, { declaredLength: req.headers['content-length'] });
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  } catch (e) {
+    if (!(e instanceof BodyTooLarge)) throw e;
+    throw new AgentError('payload_too_large', `request body exceeds ${limit} bytes`);
   }
-  return Buffer.concat(chunks, size);
-}
-
-function tooLarge(limit: number): AgentError {
-  return new AgentError('payload_too_large', `request body exceeds ${limit} bytes`);
 }
 
 /** Reads a JSON object body: 415 unless content-type is application/json, 400 if it does not parse. */

@@ -3,6 +3,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { SseDecoder } from '@berth/protocol';
 import { startAgent, type AgentConfig, type RunningAgent } from '../src/index.js';
 import { BUNDLED_SPAWNER, DEFAULT_ANTHROPIC_API_KEY } from '../src/config.js';
 
@@ -136,26 +137,10 @@ export async function startTestAgent(overrides: Partial<AgentConfig> = {}): Prom
 
 export const q = (path: string) => encodeURIComponent(path);
 
-/** Minimal SSE parser: events separated by a blank line, `data:` lines joined with "\n". */
+/** The events of a whole SSE body, read by the protocol's decoder (the one the control plane and SDK use). */
 export function parseSse(text: string): { event: string; data: string }[] {
-  const events: { event: string; data: string }[] = [];
-  for (const block of text.split('\n\n')) {
-    let event = 'message';
-    const data: string[] = [];
-    let any = false;
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':') || line === '') continue;
-      const i = line.indexOf(':');
-      const field = i === -1 ? line : line.slice(0, i);
-      let value = i === -1 ? '' : line.slice(i + 1);
-      if (value.startsWith(' ')) value = value.slice(1);
-      if (field === 'event') event = value;
-      if (field === 'data') data.push(value);
-      any = true;
-    }
-    if (any) events.push({ event, data: data.join('\n') });
-  }
-  return events;
+  const decoder = new SseDecoder();
+  return [...decoder.push(text), ...decoder.end()].map(({ event, data }) => ({ event, data }));
 }
 
 /** Builds a ustar archive from scratch, so tests can make archives `tar` itself would refuse to create. */

@@ -1,25 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ApiEvent } from '@berth/functions';
-
-/** Thrown when a request body is over the limit; the host answers 413 without reading the rest. */
-export class BodyTooLarge extends Error {}
+import { readBounded } from '@berth/protocol';
 
 const TEXT_TYPES = /^(application\/json|text\/)/i;
 
 /** A Node request as API Gateway would hand it to Lambda (HTTP API, payload format 2.0). */
 export async function toApiGatewayEvent(req: IncomingMessage, maxBodyBytes: number): Promise<ApiEvent> {
   const url = new URL(req.url ?? '/', 'http://local');
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxBodyBytes) throw new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBodyBytes) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  const body = Buffer.concat(chunks);
+  // Over the limit: BodyTooLarge, which the host answers with 413 without reading the rest.
+  const bytes = await readBounded(req, maxBodyBytes, { declaredLength: req.headers['content-length'] });
+  const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers))
     if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;

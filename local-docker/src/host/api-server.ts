@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { errorResponse, type ApiResponse } from '@berth/functions';
-import { BodyTooLarge, toApiGatewayEvent } from './api-gateway-event.js';
+import { errorResponse, findApiRoute, type ApiResponse } from '@berth/functions';
+import { BodyTooLarge } from '@berth/protocol';
+import { toApiGatewayEvent } from './api-gateway-event.js';
 import { localLambdaContext } from './lambda-context.js';
 import { LocalResponseStream } from './lambda-runtime-shim.js';
 import { answerUnparsable } from './unparsable-request.js';
@@ -24,21 +25,17 @@ export interface ApiHandlers {
   streaming: StreamingApiHandler;
 }
 
-const STREAMED_ROUTES: [string, RegExp][] = [
-  ['POST', /^\/v1\/workspaces\/[^/]+\/execute\/?(?:\?|$)/],
-  ['POST', /^\/v1\/workspaces\/[^/]+\/exec\/binary\/?(?:\?|$)/],
-  ['GET', /^\/v1\/workspaces\/[^/]+\/files\/?(?:\?|$)/],
-];
-
 /**
- * The streaming deployment serves what answers an event stream: any request asking for one, and agent runs
- * (`POST .../execute`), which answer nothing else (in the cloud: the function URL). Downloads (`GET .../files`,
- * `POST .../exec/binary`) go there too: their bytes are relayed as they come, so any size streams in bounded
- * memory, where the buffered deployment would refuse what passes its response limit.
+ * The streaming deployment serves what answers a stream: any request asking for an event stream, and the
+ * routes the API's route table marks `streams` (agent runs, downloads, binary output: in the cloud the
+ * function URL). Their bytes are relayed as they come, so any size streams in bounded memory, where the
+ * buffered deployment would refuse what passes its response limit.
  */
-export const servedStreaming = (req: Pick<http.IncomingMessage, 'method' | 'url' | 'headers'>): boolean =>
-  (req.headers.accept ?? '').includes('text/event-stream') ||
-  STREAMED_ROUTES.some(([method, path]) => req.method === method && path.test(req.url ?? ''));
+export const servedStreaming = (req: Pick<http.IncomingMessage, 'method' | 'url' | 'headers'>): boolean => {
+  if ((req.headers.accept ?? '').includes('text/event-stream')) return true;
+  const path = new URL(req.url ?? '/', 'http://local').pathname;
+  return findApiRoute(req.method ?? 'GET', path)?.streams === true;
+};
 
 export interface ApiServer {
   url: string;

@@ -2,8 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CoalescedMetrics } from './coalesced-metrics.js';
-import { DynamoWorkspaceStore, ensureTable, isAwsUnavailable } from '@berth/aws';
-import { localClientConfig, startDynamoDbLocal, type DynamoDbLocal } from '@berth/aws/local';
+import { DynamoWorkspaceStore, isAwsUnavailable } from '@berth/aws';
+import { ensureTable, localClientConfig, startDynamoDbLocal, type DynamoDbLocal } from '@berth/aws/local';
 import {
   HttpAgentClient,
   METRIC_NAMESPACE,

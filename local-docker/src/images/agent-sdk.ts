@@ -4,13 +4,14 @@ import { dirname, join, sep } from 'node:path';
 import type { Log } from './exec.js';
 
 /**
- * The workspace image's only npm dependency, staged from the repo's node_modules into
+ * The workspace image's npm dependencies, staged from the repo's node_modules into
  * `workspace-image/.build/node_modules/` (the Dockerfile copies that to /opt/berth/agent/node_modules).
  * The pinned Claude Agent SDK ships its CLI as one bundled `cli.js` and an `sdk.mjs` that imports no other
  * package at run time, so it is staged alone; test/e2e/egress.test.ts runs it inside a workspace to prove
- * that stays true.
+ * that stays true. zod (no dependencies of its own) is @berth/protocol's: the agent checks requests with the
+ * protocol's schemas, and node_modules/@berth/protocol resolves `zod/mini` from this same node_modules.
  */
-export const AGENT_SDK_PACKAGES = ['@anthropic-ai/claude-agent-sdk'] as const;
+export const AGENT_SDK_PACKAGES = ['@anthropic-ai/claude-agent-sdk', 'zod'] as const;
 
 /** Repo-relative staging dir; part of the workspace image's context and hash. */
 export const STAGED_MODULES = 'workspace-image/.build/node_modules';

@@ -1,4 +1,12 @@
-export * from './dynamodb/table-definition.js';
+// Production adapters only: the local stand-ins and the create-if-missing helpers are in `@berth/aws/local`.
+export {
+  ATTR,
+  INDEX,
+  WORKSPACE_TABLE,
+  createTableInput,
+  type IndexName,
+  type IndexDefinition,
+} from './dynamodb/table-definition.js';
 export * from './dynamodb/dynamo-workspace-store.js';
 export {
   toWorkspaceItem,
@@ -9,7 +17,6 @@ export {
   type BindingItem,
 } from './dynamodb/workspace-item.js';
 export * from './s3/s3-blob-store.js';
-export * from './s3/ensure-bucket.js';
 export * from './ecs/ecs-runtime.js';
 export { toTaskStatus as ecsTaskStatus, TAG as BERTH_TASK_TAGS } from './ecs/task-mapping.js';
 export { RunTaskError } from './ecs/run-task-errors.js';

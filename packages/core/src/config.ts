@@ -1,115 +1,120 @@
-import { z } from 'zod';
+import * as z from '@berth/protocol/validation';
 import { invalidRequest } from './errors.js';
 
+// zod/mini loads no message locale (the English one would add ~3 KB to every Lambda), so every setting says
+// what it wants itself: an operator with a bad BERTH_CONFIG reads "ttl.minSeconds: must be an integer of at
+// least 1", not "Invalid input".
+const int = (min: number, max?: number) => {
+  const error = `must be an integer ${max === undefined ? `of at least ${min}` : `from ${min} to ${max}`}`;
+  return z.int({ error }).check(z.gte(min, { error }), ...(max === undefined ? [] : [z.lte(max, { error })]));
+};
+const positiveInt = () => int(1);
+const text = (error: string) => z.string({ error }).check(z.minLength(1, { error }));
+const withDefault = z._default;
+const anObject = { error: 'must be an object' };
+/** A group of settings, each with a default: each may be left out, and so may the group. */
+const group = <Shape extends z.core.$ZodLooseShape>(shape: Shape) => {
+  const settings = z.object(shape, anObject);
+  return z.prefault(settings, {} as z.input<typeof settings>);
+};
+
+const cpusError = 'must be a number above 0, at most 16';
+
 /** One kind of workspace: which image and how much of the machine it may use. */
-export const templateSchema = z.object({
-  image: z.string().min(1).default('berth/workspace:latest'),
-  cpus: z.number().positive().max(16).default(2),
-  memoryMiB: z.number().int().min(64).max(65536).default(2048),
-  pids: z.number().int().min(16).max(4096).default(100),
-  /** Disk quota of the workspace's files (ARCHITECTURE.md §4); writes past it fail with ENOSPC inside. */
-  diskMiB: z
-    .number()
-    .int()
-    .min(16)
-    .max(200 * 1024)
-    .default(5120),
-});
+export const templateSchema = z.object(
+  {
+    image: withDefault(text('must be an image name'), 'berth/workspace:latest'),
+    cpus: withDefault(z.number({ error: cpusError }).check(z.positive(cpusError), z.lte(16, cpusError)), 2),
+    memoryMiB: withDefault(int(64, 65536), 2048),
+    pids: withDefault(int(16, 4096), 100),
+    /** Disk quota of the workspace's files (ARCHITECTURE.md §4); writes past it fail with ENOSPC inside. */
+    diskMiB: withDefault(int(16, 200 * 1024), 5120),
+  },
+  anObject,
+);
 export type TemplateConfig = z.infer<typeof templateSchema>;
 
 /**
  * Control-plane settings, each with the default a user gets without asking. Parse with `loadConfig`;
  * adapters read their own settings (table names, ports) separately.
  */
-export const configSchema = z.object({
-  ttl: z
-    .object({
-      defaultSeconds: z.number().int().min(60).max(86_400).default(1800),
-      minSeconds: z.number().int().min(1).default(60),
-      maxSeconds: z
-        .number()
-        .int()
-        .max(7 * 86_400)
-        .default(86_400),
-    })
-    .prefault({}),
-  /** How long ended workspace records stay readable before TTL may delete them. */
-  endedRetentionSeconds: z
-    .number()
-    .int()
-    .min(60)
-    .default(7 * 86_400),
-  templates: z.record(z.string(), templateSchema).default({ default: templateSchema.parse({}) }),
-  provisioning: z
-    .object({
+export const configSchema = z.object(
+  {
+    ttl: group({
+      defaultSeconds: withDefault(int(60, 86_400), 1800),
+      minSeconds: withDefault(int(1), 60),
+      maxSeconds: withDefault(int(1, 7 * 86_400), 86_400),
+    }),
+    /** How long ended workspace records stay readable before TTL may delete them. */
+    endedRetentionSeconds: withDefault(int(60), 7 * 86_400),
+    templates: withDefault(
+      z.record(z.string(), templateSchema, { error: 'must be an object of templates by name' }),
+      () => ({
+        default: templateSchema.parse({}),
+      }),
+    ),
+    provisioning: group({
       /** A workspace still provisioning after this is failed by the sweep. */
-      deadlineMs: z.number().int().positive().default(120_000),
-      endpointTimeoutMs: z.number().int().positive().default(60_000),
-      healthTimeoutMs: z.number().int().positive().default(30_000),
+      deadlineMs: withDefault(positiveInt(), 120_000),
+      endpointTimeoutMs: withDefault(positiveInt(), 60_000),
+      healthTimeoutMs: withDefault(positiveInt(), 30_000),
       /** Poll interval of the wait-for-endpoint and wait-for-health steps. */
-      pollIntervalMs: z.number().int().positive().default(250),
+      pollIntervalMs: withDefault(positiveInt(), 250),
       /**
        * The slowest snapshot restore rate counted on: a restore of N bytes moves the deadline out by N / rate
        * (local runs measure ~30 MiB/s; S3 into ECS is slower).
        */
-      restoreBytesPerSecond: z
-        .number()
-        .int()
-        .positive()
-        .default(8 * 1024 * 1024),
-    })
-    .prefault({}),
-  /**
-   * A task that stopped less than this long ago is left to its task-state event (which may be on its way or
-   * being handled): the sweep is the backstop for events that never came, not a second racer.
-   */
-  taskEventGraceMs: z.number().int().min(0).default(30_000),
-  /** A workspace still stopping after this is finished by the sweep. */
-  stoppingDeadlineMs: z.number().int().positive().default(120_000),
-  /** `wait: true` creates answer after at most this long (API Gateway stops at 29 s). */
-  waitForReadyMs: z.number().int().positive().default(25_000),
-  /** How often `wait` re-reads the store. */
-  readyPollIntervalMs: z.number().int().positive().default(200),
-  /** Exec/file activity moves lastActiveAt/expiresAt at most this often (saves a write per call). */
-  activityWriteIntervalMs: z.number().int().min(0).default(10_000),
-  exec: z
-    .object({
-      defaultTimeoutMs: z.number().int().positive().default(60_000),
-      maxTimeoutMs: z.number().int().positive().default(900_000),
-    })
-    .prefault({}),
-  /**
-   * Deadlines of the control plane's calls to its dependencies (services/dependency-deadlines.ts): past one,
-   * the call fails with 503 `unavailable` and Retry-After instead of hanging for as long as the dependency
-   * stalls. Streams are bounded to their start; uploads by progress (each chunk restarts the deadline).
-   */
-  deadlines: z
-    .object({
+      restoreBytesPerSecond: withDefault(positiveInt(), 8 * 1024 * 1024),
+    }),
+    /**
+     * A task that stopped less than this long ago is left to its task-state event (which may be on its way or
+     * being handled): the sweep is the backstop for events that never came, not a second racer.
+     */
+    taskEventGraceMs: withDefault(int(0), 30_000),
+    /** A workspace still stopping after this is finished by the sweep. */
+    stoppingDeadlineMs: withDefault(positiveInt(), 120_000),
+    /** `wait: true` creates answer after at most this long (API Gateway stops at 29 s). */
+    waitForReadyMs: withDefault(positiveInt(), 25_000),
+    /** How often `wait` re-reads the store. */
+    readyPollIntervalMs: withDefault(positiveInt(), 200),
+    /** Exec/file activity moves lastActiveAt/expiresAt at most this often (saves a write per call). */
+    activityWriteIntervalMs: withDefault(int(0), 10_000),
+    exec: group({
+      defaultTimeoutMs: withDefault(positiveInt(), 60_000),
+      maxTimeoutMs: withDefault(positiveInt(), 900_000),
+    }),
+    /**
+     * Deadlines of the control plane's calls to its dependencies (services/dependency-deadlines.ts): past one,
+     * the call fails with 503 `unavailable` and Retry-After instead of hanging for as long as the dependency
+     * stalls. Streams are bounded to their start; uploads by progress (each chunk restarts the deadline).
+     */
+    deadlines: group({
       /** Every store call: a table round trip takes milliseconds. */
-      storeMs: z.number().int().positive().default(3_000),
+      storeMs: withDefault(positiveInt(), 3_000),
       /** Blob store calls, and the longest an upload or a download start may stall. */
-      blobsMs: z.number().int().positive().default(30_000),
+      blobsMs: withDefault(positiveInt(), 30_000),
       /** Runtime reads (describe, list, ping). */
-      runtimeMs: z.number().int().positive().default(10_000),
+      runtimeMs: withDefault(positiveInt(), 10_000),
       /** Starting, stopping, pausing and resuming a container or task. */
-      runtimeLifecycleMs: z.number().int().positive().default(60_000),
-    })
-    .prefault({}),
-  /** Request bodies above this answer 413 (Lambda's synchronous payload limit). */
-  maxBodyBytes: z
-    .number()
-    .int()
-    .positive()
-    .default(6 * 1024 * 1024),
-  /** The directory the agent confines files to, as clients name it. */
-  workspaceRoot: z.string().default('/workspace'),
-});
+      runtimeLifecycleMs: withDefault(positiveInt(), 60_000),
+    }),
+    /** Request bodies above this answer 413 (Lambda's synchronous payload limit). */
+    maxBodyBytes: withDefault(positiveInt(), 6 * 1024 * 1024),
+    /** The directory the agent confines files to, as clients name it. */
+    workspaceRoot: withDefault(z.string({ error: 'must be a path' }), '/workspace'),
+  },
+  anObject,
+);
 
 export type BerthConfig = z.infer<typeof configSchema>;
 export type BerthConfigInput = z.input<typeof configSchema>;
 
+/** The settings, defaults filled in; throws an Error naming every setting at fault and what it must be. */
 export function loadConfig(input: BerthConfigInput = {}): BerthConfig {
-  return configSchema.parse(input);
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `  ${i.path.join('.') || '(the config)'}: ${i.message}`);
+  throw new Error(`invalid Berth config:\n${problems.join('\n')}`);
 }
 
 /** A requested lease length, within the configured bounds (API.md: 60..86400 by default), or invalid_request. */

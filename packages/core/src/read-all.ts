@@ -1,30 +1,13 @@
 import type { Readable } from 'node:stream';
-
-/** A body went past the byte limit its reader set; the stream was destroyed, nothing more was read. */
-export class ReadLimitExceeded extends Error {
-  constructor(readonly limit: number) {
-    super(`body is over ${limit} bytes`);
-    this.name = 'ReadLimitExceeded';
-  }
-}
+import { readBounded } from '@berth/protocol';
 
 /**
- * Reads a whole stream that must fit in `limit` bytes. There is no unlimited variant on purpose: every
- * body read into memory (from the agent, a client, a handler) says how much memory it may take.
+ * A Node stream read whole within `limit` bytes, as a Buffer: the protocol's bounded reader (past the limit,
+ * `BodyTooLarge` and the stream is destroyed).
  */
 export async function readAll(stream: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of stream) {
-    const chunk = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
-    size += chunk.length;
-    if (size > limit) {
-      stream.destroy();
-      throw new ReadLimitExceeded(limit);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
+  const body = await readBounded(stream, limit);
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
 /** At most the first `limit` bytes of a stream (an error body worth quoting); the rest is not read. */

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   BerthError,
+  agentRunRequest as executeRequest,
+  commandRequest as execRequest,
   createWorkspaceRequest,
-  execRequest,
-  executeRequest,
   isValidConversationId,
   keepaliveRequest,
-  listQuery,
+  listWorkspacesQuery as listQuery,
   parseRequest,
 } from '@berth/core';
 

@@ -1,7 +1,8 @@
 /**
- * Berth's wire formats, shared by the control plane, the workspace agent and clients (no runtime dependencies,
- * so the agent's image can carry it and the SDK can inline its types). So far: the workspace agent's HTTP API
- * (types, limits, environment variable names) and the file snapshot format (a tar stream and its manifest).
+ * Berth's wire formats, shared by the control plane, the workspace agent, the egress proxy and clients (its one
+ * dependency is zod, in its tree-shakable `zod/mini` form): the public API's request schemas and error codes,
+ * the workspace agent's HTTP API (types, limits, environment variable names), the egress rule grammar and the
+ * file snapshot format (a tar stream and its manifest).
  */
 export {
   EXEC_BINARY_HEADERS,
@@ -48,3 +49,54 @@ export {
   type ManifestEntryType,
 } from './snapshot/manifest.js';
 export { DigestCheck } from './snapshot/digest-check.js';
+
+// ---- Public API requests (zod/mini schemas), shared with the workspace agent ----
+export { parseWith, type ParseResult, type Parsed, type RequestSchema } from './api/parse.js';
+export { REQUEST_LIMITS } from './api/limits.js';
+export { ERROR_STATUS, type ApiErrorBody, type ErrorCode } from './api/errors.js';
+export {
+  WORKSPACE_STATUSES,
+  createWorkspaceRequest,
+  isValidConversationId,
+  keepaliveRequest,
+  listWorkspacesQuery,
+  type CreateWorkspaceRequest,
+  type KeepaliveRequest,
+  type ListWorkspacesQuery,
+  type WorkspaceStatus,
+} from './api/workspaces.js';
+export {
+  agentCommandRequest,
+  commandRequest,
+  type AgentCommandRequest,
+  type CommandRequest,
+} from './api/commands.js';
+export { agentRunRequest, type AgentRunRequest } from './api/agent-runs.js';
+export { egressRequest, type EgressRequest } from './api/egress.js';
+
+// ---- Egress rule grammar (control plane and proxy) ----
+export {
+  formatDomainEntry,
+  isDnsName,
+  parseDomainEntry,
+  parseRuleHost,
+  type DomainEntry,
+  type DomainGrammarOptions,
+  type GrammarResult,
+} from './egress/domain-entry.js';
+export { isIpv4Literal, isIpv6Literal } from './egress/ip-literal.js';
+export { HEADER_NAME, RESERVED_HEADERS, headerRuleProblems } from './egress/header-rules.js';
+export { SseDecoder, SseEventTooLarge, type SseDecoderOptions, type SseMessage } from './sse/sse-decoder.js';
+export { SSE_MEDIA_TYPE, encodeSseComment, encodeSseEvent, type SseEventInit } from './sse/sse-encoder.js';
+export { readSse, type SseSource } from './sse/read-sse.js';
+export { BodyTooLarge, readBounded, type ReadBoundedOptions } from './http/read-bounded.js';
+
+export type {
+  EgressApplied,
+  HealthReport,
+  PoolState,
+  PoolTemplateState,
+  RuntimeKind,
+  WorkspacePage,
+  WorkspaceView,
+} from './api/response-types.js';

@@ -1,3 +1,4 @@
+import type { HealthReport, PoolState } from '@berth/protocol/client';
 import { callOptions, type CallOptions } from './http/call-options.js';
 import type { FetchLike } from './http/transport.js';
 import { Transport } from './http/transport.js';
@@ -22,14 +23,10 @@ export interface BerthOptions {
   timeoutMs?: number;
 }
 
-export interface HealthReport {
-  status: 'ok' | 'degraded';
-  components: { store: 'ok' | 'error'; runtime: 'ok' | 'error'; blobs: 'ok' | 'error' };
-}
+export type { HealthReport };
 
-export interface PoolReport {
-  templates: { template: string; target: number; warm: number; provisioning: number }[];
-}
+/** `GET /v1/pool`: the warm pool of each template. */
+export type PoolReport = PoolState;
 
 /**
  * The Berth client. `berth.workspaces` finds, creates and addresses workspaces (by id, without a request:

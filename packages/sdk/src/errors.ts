@@ -1,26 +1,12 @@
+import { ERROR_STATUS, type ErrorCode } from '@berth/protocol/client';
+
 /**
- * The error codes of the public API (API.md "Errors"). A newer server may send a code this SDK does not know
- * yet; it is passed through as is, so the type stays open while keeping autocompletion for the known ones.
+ * The error codes of the public API (API.md "Errors", the protocol's `ERROR_STATUS`): `not_ready` means
+ * nothing ran and is safe to retry; `container_lost`, create the workspace again; `unavailable`, retry after
+ * Retry-After. A newer server may send a code this SDK does not know yet; it is passed through as is, so the
+ * type stays open while keeping autocompletion for the known ones.
  */
-export type KnownErrorCode =
-  | 'invalid_request' // 400
-  | 'invalid_json' // 400
-  | 'invalid_path' // 400
-  | 'unauthorized' // 401
-  | 'not_found' // 404 (also another tenant's workspace)
-  | 'conflict' // 409
-  | 'not_ready' // 409: still provisioning; nothing ran, safe to retry
-  | 'workspace_paused' // 409
-  | 'workspace_ended' // 409
-  | 'container_lost' // 409: create the workspace again to get a fresh one with its files
-  | 'payload_too_large' // 413
-  | 'unsupported_media_type' // 415
-  | 'unprocessable' // 422
-  | 'throttled' // 429
-  | 'capacity' // 503
-  | 'provision_failed' // 503
-  | 'unavailable' // 503: a dependency of Berth did not answer in time; retry after Retry-After
-  | 'internal'; // 500, or any answer that is not API.md's error shape
+export type KnownErrorCode = ErrorCode;
 
 // `string & {}` keeps the literal members visible to editors instead of collapsing the union to `string`.
 export type BerthErrorCode = KnownErrorCode | (string & {});
@@ -74,28 +60,13 @@ export class BerthTimeoutError extends BerthConnectionError {
   }
 }
 
+/** The first code of each status in the protocol's table: the general one (409 `conflict`, 503 `capacity`). */
+const CODE_OF_STATUS = new Map<number, KnownErrorCode>();
+for (const [code, status] of Object.entries(ERROR_STATUS) as [KnownErrorCode, number][]) {
+  if (!CODE_OF_STATUS.has(status)) CODE_OF_STATUS.set(status, code);
+}
+
 /** What a status means when the body is not API.md's error shape (a proxy's 502 page, say). */
 export function codeForStatus(status: number): KnownErrorCode {
-  switch (status) {
-    case 400:
-      return 'invalid_request';
-    case 401:
-      return 'unauthorized';
-    case 404:
-      return 'not_found';
-    case 409:
-      return 'conflict';
-    case 413:
-      return 'payload_too_large';
-    case 415:
-      return 'unsupported_media_type';
-    case 422:
-      return 'unprocessable';
-    case 429:
-      return 'throttled';
-    case 503:
-      return 'capacity';
-    default:
-      return 'internal';
-  }
+  return CODE_OF_STATUS.get(status) ?? 'internal';
 }

@@ -1,4 +1,5 @@
-// @berth/sdk: the typed client of Berth's public API (API.md). No runtime dependencies; any fetch runtime.
+// @berth/sdk: the typed client of Berth's public API (API.md), for any fetch runtime. No runtime dependencies:
+// what it uses of @berth/protocol/client (wire types, error codes, the SSE decoder) is inlined at build time.
 export { Berth, type BerthOptions, type HealthReport, type PoolReport } from './berth.js';
 export {
   BerthApiError,
@@ -10,7 +11,7 @@ export {
 } from './errors.js';
 export type { FetchLike } from './http/transport.js';
 export type { CallOptions } from './http/call-options.js';
-export { readSse, SseParser, type SseMessage } from './http/sse.js';
+export { readSse, SseDecoder, type SseMessage } from '@berth/protocol/client';
 export { Workspaces, type WorkspacePage } from './workspaces/workspaces.js';
 export { Workspace, type WaitOptions } from './workspaces/workspace.js';
 export { WorkspaceHandle } from './workspaces/workspace-handle.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSse, SseParser, type SseMessage } from '@berth/sdk';
+import { readSse, SseDecoder, type SseMessage } from '@berth/sdk';
 
 // The event-stream grammar, whatever the chunking: Berth's streams cross proxies that split them anywhere.
 
@@ -71,7 +71,7 @@ describe('SSE parsing', () => {
   }
 
   it('mixed line ends, a CR closing one chunk and its LF opening the next', () => {
-    const p = new SseParser();
+    const p = new SseDecoder();
     expect(p.push('event: a\r')).toEqual([]);
     expect(p.push('\ndata: 1\r')).toEqual([]);
     // That \n ends the pending CR's line only; the blank line after dispatches.

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
-import type { z } from 'zod';
+import type * as z from '@berth/protocol/validation';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { headerRulesSchema, policyUpdateSchema, redactPolicy } from '../policy/egress-policy.js';
 import type { PolicyStore } from '../policy/policy-store.js';
@@ -53,7 +53,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function validate<T>(schema: z.ZodType<T>, value: unknown): T {
+function validate<T>(schema: z.ZodMiniType<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (!result.success) {
     const message = result.error.issues

@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { pipeline } from 'node:stream';
+import { BodyTooLarge, readBounded } from '@berth/protocol';
 import { pathForAudit } from '../audit.js';
 import type { OutgoingRequest } from '../inject/injector.js';
 import { WORKSPACE_CREDENTIAL_HEADERS } from '../inject/injector.js';
@@ -16,29 +17,18 @@ import { parseAbsoluteTarget } from './target.js';
 
 const DEFAULT_PORT: Record<UpstreamScheme, number> = { http: 80, https: 443 };
 
-class BodyTooLarge extends Error {}
-
 const hasBody = (req: IncomingMessage): boolean =>
   req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 
-/** Reads the whole request body, refusing more than `limit` bytes. */
-function readBody(req: IncomingMessage, limit: number, record: RequestRecord): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      record.bytesIn += chunk.length;
-      if (size > limit) {
-        req.pause();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
+/**
+ * Reads the whole request body, refusing more than `limit` bytes (BodyTooLarge). The request is left open
+ * past the limit, not destroyed, so that the 413 can still be answered.
+ */
+async function readBody(req: IncomingMessage, limit: number, record: RequestRecord): Promise<Buffer> {
+  const body = await readBounded(req.iterator({ destroyOnReturn: false }), limit, {
+    onChunk: (chunk) => (record.bytesIn += chunk.length),
   });
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
 /**

@@ -1,15 +1,12 @@
-import { normalizeHost, splitHostPort } from './host-name.js';
+import { formatDomainEntry, parseDomainEntry, type DomainEntry } from '@berth/protocol';
+import { normalizeHost } from './host-name.js';
 
 /**
- * One allowlist entry. `name` is an exact host, or for `*.suffix` the suffix (without `*.`), which then
- * matches any name below it but not the suffix itself. Without a port, CONNECT may use 443 and
- * plain HTTP 80.
+ * One allowlist entry (@berth/protocol's grammar). `name` is an exact host, or for `*.suffix` the suffix
+ * (without `*.`), which then matches any name below it but not the suffix itself. Without a port, CONNECT may
+ * use 443 and plain HTTP 80.
  */
-export interface DomainRule {
-  name: string;
-  wildcard: boolean;
-  port: number | null;
-}
+export type DomainRule = DomainEntry;
 
 /** How the workspace asked to reach a destination: a CONNECT tunnel or a plain-HTTP forward. */
 export type AccessMode = 'connect' | 'http';
@@ -19,16 +16,15 @@ export type AllowlistVerdict = 'allowed' | 'domain_not_allowed' | 'port_not_allo
 
 const DEFAULT_PORT: Record<AccessMode, number> = { connect: 443, http: 80 };
 
-/** Parses one entry such as `api.anthropic.com`, `*.pypi.org:443` or `10.0.0.1:8080`. Throws on bad input. */
+/**
+ * Parses one entry such as `api.anthropic.com`, `*.pypi.org:443` or `10.0.0.1:8080`. Throws on bad input.
+ * The proxy's lists are the operator's (PROXY_ALLOW_DOMAINS, the admin API), so IP literals are accepted;
+ * the control plane checks tenants' entries with the same grammar, without them.
+ */
 export function parseDomainRule(text: string): DomainRule {
-  const value = text.trim();
-  const wildcard = value.startsWith('*.');
-  const rest = wildcard ? value.slice(2) : value;
-  const split = splitHostPort(rest);
-  if (split === null || (wildcard && split.host.includes(':'))) {
-    throw new Error(`"${text}" is not a domain name or *.suffix, optionally with :port (1-65535)`);
-  }
-  return { name: split.host, wildcard, port: split.port };
+  const r = parseDomainEntry(text, { ipLiterals: true });
+  if (!r.ok) throw new Error(r.message);
+  return r.value;
 }
 
 /** Parses a comma-separated list; empty items are ignored. */
@@ -41,10 +37,7 @@ export function parseDomainList(text: string): DomainRule[] {
 }
 
 /** Renders a rule back to its textual form (for stats and logs). */
-export function formatDomainRule(rule: DomainRule): string {
-  const host = rule.name.includes(':') ? `[${rule.name}]` : rule.name;
-  return `${rule.wildcard ? '*.' : ''}${host}${rule.port === null ? '' : `:${rule.port}`}`;
-}
+export const formatDomainRule: (rule: DomainRule) => string = formatDomainEntry;
 
 /** True when `host` is the rule's name (exact) or lies below its suffix (wildcard). */
 export function hostMatches(rule: Pick<DomainRule, 'name' | 'wildcard'>, host: string): boolean {

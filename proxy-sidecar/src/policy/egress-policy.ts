@@ -1,7 +1,7 @@
-import { z } from 'zod';
+import * as z from '@berth/protocol/validation';
 import type { DomainRule } from './allowlist.js';
 import { formatDomainRule, parseDomainRule } from './allowlist.js';
-import { headerRuleProblems } from '@berth/core';
+import { headerRuleProblems } from '@berth/protocol';
 
 /** How the proxy talks to an injection target: TLS in production, plain HTTP for loopback test upstreams. */
 export type UpstreamScheme = 'http' | 'https';
@@ -38,80 +38,113 @@ export interface EgressPolicy {
 /** The default Bedrock runtime host for a region. */
 export const bedrockHostFor = (region: string): string => `bedrock-runtime.${region}.amazonaws.com`;
 
-const hostPattern = z.string().transform((value, ctx) => {
-  try {
+// zod/mini loads no message locale: each schema says what it wants itself (the admin API answers with it).
+
+/** An object with exactly these fields; an unknown field is named. */
+const strictObject = <Shape extends z.core.$ZodLooseShape>(shape: Shape) =>
+  z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : 'must be an object',
+  });
+
+/**
+ * A string parsed by a function that throws an Error whose message is the issue (`describe` may reword it).
+ * Also the proxy's environment variables' (config.ts).
+ */
+export const parsedString = <T>(
+  parse: (value: string) => T,
+  describe = (message: string, _value: string) => message,
+) =>
+  z.pipe(
+    z.string({ error: 'must be a string' }),
+    z.transform((value: string, ctx) => {
+      try {
+        return parse(value);
+      } catch (error) {
+        ctx.issues.push({ code: 'custom', message: describe((error as Error).message, value), input: value });
+        return z.NEVER;
+      }
+    }),
+  );
+
+const hostPattern = parsedString(
+  (value) => {
     const rule = parseDomainRule(value);
     if (rule.port !== null) throw new Error('a port is not allowed here');
     return `${rule.wildcard ? '*.' : ''}${rule.name}`;
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `invalid host "${value}": ${(error as Error).message}` });
-    return z.NEVER;
-  }
-});
+  },
+  (message, value) => `invalid host "${value}": ${message}`,
+);
 
-const schemeSchema = z.enum(['http', 'https']);
+const schemeSchema = z.enum(['http', 'https'], { error: 'must be https or http' });
 
-const headerMap = z.record(z.string(), z.string()).superRefine((headers, ctx) => {
-  for (const message of headerRuleProblems(headers)) ctx.addIssue({ code: 'custom', message });
-});
+const headerMap = z
+  .record(z.string(), z.string({ error: 'must be a string' }), { error: 'must be an object of headers' })
+  .check(
+    z.superRefine((headers, ctx) => {
+      for (const message of headerRuleProblems(headers)) ctx.addIssue({ code: 'custom', message });
+    }),
+  );
 
 /** One header rule as JSON: `{host, headers:{name:value}, upstreamScheme?}`. */
-export const headerRuleSchema = z
-  .object({ host: hostPattern, headers: headerMap, upstreamScheme: schemeSchema.default('https') })
-  .strict()
-  .transform(
+export const headerRuleSchema = z.pipe(
+  strictObject({ host: hostPattern, headers: headerMap, upstreamScheme: z._default(schemeSchema, 'https') }),
+  z.transform(
     (rule): HeaderRule => ({
       host: rule.host,
       headers: Object.fromEntries(Object.entries(rule.headers).map(([k, v]) => [k.toLowerCase(), v])),
       upstreamScheme: rule.upstreamScheme,
     }),
-  );
+  ),
+);
 
 /** A full rule set (replaces the previous one). At most 256 rules. */
-export const headerRulesSchema = z.array(headerRuleSchema).max(256);
+export const headerRulesSchema = z
+  .array(headerRuleSchema, { error: 'must be a list of header rules' })
+  .check(z.maxLength(256, 'must hold at most 256 rules'));
 
-const domainSchema = z.string().transform((value, ctx) => {
-  try {
-    return parseDomainRule(value);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
+const domainSchema = parsedString(parseDomainRule);
 
-const hostList = z.array(hostPattern).min(1).max(64);
+const hostList = z
+  .array(hostPattern, { error: 'must be a list of hosts' })
+  .check(z.minLength(1, 'must name at least one host'), z.maxLength(64, 'must name at most 64 hosts'));
 
 /** Body of `POST /admin/config`: every key is optional; a present key replaces that part; null turns injection off. */
-export const policyUpdateSchema = z
-  .object({
-    allowDomains: z.array(domainSchema).max(1024).optional(),
-    anthropic: z
-      .object({
-        apiKey: z.string().min(1).optional(),
-        hosts: hostList.optional(),
-        upstreamScheme: schemeSchema.optional(),
-      })
-      .strict()
-      .nullable()
-      .optional(),
-    bedrock: z
-      .object({
-        region: z
-          .string()
-          .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region name')
-          .optional(),
-        hosts: hostList.optional(),
-        upstreamScheme: schemeSchema.optional(),
-      })
-      .strict()
-      .nullable()
-      .optional(),
-    headerRules: headerRulesSchema.optional(),
-  })
-  .strict();
+export const policyUpdateSchema = strictObject({
+  allowDomains: z.optional(
+    z
+      .array(domainSchema, { error: 'must be a list of domains' })
+      .check(z.maxLength(1024, 'must hold at most 1024 domains')),
+  ),
+  anthropic: z.optional(
+    z.nullable(
+      strictObject({
+        apiKey: z.optional(
+          z.string({ error: 'must be a string' }).check(z.minLength(1, 'must not be empty')),
+        ),
+        hosts: z.optional(hostList),
+        upstreamScheme: z.optional(schemeSchema),
+      }),
+    ),
+  ),
+  bedrock: z.optional(
+    z.nullable(
+      strictObject({
+        region: z.optional(
+          z
+            .string({ error: 'must be a string' })
+            .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region name')),
+        ),
+        hosts: z.optional(hostList),
+        upstreamScheme: z.optional(schemeSchema),
+      }),
+    ),
+  ),
+  headerRules: z.optional(headerRulesSchema),
+});
 
 /** Parsed form of {@link policyUpdateSchema}. */
-export type PolicyUpdate = z.infer<typeof policyUpdateSchema>;
+export type PolicyUpdate = z.output<typeof policyUpdateSchema>;
 
 /**
  * Applies an update to a policy and returns the new policy, or throws an Error with a message for the

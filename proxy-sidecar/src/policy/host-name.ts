@@ -1,8 +1,9 @@
 import { isIP } from 'node:net';
+import { isDnsName } from '@berth/protocol';
 
 /**
  * Lower-cases a host, strips one trailing dot and IPv6 brackets, and checks that what is left is a
- * DNS name or an IP literal. Returns null for anything else (spaces, userinfo, empty labels...).
+ * DNS name (the allowlist grammar's, @berth/protocol) or an IP literal. Returns null for anything else (spaces, userinfo, empty labels...).
  */
 export function normalizeHost(raw: string): string | null {
   let host = raw.trim().toLowerCase();
@@ -13,14 +14,6 @@ export function normalizeHost(raw: string): string | null {
   if (host.endsWith('.')) host = host.slice(0, -1);
   if (isIP(host) !== 0) return host;
   return isDnsName(host) ? host : null;
-}
-
-const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
-
-/** True for a syntactically valid DNS name (labels of letters, digits, `-` and `_`, at most 253 chars). */
-export function isDnsName(host: string): boolean {
-  if (host.length === 0 || host.length > 253) return false;
-  return host.split('.').every((label) => LABEL.test(label));
 }
 
 /** Splits `host:port` / `[v6]:port` (port optional). Returns null when malformed. */

@@ -5,3 +5,6 @@ export * from './dynamodb-local.js';
 export { dynamoDbLocalsServing } from './dynamodb-local-process.js';
 export * from './fauxqs.js';
 export * from './free-port.js';
+// Create-if-missing for local mode, tests and benches (in the cloud the Data stack owns table and bucket).
+export { ensureTable } from '../dynamodb/table-definition.js';
+export { ensureBucket } from '../s3/ensure-bucket.js';

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { Readable } from 'node:stream';
-import { MAX_MANIFEST_BYTES, parseManifest, type Manifest } from '@berth/protocol';
+import { BodyTooLarge, MAX_MANIFEST_BYTES, parseManifest, type Manifest } from '@berth/protocol';
 import type { AgentEndpoint } from '../model/workspace.js';
 import {
   AgentError,
@@ -13,7 +13,7 @@ import {
   type ExecuteRequest,
   type FileRead,
 } from '../ports/agent-client.js';
-import { readAll, readPrefix, ReadLimitExceeded } from '../read-all.js';
+import { readAll, readPrefix } from '../read-all.js';
 import { AGENT_READ_LIMITS } from './agent-read-limits.js';
 import { NoFollowAgent } from './no-follow-agent.js';
 
@@ -275,7 +275,7 @@ async function readAnswer(res: http.IncomingMessage, limit: number, what: string
   try {
     return await readAll(res, limit);
   } catch (e) {
-    if (!(e instanceof ReadLimitExceeded)) throw e;
+    if (!(e instanceof BodyTooLarge)) throw e;
     throw new AgentError(502, 'answer_too_large', `the workspace agent's ${what} is over ${limit} bytes`);
   }
 }

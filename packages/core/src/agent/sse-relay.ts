@@ -1,5 +1,5 @@
 import { Transform, pipeline, type Readable } from 'node:stream';
-import { SseEventScanner } from './sse-event-scanner.js';
+import { SseDecoder } from '@berth/protocol';
 
 export interface SseRelayHooks {
   /** The name of each event, once its last byte has passed. Must not throw. */
@@ -16,13 +16,14 @@ export interface SseRelayHooks {
  * (the client went away) destroys the source, which closes the agent's socket and so ends its work.
  */
 export function relaySse(source: Readable, hooks: SseRelayHooks): Readable {
-  const scanner = new SseEventScanner();
+  // Names only: the data is counted, not kept, so a megabyte `data:` line costs no memory.
+  const decoder = new SseDecoder({ keepData: false });
   let ending: Promise<void> | undefined;
   const end = () => (ending ??= hooks.beforeEnd());
   const relay = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       callback(null, chunk);
-      for (const name of scanner.push(chunk)) hooks.onEvent(name);
+      for (const { event } of decoder.push(chunk)) hooks.onEvent(event);
     },
     flush(callback) {
       void end().then(() => callback());

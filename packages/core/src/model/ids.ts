@@ -1,13 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
-/**
- * 1-128 of `[A-Za-z0-9._:-]`, not only dots: `.` and `..` are path steps wherever the id becomes part of a
- * path or key (snapshot keys, directories), so they name no conversation.
- */
-const CONVERSATION_ID = /^(?!\.+$)[A-Za-z0-9._:-]{1,128}$/;
-
-export const isValidConversationId = (s: unknown): s is string =>
-  typeof s === 'string' && CONVERSATION_ID.test(s);
+/** The conversation id rule is the public API's, in @berth/protocol. */
+export { isValidConversationId } from '@berth/protocol';
 
 /**
  * What a workspace id can look like: `ws_` and up to 64 of `[A-Za-z0-9_]` (what {@link newWorkspaceId} makes,

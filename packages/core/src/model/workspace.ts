@@ -1,13 +1,7 @@
-/** Lifecycle states of a workspace (ARCHITECTURE.md §3). */
-export const WORKSPACE_STATUSES = [
-  'provisioning',
-  'ready',
-  'paused',
-  'stopping',
-  'stopped',
-  'failed',
-] as const;
-export type WorkspaceStatus = (typeof WORKSPACE_STATUSES)[number];
+import type { WorkspaceStatus } from '@berth/protocol';
+
+/** Lifecycle states of a workspace (ARCHITECTURE.md §3): the public API's list, in @berth/protocol. */
+export { WORKSPACE_STATUSES, type WorkspaceStatus } from '@berth/protocol';
 
 /** Where the control plane reaches a workspace's agent: a Unix socket (local) or TCP (ECS awsvpc). */
 export type AgentEndpoint =

@@ -1,12 +1,11 @@
-import type { z } from 'zod';
+import type { CommandRequest } from '@berth/protocol';
 import type { AgentStream, BinaryExecResult, ExecRequest, ExecResult } from '../ports/agent-client.js';
-import type { execRequest } from '../requests.js';
 import { toWorkspaceRelative } from '../workspace-path.js';
 import { callWorkspaceAgent } from './agent-target.js';
 import type { ServiceDeps } from './deps.js';
 import { METRIC } from '../observability/metric-names.js';
 
-export type ExecInput = z.infer<typeof execRequest>;
+export type ExecInput = CommandRequest;
 
 /** Normalizes an exec request: cwd confined to the workspace, timeout defaulted and capped. */
 function toAgentRequest(deps: ServiceDeps, input: ExecInput): ExecRequest {

@@ -1,7 +1,7 @@
 import { relaySse } from '../agent/sse-relay.js';
 import { METRIC } from '../observability/metric-names.js';
 import type { AgentStream, ExecuteRequest } from '../ports/agent-client.js';
-import type { ExecuteInput } from '../requests.js';
+import type { AgentRunRequest as ExecuteInput } from '@berth/protocol';
 import { callWorkspaceAgent } from './agent-target.js';
 import { coalesced } from './coalesced-task.js';
 import type { ServiceDeps } from './deps.js';

@@ -1,24 +1,21 @@
 import { Readable } from 'node:stream';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { METRIC, SERVICE } from '@berth/core';
+import { BerthError, SERVICE } from '@berth/core';
 import type { DepsProvider } from '../app-deps.js';
+import { authenticate } from '../auth/authenticate.js';
 import type { ApiEvent } from '../http/api-event.js';
 import { bufferBody } from '../http/buffered-body.js';
+import { pathParams } from '../http/path-params.js';
+import { routeWith } from '../http/middy-router.js';
 import type { ApiResponse } from '../http/responses.js';
-import { Router } from '../http/router.js';
-import { authenticate } from '../middleware/authenticate.js';
+import type { Route } from '../http/route.js';
 import { bodyLimit } from '../middleware/body-limit.js';
 import { errorResponseMiddleware } from '../middleware/error-response.js';
+import { requestMetrics } from '../middleware/request-metrics.js';
 import { createObservability, type Observability } from '../observability.js';
-import { egressRoutes } from '../routes/egress.js';
-import { execRoutes } from '../routes/exec.js';
-import { executeRoutes } from '../routes/execute.js';
-import { fileRoutes } from '../routes/files.js';
-import { serviceRoutes } from '../routes/service.js';
-import { workspaceRoutes } from '../routes/workspaces.js';
+import { apiRoutes } from '../routes/api-routes.js';
 import { handlerDeps } from './lazy.js';
 
 export interface ApiHandlerOptions {
@@ -32,55 +29,67 @@ export interface ApiHandlerOptions {
   observability?: Observability;
 }
 
+/** What middy's router reports for a method and path no route has; the handler answers it after auth. */
+class NoRoute extends Error {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+  ) {
+    super(`no route for ${method} ${path}`);
+  }
+}
+
 /**
- * The public HTTP API (API.md) as one Lambda handler: API Gateway v2 event in, route → core service,
- * response out. Middlewares, in order: Lambda context into logs, EMF metrics, errors in API.md's shape,
- * body limit, API key → tenant.
+ * The public HTTP API (API.md) as one Lambda handler: API Gateway v2 event in, route (routes/api-routes.ts,
+ * matched by middy's http-router) → core service, response out. Middlewares, in order: Lambda context into
+ * logs, EMF metrics, request count and latency, errors in API.md's shape, body limit. Each route but the
+ * public ones authenticates first; so does a request no route matches (401 before 404 reveals nothing).
  */
 export function createApiHandler(getDeps: DepsProvider, opts: ApiHandlerOptions = {}) {
   const { logger, metrics } = opts.observability ?? createObservability(SERVICE.api);
   const deps = handlerDeps(getDeps, { logger, metrics });
-  const router = new Router([
-    ...serviceRoutes,
-    ...workspaceRoutes(logger),
-    ...execRoutes,
-    ...executeRoutes,
-    ...fileRoutes,
-    ...egressRoutes,
-  ]);
-  const isPublic = (event: ApiEvent) => {
-    try {
-      return router.match(event).route.auth === false;
-    } catch {
-      return false; // unknown routes still need a key: 401 before 404 reveals nothing
-    }
+  const tenants = async () => (await deps()).tenants;
+
+  const serve = (route: Route) => async (event: ApiEvent) => {
+    if (route.auth !== false) await authenticate(event, tenants, logger);
+    const params = pathParams(event);
+    if (params.id) logger.appendKeys({ workspaceId: params.id });
+    return forDeployment(await route.handle({ event, deps: await deps(), params, logger }), opts.streaming);
   };
+  const dispatch = routeWith<Promise<ApiResponse>>(apiRoutes, serve, (method, path) => {
+    throw new NoRoute(method, path);
+  });
 
   const handle = async (event: ApiEvent): Promise<ApiResponse> => {
-    const started = performance.now();
-    const { route, params } = router.match(event);
-    if (params.id) logger.appendKeys({ workspaceId: params.id });
-    const response = await route.handle({ event, deps: await deps(), params });
-    metrics.addMetric(METRIC.ApiRequests, MetricUnit.Count, 1);
-    metrics.addMetric(METRIC.ApiLatency, MetricUnit.Milliseconds, performance.now() - started);
-    if (!opts.streaming && typeof response.body !== 'string') {
-      return bufferBody({ ...response, body: response.body });
+    try {
+      return await dispatch(event);
+    } catch (e) {
+      if (!(e instanceof NoRoute)) throw e;
+      await authenticate(event, tenants, logger);
+      throw new BerthError('not_found', e.message);
     }
-    if (opts.streaming && response.isBase64Encoded) {
-      // A streamed response is written as is: `isBase64Encoded` means nothing to it, so binary bodies
-      // (files, exec/binary) must go out as their bytes, not as base64 text.
-      const { isBase64Encoded: _encoded, ...rest } = response;
-      if (typeof response.body !== 'string') return rest;
-      return { ...rest, body: Readable.from([Buffer.from(response.body, 'base64')]) };
-    }
-    return response;
   };
 
   return middy<ApiEvent, ApiResponse>({ streamifyResponse: opts.streaming ?? false })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
+    .use(requestMetrics(metrics))
     .use(errorResponseMiddleware(logger, metrics))
     .use(bodyLimit(opts.maxBodyBytes ?? 6 * 1024 * 1024))
-    .use(authenticate(async () => (await deps()).tenants, logger, isPublic))
     .handler(handle);
+}
+
+/**
+ * A route's answer as the deployment sends it. Buffered (HTTP API): a streamed body is collected, up to the
+ * platform's limit. Streaming: written as is, where `isBase64Encoded` means nothing, so binary bodies (files,
+ * exec/binary) go out as their bytes, not as base64 text.
+ */
+async function forDeployment(response: ApiResponse, streaming = false): Promise<ApiResponse> {
+  if (!streaming) {
+    return typeof response.body === 'string' ? response : bufferBody({ ...response, body: response.body });
+  }
+  if (!response.isBase64Encoded) return response;
+  const { isBase64Encoded: _encoded, ...rest } = response;
+  if (typeof response.body !== 'string') return rest;
+  return { ...rest, body: Readable.from([Buffer.from(response.body, 'base64')]) };
 }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { BerthError, readAll, ReadLimitExceeded } from '@berth/core';
+import { BerthError, readAll } from '@berth/core';
+import { BodyTooLarge } from '@berth/protocol';
 import type { ApiResponse } from './responses.js';
 
 /**
@@ -31,7 +32,7 @@ export async function bufferBody(response: ApiResponse & { body: Readable }): Pr
   try {
     body = await readAll(response.body, limit);
   } catch (e) {
-    if (!(e instanceof ReadLimitExceeded)) throw e;
+    if (!(e instanceof BodyTooLarge)) throw e;
     throw tooLarge(`the answer is over the ${limit} bytes this endpoint can send; ${useStreaming}`);
   }
   const headers = { ...response.headers };

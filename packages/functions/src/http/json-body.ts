@@ -1,12 +1,11 @@
-import { BerthError, parseRequest } from '@berth/core';
-import type { z } from 'zod';
+import { BerthError, parseRequest, type Parsed, type RequestSchema } from '@berth/core';
 import { bodyBytes, header, type ApiEvent } from './api-event.js';
 
 /**
  * The request's JSON body, validated: 415 unless it is `application/json`, 400 `invalid_json` if it does not
  * parse, 400 `invalid_request` naming the field if it does not fit the schema. An empty body counts as `{}`.
  */
-export function jsonBody<T extends z.ZodType>(event: ApiEvent, schema: T): z.infer<T> {
+export function jsonBody<S extends RequestSchema>(event: ApiEvent, schema: S): Parsed<S> {
   const raw = bodyBytes(event);
   if (raw.length === 0) return parseRequest(schema, {});
   const type = (header(event, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();

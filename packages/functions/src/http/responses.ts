@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ErrorCode } from '@berth/core';
+import { SSE_MEDIA_TYPE } from '@berth/protocol';
 
 /**
  * A handler's answer. `body` may be a stream (SSE, or bytes from the agent): the streaming deployment relays
@@ -42,7 +43,7 @@ export const byteStream = (
 
 export const sse = (stream: Readable): ApiResponse => ({
   statusCode: 200,
-  headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' },
+  headers: { 'content-type': SSE_MEDIA_TYPE, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' },
   body: stream,
 });
 

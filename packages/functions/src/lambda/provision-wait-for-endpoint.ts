@@ -1,4 +1,9 @@
 import { createProvisionStepHandler } from '../handlers/provision-step-handler.js';
-import { awsDeps } from './aws-deps.js';
+import { dynamoStore, ecsRuntime } from './aws-ports.js';
+import { lambdaDeps, type Wiring } from './lambda-deps.js';
 
-export const handler = createProvisionStepHandler('WaitForEndpoint', awsDeps);
+/** The ports this function reaches; every other port is left unwired. */
+export const wiring: Wiring = { store: dynamoStore, runtime: ecsRuntime };
+
+/** Polls ECS for the task's address: the store and ECS. */
+export const handler = createProvisionStepHandler('WaitForEndpoint', lambdaDeps(wiring));

@@ -2,7 +2,7 @@ import { egressRequest, updateEgress } from '@berth/core';
 import { tenantOf } from '../http/api-event.js';
 import { jsonBody } from '../http/json-body.js';
 import { json } from '../http/responses.js';
-import type { Route } from '../http/router.js';
+import type { Route } from '../http/route.js';
 
 /** A workspace's egress rules, pushed to its proxy (API.md `PUT /v1/workspaces/{id}/egress`). */
 export const egressRoutes: Route[] = [

@@ -1,8 +1,9 @@
-import { execCommand, execCommandBinary, execCommandStream, execRequest } from '@berth/core';
+import { execCommand, execCommandBinary, execCommandStream, commandRequest } from '@berth/core';
+import { SSE_MEDIA_TYPE } from '@berth/protocol';
 import { header, tenantOf } from '../http/api-event.js';
 import { jsonBody } from '../http/json-body.js';
 import { byteStream, json, sse } from '../http/responses.js';
-import type { Route } from '../http/router.js';
+import type { Route } from '../http/route.js';
 
 /** Command execution: JSON result, SSE stream (Accept: text/event-stream), or raw stdout bytes. */
 export const execRoutes: Route[] = [
@@ -10,8 +11,8 @@ export const execRoutes: Route[] = [
     method: 'POST',
     path: '/v1/workspaces/{id}/exec',
     async handle({ event, deps, params }) {
-      const input = jsonBody(event, execRequest);
-      if ((header(event, 'accept') ?? '').includes('text/event-stream')) {
+      const input = jsonBody(event, commandRequest);
+      if ((header(event, 'accept') ?? '').includes(SSE_MEDIA_TYPE)) {
         const stream = await execCommandStream(deps, tenantOf(event), params.id!, input);
         return sse(stream.body);
       }
@@ -21,8 +22,9 @@ export const execRoutes: Route[] = [
   {
     method: 'POST',
     path: '/v1/workspaces/{id}/exec/binary',
+    streams: true,
     async handle({ event, deps, params }) {
-      const r = await execCommandBinary(deps, tenantOf(event), params.id!, jsonBody(event, execRequest));
+      const r = await execCommandBinary(deps, tenantOf(event), params.id!, jsonBody(event, commandRequest));
       return byteStream(r.stdout, r.size, {
         'x-exit-code': String(r.exitCode ?? -1),
         'x-timed-out': String(r.timedOut),

@@ -1,8 +1,8 @@
-import { executeAgent, executeRequest } from '@berth/core';
+import { executeAgent, agentRunRequest } from '@berth/core';
 import { tenantOf } from '../http/api-event.js';
 import { jsonBody } from '../http/json-body.js';
 import { sse } from '../http/responses.js';
-import type { Route } from '../http/router.js';
+import type { Route } from '../http/route.js';
 
 /**
  * Agent runs: always an SSE stream (whatever `Accept` says), relayed from the workspace's agent. A client
@@ -12,8 +12,9 @@ export const executeRoutes: Route[] = [
   {
     method: 'POST',
     path: '/v1/workspaces/{id}/execute',
+    streams: true,
     async handle({ event, deps, params }) {
-      const input = jsonBody(event, executeRequest);
+      const input = jsonBody(event, agentRunRequest);
       const stream = await executeAgent(deps, tenantOf(event), params.id!, input);
       return sse(stream.body);
     },

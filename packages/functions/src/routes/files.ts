@@ -1,7 +1,7 @@
 import { deleteWorkspaceFile, readWorkspaceFile, writeWorkspaceFile } from '@berth/core';
 import { bodyBytes, tenantOf, type ApiEvent } from '../http/api-event.js';
 import { byteStream, json, noContent } from '../http/responses.js';
-import type { Route } from '../http/router.js';
+import type { Route } from '../http/route.js';
 
 const pathParam = (event: ApiEvent) => event.queryStringParameters?.path;
 
@@ -10,6 +10,7 @@ export const fileRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/workspaces/{id}/files',
+    streams: true,
     async handle({ event, deps, params }) {
       const r = await readWorkspaceFile(deps, tenantOf(event), params.id!, pathParam(event));
       return r.kind === 'file' ? byteStream(r.body, r.size) : json(200, { entries: r.entries });

@@ -1,6 +1,6 @@
 import { checkHealth } from '@berth/core';
 import { json } from '../http/responses.js';
-import type { Route } from '../http/router.js';
+import type { Route } from '../http/route.js';
 
 /** Service-level routes: health (no key) and the warm pool's state. */
 export const serviceRoutes: Route[] = [

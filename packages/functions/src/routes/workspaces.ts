@@ -4,7 +4,7 @@ import {
   getOwnedWorkspace,
   keepalive,
   keepaliveRequest,
-  listQuery,
+  listWorkspacesQuery,
   listWorkspaces,
   parseRequest,
   pauseWorkspace,
@@ -12,18 +12,17 @@ import {
   resumeWorkspace,
   toView,
 } from '@berth/core';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { tenantOf } from '../http/api-event.js';
 import { jsonBody } from '../http/json-body.js';
 import { json } from '../http/responses.js';
-import type { Route } from '../http/router.js';
+import type { Route } from '../http/route.js';
 
 /** Workspace lifecycle routes (API.md). */
-export const workspaceRoutes = (logger: Logger): Route[] => [
+export const workspaceRoutes: Route[] = [
   {
     method: 'POST',
     path: '/v1/workspaces',
-    async handle({ event, deps }) {
+    async handle({ event, deps, logger }) {
       const input = jsonBody(event, createWorkspaceRequest);
       logger.appendKeys({ conversationId: input.conversationId });
       const { workspace, created } = await acquireWorkspace(deps, { ...input, tenantId: tenantOf(event) });
@@ -35,7 +34,7 @@ export const workspaceRoutes = (logger: Logger): Route[] => [
     method: 'GET',
     path: '/v1/workspaces',
     async handle({ event, deps }) {
-      const q = parseRequest(listQuery, event.queryStringParameters ?? {});
+      const q = parseRequest(listWorkspacesQuery, event.queryStringParameters ?? {});
       const page = await listWorkspaces(deps, { tenantId: tenantOf(event), ...q });
       return json(200, { items: page.items.map(toView), nextCursor: page.nextCursor });
     },

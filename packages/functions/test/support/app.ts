@@ -11,6 +11,7 @@ import {
 } from '@berth/functions';
 import { makeDeps, type TestDeps } from '../../../core/test/support/make-deps.js';
 import { apiEvent, lambdaContext, type ApiEventOptions } from './api-event.js';
+import { checkAgainstOpenApi } from './openapi-check.js';
 
 export const KEY_A = 'keyAAAAAAAA';
 export const KEY_B = 'keyBBBBBBBB';
@@ -59,7 +60,7 @@ export function makeApi(opts: { config?: BerthConfigInput; maxBodyBytes?: number
     const res = (await handler(event, lambdaContext())) as ApiResponse;
     if (typeof res.body !== 'string') throw new Error('non-streaming handler answered a stream');
     const type = res.headers?.['content-type'] ?? '';
-    return {
+    const answer: Answer = {
       statusCode: res.statusCode,
       headers: res.headers ?? {},
       body: res.body,
@@ -67,6 +68,8 @@ export function makeApi(opts: { config?: BerthConfigInput; maxBodyBytes?: number
       json: type.startsWith('application/json') && res.body ? JSON.parse(res.body) : undefined,
       event,
     };
+    checkAgainstOpenApi({ method, path, ...answer }); // every answer is one the OpenAPI document describes
+    return answer;
   }
 
   return { deps, handler, call, observability };

@@ -1,3 +1,6 @@
+import type { AgentRunRequest } from '../api/agent-runs.js';
+import type { AgentCommandRequest } from '../api/commands.js';
+
 /**
  * Wire types of the workspace agent's HTTP API (workspace-image/README.md): what the agent accepts and
  * answers, and what the control plane's agent client sends and reads. Defined here once so that neither side
@@ -163,3 +166,13 @@ export type ExecuteStreamEvent =
   | { event: 'files_changed'; data: FilesChangedEventData }
   | { event: 'result'; data: Record<string, unknown> }
   | { event: 'error'; data: ExecuteErrorEventData };
+
+// ExecRequest and ExecuteRequest stay plain interfaces (the SDK's zero-dependency .d.ts carries them; a
+// z.infer type would drag zod's types in). The compiler holds them equal to the schemas both sides parse
+// with: a field added to, removed from or retyped in either fails `tsc` here.
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Holds<T extends true> = T;
+type _SameAsSchemas = [
+  Holds<Equal<ExecRequest, AgentCommandRequest>>,
+  Holds<Equal<ExecuteRequest, AgentRunRequest>>,
+];

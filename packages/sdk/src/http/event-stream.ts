@@ -1,5 +1,5 @@
+import { SSE_MEDIA_TYPE, SseEventTooLarge, readSse, type SseMessage } from '@berth/protocol/client';
 import { BerthConnectionError, BerthError } from '../errors.js';
-import { readSse, type SseMessage } from './sse.js';
 import type { Call, Transport } from './transport.js';
 
 /**
@@ -7,11 +7,11 @@ import type { Call, Transport } from './transport.js';
  * such as 400 or 404 throws there), and leaving the loop, or aborting `call.signal`, closes the connection.
  */
 export async function* eventStream(http: Transport, call: Call): AsyncGenerator<SseMessage, void, undefined> {
-  const answer = await http.open({ ...call, accept: 'text/event-stream' });
+  const answer = await http.open({ ...call, accept: SSE_MEDIA_TYPE });
   try {
     const { response } = answer;
     const type = response.headers.get('content-type') ?? '';
-    if (!type.toLowerCase().startsWith('text/event-stream') || !response.body) {
+    if (!type.toLowerCase().startsWith(SSE_MEDIA_TYPE) || !response.body) {
       throw new BerthError(`expected an event stream from ${call.path}, got "${type || 'no body'}"`);
     }
     try {
@@ -19,6 +19,7 @@ export async function* eventStream(http: Transport, call: Call): AsyncGenerator<
     } catch (e) {
       if (call.signal?.aborted) throw call.signal.reason;
       if (e instanceof BerthError) throw e;
+      if (e instanceof SseEventTooLarge) throw new BerthError(`${call.path}: ${e.message}`, { cause: e });
       const detail = e instanceof Error ? e.message : String(e);
       throw new BerthConnectionError(`the event stream from ${call.path} broke: ${detail}`, { cause: e });
     }

@@ -1,20 +1,10 @@
+import type { ExecuteRequest, ExecuteStreamEvent, FilesChangedEventData } from '@berth/protocol/client';
 import { callOptions, type CallOptions } from '../http/call-options.js';
 import { decodeData, endedEarly, eventStream } from '../http/event-stream.js';
 import type { Transport } from '../http/transport.js';
 
 /** One run of the coding agent (the Claude Agent SDK) in the workspace. */
-export interface AgentRunRequest {
-  /** The user's message; 1..100000 characters. */
-  prompt: string;
-  /** Continue an earlier run's conversation: the `session_id` of its `result` event. */
-  sessionId?: string;
-  /** 1..100 (server default 20). */
-  maxTurns?: number;
-  /** Tools the agent may use without asking (`Read`, `Write`, `Bash`...); default all. */
-  allowedTools?: string[];
-  /** Model id; default the agent SDK's. */
-  model?: string;
-}
+export type AgentRunRequest = ExecuteRequest;
 
 /**
  * `signal`: aborting ends the run (the connection closes and Berth stops the agent). `timeoutMs`: for the
@@ -23,21 +13,14 @@ export interface AgentRunRequest {
 export type AgentRunOptions = CallOptions;
 
 /** Workspace-relative paths changed by the tool call just finished (already saved to the snapshot store). */
-export interface FilesChanged {
-  changed: string[];
-  deleted: string[];
-}
+export type FilesChanged = FilesChangedEventData;
 
 /**
  * An agent run's events in order: `message` for each of the agent's messages, `files_changed` after a tool
  * call that changed files, and one final `result` (the SDK's result message: `subtype`, `result`,
  * `session_id`, `num_turns`, usage...) or `error` (`agent_error`, `aborted`).
  */
-export type AgentEvent =
-  | { event: 'message'; data: Record<string, unknown> }
-  | { event: 'files_changed'; data: FilesChanged }
-  | { event: 'result'; data: Record<string, unknown> }
-  | { event: 'error'; data: { code: string; message: string } };
+export type AgentEvent = ExecuteStreamEvent;
 
 const FINAL = new Set(['result', 'error']);
 const KNOWN = new Set(['message', 'files_changed', 'result', 'error']);

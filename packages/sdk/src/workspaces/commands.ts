@@ -1,14 +1,19 @@
+import {
+  EXEC_BINARY_HEADERS,
+  type ExecExitEventData,
+  type ExecRequest,
+  type ExecResult,
+  type ExecStreamEvent,
+} from '@berth/protocol/client';
 import type { CallOptions } from '../http/call-options.js';
 import { decodeData, endedEarly, eventStream } from '../http/event-stream.js';
 import type { Transport } from '../http/transport.js';
 
-export interface RunOptions extends CallOptions {
-  /** Relative to `/workspace`, or absolute under it. Must exist. */
-  cwd?: string;
-  /** Added to the command's minimal environment. */
-  env?: Record<string, string>;
-  /** Written to the command's stdin, which is then closed. */
-  stdin?: string;
+/**
+ * A command's request (`cwd`: relative to `/workspace` or absolute under it; `env` added to its minimal
+ * environment; `stdin` written, then closed) and the call's options.
+ */
+export interface RunOptions extends Omit<ExecRequest, 'cmd' | 'maxOutputBytes'>, CallOptions {
   /**
    * The command's own limit, 1..900000 ms (server default 60000): on expiry Berth kills its whole process
    * group and answers `timedOut: true`. The client waits 30 s longer than that for the answer before it
@@ -19,32 +24,14 @@ export interface RunOptions extends CallOptions {
   signal?: AbortSignal;
 }
 
-export interface CommandResult {
-  /** null when a signal ended the process. 127: not found, 126: not executable. */
-  exitCode: number | null;
-  signal: string | null;
-  /** UTF-8 decoded (invalid bytes become U+FFFD); use `runBinary` for exact bytes. */
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-  timedOut: boolean;
-  /** Output beyond the per-stream cap was dropped. */
-  truncated: boolean;
-}
+/** A finished command (stdout/stderr UTF-8 decoded: use `runBinary` for exact bytes). */
+export type CommandResult = ExecResult;
 
-export interface CommandExit {
-  exitCode: number | null;
-  signal: string | null;
-  durationMs: number;
-  timedOut: boolean;
-  truncated?: boolean;
-}
+/** The final event of a streamed command. */
+export type CommandExit = ExecExitEventData;
 
 /** One event of a streamed command, in order; `exit` is always the last. */
-export type CommandEvent =
-  | { event: 'stdout'; data: string }
-  | { event: 'stderr'; data: string }
-  | { event: 'exit'; data: CommandExit };
+export type CommandEvent = ExecStreamEvent;
 
 export interface BinaryCommandResult {
   /** The raw stdout bytes, exact. */
@@ -94,9 +81,9 @@ export class Commands {
     const call = { ...this.#call(`${this.#path}/binary`, cmd, options), accept: 'application/octet-stream' };
     return this.#http.read(call, async (response) => ({
       stdout: new Uint8Array(await response.arrayBuffer()),
-      exitCode: exitCodeHeader(response.headers.get('x-exit-code')),
-      durationMs: Number(response.headers.get('x-duration-ms') ?? 0),
-      timedOut: response.headers.get('x-timed-out') === 'true',
+      exitCode: exitCodeHeader(response.headers.get(EXEC_BINARY_HEADERS.exitCode)),
+      durationMs: Number(response.headers.get(EXEC_BINARY_HEADERS.durationMs) ?? 0),
+      timedOut: response.headers.get(EXEC_BINARY_HEADERS.timedOut) === 'true',
     }));
   }
 

@@ -1,5 +1,9 @@
+import type { EgressApplied } from '@berth/protocol/client';
 import { callOptions, type CallOptions } from '../http/call-options.js';
 import type { Transport } from '../http/transport.js';
+
+// Rules as the protocol's egress request schema takes them (zod-inferred there, so restated here and pinned by
+// test/server-types.test.ts).
 
 /** Headers the egress proxy adds to requests for `host` (credentials the workspace never sees). */
 export interface HeaderRule {
@@ -35,7 +39,7 @@ export class Egress {
    * Pushes rules to the proxy; they apply at once. A bad rule is `400 invalid_request` and changes nothing;
    * a workspace that is not ready answers 409; a deployment without a proxy `422 unprocessable`.
    */
-  update(rules: EgressRules, options?: CallOptions): Promise<{ applied: true }> {
+  update(rules: EgressRules, options?: CallOptions): Promise<EgressApplied> {
     return this.#http.json({
       method: 'PUT',
       path: this.#path,

@@ -1,15 +1,10 @@
+import type { DirectoryListing, FileEntry } from '@berth/protocol/client';
 import { BerthError } from '../errors.js';
 import { callOptions, type CallOptions } from '../http/call-options.js';
 import type { Transport } from '../http/transport.js';
 
 /** One entry of a directory listing. Symlinks are not followed. */
-export interface FileEntry {
-  name: string;
-  type: 'file' | 'dir' | 'symlink' | 'other';
-  size: number;
-  /** ISO-8601. */
-  mtime: string;
-}
+export type { FileEntry };
 
 /** What a file can be written from. */
 export type FileData = string | Uint8Array | ArrayBuffer;
@@ -67,7 +62,7 @@ export class Files {
   async list(path = '.', options?: CallOptions): Promise<FileEntry[]> {
     return this.#http.read(this.#call('GET', path, options), async (response) => {
       if (!isJson(response)) throw new BerthError(`${path} is a file; use files.read`);
-      return ((await response.json()) as { entries: FileEntry[] }).entries;
+      return ((await response.json()) as DirectoryListing).entries;
     });
   }
 

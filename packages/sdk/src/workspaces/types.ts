@@ -1,24 +1,13 @@
-/** Lifecycle states: `provisioning → ready ⇄ paused`, `ready → stopping → stopped`, any → `failed`. */
-export type WorkspaceStatus = 'provisioning' | 'ready' | 'paused' | 'stopping' | 'stopped' | 'failed';
+import type { WorkspaceStatus, WorkspaceView } from '@berth/protocol/client';
 
-/** API.md's workspace object: what Berth answers for a workspace. Times are ISO-8601 strings. */
-export interface WorkspaceInfo {
-  /** Opaque (`ws_...`). */
-  id: string;
-  conversationId: string;
-  status: WorkspaceStatus;
-  template: string;
-  labels: Record<string, string>;
-  createdAt: string;
-  readyAt: string | null;
-  /** End of the lease; `keepalive` moves it. */
-  expiresAt: string;
-  lastActiveAt: string;
-  /** Why it ended: `deleted`, `expired`, `idle`, `oom`, `crashed`, `orphan`, `task_stopped:<why>`, ... */
-  terminationReason: string | null;
-  runtime: 'docker' | 'ecs';
-  fromPool: boolean;
-}
+/** Lifecycle states: `provisioning → ready ⇄ paused`, `ready → stopping → stopped`, any → `failed`. */
+export type { WorkspaceStatus };
+
+/** API.md's workspace object (the protocol's `WorkspaceView`): what Berth answers. Times are ISO-8601. */
+export type WorkspaceInfo = WorkspaceView;
+
+// The request options below follow the protocol's request schemas, whose types are inferred by zod (which
+// stays out of the SDK's bundle, types included); test/server-types.test.ts pins them to those schemas.
 
 export interface CreateWorkspaceOptions {
   /** 1-128 characters of `[A-Za-z0-9._:-]`. One live workspace per conversation: creating again gives it back. */

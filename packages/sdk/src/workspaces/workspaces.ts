@@ -1,3 +1,4 @@
+import type { WorkspacePage as WireWorkspacePage } from '@berth/protocol/client';
 import { callOptions, type CallOptions } from '../http/call-options.js';
 import type { Transport } from '../http/transport.js';
 import type {
@@ -9,6 +10,7 @@ import type {
 import { Workspace } from './workspace.js';
 import { WorkspaceHandle } from './workspace-handle.js';
 
+/** One page of `list`, its workspaces as `Workspace` objects. */
 export interface WorkspacePage {
   items: Workspace[];
   /** Pass as `cursor` for the next page; null on the last one. */
@@ -63,7 +65,7 @@ export class Workspaces {
 
   /** One page, as the API answers it; `list` follows the cursor for you. */
   async listPage(options: ListPageOptions & CallOptions = {}): Promise<WorkspacePage> {
-    const page = await this.#http.json<{ items: WorkspaceInfo[]; nextCursor: string | null }>({
+    const page = await this.#http.json<WireWorkspacePage>({
       method: 'GET',
       path: '/v1/workspaces',
       query: { status: options.status, label: options.label, limit: options.limit, cursor: options.cursor },

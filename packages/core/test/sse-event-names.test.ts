@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SseEventScanner } from '@berth/core';
+import { SseDecoder } from '@berth/protocol';
 
 const names = (chunks: (string | Buffer)[]) => {
-  const scanner = new SseEventScanner();
-  return chunks.flatMap((c) => scanner.push(typeof c === 'string' ? Buffer.from(c) : c));
+  const decoder = new SseDecoder({ keepData: false });
+  return chunks.flatMap((c) => decoder.push(typeof c === 'string' ? Buffer.from(c) : c).map((m) => m.event));
 };
 
 const WIRE = Buffer.from(
@@ -17,7 +17,7 @@ const WIRE = Buffer.from(
 );
 const EXPECTED = ['message', 'files_changed', 'message', 'files_changed', 'result'];
 
-describe('SseEventScanner', () => {
+describe('SseDecoder without data (the relay watching event names)', () => {
   it('names each dispatched event: LF, CR LF and CR line ends, no data means no event', () => {
     expect(names([WIRE])).toEqual(EXPECTED);
   });
@@ -30,8 +30,8 @@ describe('SseEventScanner', () => {
   });
 
   it('takes a long data line in stride', () => {
-    const scanner = new SseEventScanner();
-    expect(scanner.push(Buffer.from(`data: ${'x'.repeat(5_000_000)}`))).toEqual([]);
-    expect(scanner.push(Buffer.from('\n\n'))).toEqual(['message']);
+    const decoder = new SseDecoder({ keepData: false });
+    expect(decoder.push(Buffer.from(`data: ${'x'.repeat(5_000_000)}`))).toEqual([]);
+    expect(decoder.push(Buffer.from('\n\n')).map((m) => m.event)).toEqual(['message']);
   });
 });

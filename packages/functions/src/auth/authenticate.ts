@@ -1,0 +1,19 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { BerthError } from '@berth/core';
+import { header, type ApiEvent } from '../http/api-event.js';
+import type { TenantResolver } from './tenant-resolver.js';
+
+/** `Authorization: Bearer <key>` → tenant, attached to the event and to every log line after it. */
+export async function authenticate(
+  event: ApiEvent,
+  resolver: () => Promise<TenantResolver>,
+  logger: Logger,
+): Promise<void> {
+  const value = header(event, 'authorization') ?? '';
+  const match = /^Bearer\s+(\S+)$/i.exec(value);
+  if (!match?.[1]) throw new BerthError('unauthorized', 'missing API key: send Authorization: Bearer <key>');
+  const tenantId = await (await resolver()).resolve(match[1]);
+  if (!tenantId) throw new BerthError('unauthorized', 'invalid API key');
+  event.berth = { ...event.berth, tenantId };
+  logger.appendKeys({ tenantId });
+}

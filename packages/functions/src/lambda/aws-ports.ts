@@ -1,0 +1,69 @@
+import {
+  DynamoWorkspaceStore,
+  EcsRuntime,
+  S3BlobStore,
+  StepFunctionsProvisioner,
+  isAwsUnavailable,
+} from '@berth/aws';
+import {
+  HttpAgentClient,
+  blobsWithDeadlines,
+  runtimeWithDeadlines,
+  storeWithDeadlines,
+  type BerthConfig,
+} from '@berth/core';
+import type { AppDeps } from '../app-deps.js';
+import { envList, envValue, missingOf, type Env } from './aws-env.js';
+
+/**
+ * How one port is made on AWS: the variables it needs and its construction. Each is its own export so a
+ * Lambda entry bundles (and loads the SDK client of) only the ports it names (see lambda-deps.ts).
+ */
+export interface PortWiring<K extends keyof AppDeps> {
+  missing(env: Env): string[];
+  build(env: Env, config: BerthConfig): AppDeps[K] | Promise<AppDeps[K]>;
+}
+
+// Built inside `build`, never at import: a port no entry names must leave nothing behind in its bundle.
+// Every store, blob and runtime call has a deadline: a stalled dependency is a quick 503 with Retry-After.
+// Its message names the dependency, and the handler logs it (the handler's logger is not known here).
+const sdk = { unavailableWhen: isAwsUnavailable };
+
+export const dynamoStore: PortWiring<'store'> = {
+  missing: (env) => missingOf(env, 'TABLE_NAME'),
+  build: (env, config) =>
+    storeWithDeadlines(new DynamoWorkspaceStore({ tableName: envValue(env, 'TABLE_NAME') }), config, sdk),
+};
+
+export const s3Blobs: PortWiring<'blobs'> = {
+  missing: (env) => missingOf(env, 'FILES_BUCKET'),
+  build: (env, config) =>
+    blobsWithDeadlines(new S3BlobStore({ bucket: envValue(env, 'FILES_BUCKET') }), config, sdk),
+};
+
+export const ecsRuntime: PortWiring<'runtime'> = {
+  missing: (env) => missingOf(env, 'CLUSTER_ARN', 'SUBNET_IDS', 'SECURITY_GROUP_IDS', 'TASK_DEFINITION_ARN'),
+  build: (env, config) =>
+    runtimeWithDeadlines(
+      new EcsRuntime({
+        cluster: envValue(env, 'CLUSTER_ARN'),
+        subnets: envList(env, 'SUBNET_IDS'),
+        securityGroups: envList(env, 'SECURITY_GROUP_IDS'),
+        // One workspace task definition for every template for now; templates differ in the task's limits later.
+        taskDefinitionFor: () => envValue(env, 'TASK_DEFINITION_ARN'),
+      }),
+      config,
+      sdk,
+    ),
+};
+
+export const sfnProvisioner: PortWiring<'provisioner'> = {
+  missing: (env) => missingOf(env, 'STATE_MACHINE_ARN'),
+  build: (env) => new StepFunctionsProvisioner({ stateMachineArn: envValue(env, 'STATE_MACHINE_ARN') }),
+};
+
+/** On ECS the agent listens on TCP :9000 of the task's ENI (EcsRuntime reports http endpoints). */
+export const httpAgent: PortWiring<'agent'> = {
+  missing: () => [],
+  build: () => new HttpAgentClient(),
+};

@@ -1,0 +1,62 @@
+/**
+ * What the public API answers (API.md), as plain types with no zod in them: the SDK bundles these and installs
+ * with zero dependencies. The schemas in responses.ts are checked against them at compile time, and the
+ * OpenAPI document is generated from those schemas, so the three cannot drift apart.
+ *
+ * Answers the control plane relays from the workspace agent unchanged (a command's result, a directory listing,
+ * the events of a command or agent run) are the agent's types (../agent/agent-api.ts).
+ */
+import type { WorkspaceStatus } from './workspace-status.js';
+
+export type RuntimeKind = 'docker' | 'ecs';
+
+/** API.md "Workspace object": no token, no endpoint, ISO-8601 times. */
+export interface WorkspaceView {
+  id: string;
+  conversationId: string;
+  status: WorkspaceStatus;
+  template: string;
+  labels: Record<string, string>;
+  createdAt: string;
+  readyAt: string | null;
+  expiresAt: string;
+  lastActiveAt: string;
+  /** `deleted`, `expired`, `idle`, `oom`, `crashed`, `orphan`, `task_stopped:<why>`, `provision_failed:<why>`. */
+  terminationReason: string | null;
+  runtime: RuntimeKind;
+  fromPool: boolean;
+}
+
+/** `GET /v1/workspaces`: one page; pass `nextCursor` as `cursor` for the next (null on the last). */
+export interface WorkspacePage {
+  items: WorkspaceView[];
+  nextCursor: string | null;
+}
+
+export type ComponentStatus = 'ok' | 'error';
+
+/** `GET /health` (no key): 200 when every dependency answers, 503 `degraded` otherwise. */
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  components: { store: ComponentStatus; runtime: ComponentStatus; blobs: ComponentStatus };
+}
+
+/** One template's warm pool. `claims` and `misses` are API.md's; the server does not count them yet. */
+export interface PoolTemplateState {
+  template: string;
+  target: number;
+  warm: number;
+  provisioning: number;
+  claims?: number;
+  misses?: number;
+}
+
+/** `GET /v1/pool`. */
+export interface PoolState {
+  templates: PoolTemplateState[];
+}
+
+/** `PUT /v1/workspaces/{id}/egress`: the proxy took the rules. */
+export interface EgressApplied {
+  applied: true;
+}
