@@ -1,6 +1,8 @@
 import type { SSTConfig } from 'sst';
 import { Data } from './stacks/Data.js';
+import { Network } from './stacks/Network.js';
 import { Observability } from './stacks/Observability.js';
+import { Workspaces } from './stacks/Workspaces.js';
 
 /**
  * Berth on AWS (SST v2). One stack file per concern (ARCHITECTURE.md §2); the Data stack is first. Deploy with
@@ -14,13 +16,14 @@ export default {
   stacks(app) {
     // Traces come from Lambda active tracing, not the Powertools Tracer (docs/lambda-router.md: bundle size).
     // keepNames off: SST turns it on by default, it costs ~9 KB per entry, and Berth's error classes name
-    // themselves; scripts/bundle-lambdas.mjs measures with the same options.
+    // themselves. splitting: what a handler loads with import() (the OpenAPI document) is its own chunk, not
+    // part of every cold start. scripts/bundle-lambdas.mjs measures with the same options.
     app.setDefaultFunctionProps({
       runtime: 'nodejs22.x',
       architecture: 'arm_64',
       tracing: 'active',
-      nodejs: { format: 'esm', minify: true, esbuild: { keepNames: false } },
+      nodejs: { format: 'esm', minify: true, splitting: true, esbuild: { keepNames: false } },
     });
-    app.stack(Data).stack(Observability);
+    app.stack(Data).stack(Network).stack(Workspaces).stack(Observability);
   },
 } satisfies SSTConfig;

@@ -40,6 +40,10 @@ const DEPLOYED = {
   target: 'node22',
   minify: true,
   keepNames: false,
+  // Code an entry loads with import() only when a request needs it (the OpenAPI document) goes to its own
+  // chunk: the entry chunk is what every cold start loads, and what the budget is about.
+  splitting: true,
+  outExtension: { '.js': '.mjs' },
   mainFields: ['module', 'main'],
   external: ['@aws-sdk/*'],
   banner: {
@@ -69,13 +73,18 @@ export async function bundleEntry(file) {
   const result = await esbuild.build({
     ...DEPLOYED,
     entryPoints: [file],
-    outfile: 'out/index.mjs',
+    outdir: 'out',
     absWorkingDir: ROOT,
   });
-  const output = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
-  if (!output) throw new Error(`esbuild produced no bundle for ${file}`);
+  const outputs = Object.entries(result.metafile.outputs).filter(([path]) => path.endsWith('.mjs'));
+  // import() targets are entry points too in the metafile: the entry chunk is the one built from `file`.
+  const entry = outputs.find(([, out]) => out.entryPoint === relative(ROOT, file));
+  if (!entry) throw new Error(`esbuild produced no bundle for ${file}`);
+  const lazyBytes = outputs
+    .filter(([, out]) => out !== entry[1])
+    .reduce((sum, [, out]) => sum + out.bytes, 0);
   const byOwner = new Map();
-  for (const out of Object.values(result.metafile.outputs)) {
+  for (const out of [entry[1]]) {
     for (const [input, { bytesInOutput }] of Object.entries(out.inputs)) {
       const owner = ownerOf(input);
       byOwner.set(owner, (byOwner.get(owner) ?? 0) + bytesInOutput);
@@ -91,7 +100,7 @@ export async function bundleEntry(file) {
       if (client) sdk.add(client);
     }
   }
-  return { bytes: output.contents.byteLength, heaviest, sdk: [...sdk].sort() };
+  return { bytes: entry[1].bytes, lazyBytes, heaviest, sdk: [...sdk].sort() };
 }
 
 const kb = (bytes) => (bytes / 1024).toFixed(1);
@@ -100,8 +109,15 @@ const kb = (bytes) => (bytes / 1024).toFixed(1);
 export async function bundleAll(dir = LAMBDA_DIR) {
   const rows = [];
   for (const file of lambdaEntries(dir)) {
-    const { bytes, heaviest, sdk } = await bundleEntry(file);
-    rows.push({ entry: relative(dir, file), bytes, over: bytes > BUDGET_KB * 1024, heaviest, sdk });
+    const { bytes, lazyBytes, heaviest, sdk } = await bundleEntry(file);
+    rows.push({
+      entry: relative(dir, file),
+      bytes,
+      lazyBytes,
+      over: bytes > BUDGET_KB * 1024,
+      heaviest,
+      sdk,
+    });
   }
   return rows;
 }
@@ -113,18 +129,22 @@ export function bundleTable(rows) {
   const lines = [
     `Lambda bundles (esbuild ${esbuild.version}, ESM, minified, node22, @aws-sdk/* external), budget ${BUDGET_KB} KB`,
     '',
-    `${'entry'.padEnd(width)}  ${'KB'.padStart(7)}  budget  ${'AWS SDK clients'.padEnd(sdkWidth)}  heaviest packages (KB)`,
+    `${'entry'.padEnd(width)}  ${'KB'.padStart(7)}  budget  ${'lazy KB'.padStart(7)}  ${'AWS SDK clients'.padEnd(sdkWidth)}  heaviest packages (KB)`,
   ];
   for (const r of rows) {
     const budget = r.over ? `> ${BUDGET_KB}` : 'ok';
     const heaviest = r.heaviest.map(([owner, b]) => `${owner} ${kb(b)}`).join(', ');
     const sdk = r.sdk.join(' ').padEnd(sdkWidth);
     lines.push(
-      `${r.entry.padEnd(width)}  ${kb(r.bytes).padStart(7)}  ${budget.padEnd(6)}  ${sdk}  ${heaviest}`,
+      `${r.entry.padEnd(width)}  ${kb(r.bytes).padStart(7)}  ${budget.padEnd(6)}  ${(r.lazyBytes ? kb(r.lazyBytes) : '-').padStart(7)}  ${sdk}  ${heaviest}`,
     );
   }
   const over = rows.filter((r) => r.over).length;
-  lines.push('', `${rows.length} entries, ${over} over the ${BUDGET_KB} KB budget`);
+  lines.push(
+    '',
+    `${rows.length} entries, ${over} over the ${BUDGET_KB} KB budget (KB: the entry chunk, what a cold start loads;`,
+    'lazy KB: chunks loaded by import() on the first request that needs them)',
+  );
   return lines.join('\n');
 }
 

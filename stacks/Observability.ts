@@ -82,9 +82,9 @@ export function Observability({ stack }: StackContext) {
       metric(METRIC.TaskOomKilled, SERVICE.taskState),
       metric(METRIC.TaskCrashed, SERVICE.taskState),
     ]),
-    graph('Exec and file sync latency (ms)', [
-      metric(METRIC.ExecLatency, SERVICE.api, 'p50'),
-      metric(METRIC.ExecLatency, SERVICE.api, 'p95'),
+    graph('Command and file sync latency (ms)', [
+      metric(METRIC.CommandLatency, SERVICE.api, 'p50'),
+      metric(METRIC.CommandLatency, SERVICE.api, 'p95'),
       metric(METRIC.FileSyncLatency, SERVICE.api, 'p95'),
       metric(METRIC.FileSyncFailed, SERVICE.api),
     ]),
@@ -130,11 +130,11 @@ export function Observability({ stack }: StackContext) {
     ]),
     graph(
       'Agent runs: runs, file syncs during runs, p50/p95 ms',
-      [metric(METRIC.ExecuteRuns, SERVICE.api), metric(METRIC.ExecuteFileSyncs, SERVICE.api)],
+      [metric(METRIC.AgentRuns, SERVICE.api), metric(METRIC.AgentRunFileSyncs, SERVICE.api)],
       {
         right: [
-          metric(METRIC.ExecuteLatency, SERVICE.api, 'p50'),
-          metric(METRIC.ExecuteLatency, SERVICE.api, 'p95'),
+          metric(METRIC.AgentRunLatency, SERVICE.api, 'p50'),
+          metric(METRIC.AgentRunLatency, SERVICE.api, 'p95'),
         ],
       },
     ),

@@ -44,10 +44,10 @@ export interface ProxyConfig {
 }
 
 /** Thrown by {@link loadConfigFromEnv}; `issues` name the variables at fault. */
-export class ConfigError extends Error {
+export class ProxyConfigError extends Error {
   constructor(readonly issues: { variable: string; message: string }[]) {
     super(`invalid proxy configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`);
-    this.name = 'ConfigError';
+    this.name = 'ProxyConfigError';
   }
 }
 
@@ -135,7 +135,7 @@ const envSchema = z.strictObject({
 
 /**
  * Reads the proxy configuration from environment variables (see README). Unset and empty variables
- * take their defaults. Throws {@link ConfigError} listing every bad variable by name.
+ * take their defaults. Throws {@link ProxyConfigError} listing every bad variable by name.
  */
 export function loadConfigFromEnv(env: Readonly<Record<string, string | undefined>>): ProxyConfig {
   const relevant = Object.fromEntries(
@@ -145,7 +145,7 @@ export function loadConfigFromEnv(env: Readonly<Record<string, string | undefine
   );
   const result = envSchema.safeParse(relevant);
   if (!result.success) {
-    throw new ConfigError(
+    throw new ProxyConfigError(
       result.error.issues.flatMap((issue) =>
         issue.code === 'unrecognized_keys'
           ? issue.keys.map((key) => ({
@@ -161,7 +161,7 @@ export function loadConfigFromEnv(env: Readonly<Record<string, string | undefine
   if (e.PROXY_BEDROCK_HOSTS && !e.PROXY_BEDROCK_REGION) {
     issues.push({ variable: 'PROXY_BEDROCK_REGION', message: 'is required when PROXY_BEDROCK_HOSTS is set' });
   }
-  if (issues.length > 0) throw new ConfigError(issues);
+  if (issues.length > 0) throw new ProxyConfigError(issues);
 
   const policy: EgressPolicy = {
     allowDomains: e.PROXY_ALLOW_DOMAINS,

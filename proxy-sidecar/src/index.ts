@@ -1,17 +1,17 @@
 export { startProxy } from './proxy.js';
 export type { RunningProxy, StartOptions } from './proxy.js';
-export { loadConfigFromEnv, ConfigError } from './config.js';
+export { loadConfigFromEnv, ProxyConfigError } from './config.js';
 export type { ProxyConfig, ProxyLimits } from './config.js';
 export { parseListenAddress, formatListenAddress } from './listen-address.js';
 export type { ListenAddress } from './listen-address.js';
 export type { AuditEntry, AuditSink, AuditDecision } from './audit.js';
 export type { ProxyMetrics, RequestOutcome } from './metrics.js';
-export { noMetrics } from './metrics.js';
+export { noProxyMetrics } from './metrics.js';
 export type { Resolver } from './policy/resolver.js';
 export { staticResolver } from './policy/resolver.js';
 export type {
   EgressPolicy,
-  HeaderRule,
+  HeaderInjectionRule,
   AnthropicSettings,
   BedrockSettings,
   UpstreamScheme,

@@ -1,5 +1,5 @@
 import { createLogger } from './audit.js';
-import { ConfigError, loadConfigFromEnv } from './config.js';
+import { ProxyConfigError, loadConfigFromEnv } from './config.js';
 import { formatListenAddress } from './listen-address.js';
 import { startProxy } from './proxy.js';
 
@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   try {
     config = loadConfigFromEnv(process.env);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    if (!(error instanceof ProxyConfigError)) throw error;
     process.stderr.write(`proxy-sidecar: ${error.message}\n`);
     process.exit(2);
   }

@@ -15,7 +15,7 @@ export interface ProxyMetrics {
 }
 
 /** Discards everything (tests, or when metrics are not wanted). */
-export const noMetrics: ProxyMetrics = { record() {}, flush() {} };
+export const noProxyMetrics: ProxyMetrics = { record() {}, flush() {} };
 
 // Powertools publishes on its own once a metric holds 100 values; keep latencies below that.
 const MAX_LATENCY_SAMPLES = 99;

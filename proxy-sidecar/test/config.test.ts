@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfigFromEnv } from '../src/index.js';
+import { ProxyConfigError, loadConfigFromEnv } from '../src/index.js';
 import { MAIN, TSX_ARGS } from './helpers/child-proxy.js';
 
 const base = { PROXY_ADMIN_SECRET: 'a-long-enough-secret-123' };
@@ -9,10 +9,10 @@ function issuesOf(env: Record<string, string>): string[] {
   try {
     loadConfigFromEnv(env);
   } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues.map((i) => i.variable);
+    expect(error).toBeInstanceOf(ProxyConfigError);
+    return (error as ProxyConfigError).issues.map((i) => i.variable);
   }
-  throw new Error('expected a ConfigError');
+  throw new Error('expected a ProxyConfigError');
 }
 
 describe('loadConfigFromEnv', () => {

@@ -89,15 +89,17 @@ describe('plain HTTP forwarding', () => {
   });
 
   it('keeps the workspace connection alive across requests', async () => {
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const pool = new Agent({ keepAlive: true, maxSockets: 1 });
     const sockets = new Set<unknown>();
-    agent.on('free', (socket) => sockets.add(socket));
+    pool.on('free', (socket) => sockets.add(socket));
     for (let i = 0; i < 5; i++) {
-      const reply = await viaProxy({ port: proxy.port }, `http://ok.test:${upstream.port}/n${i}`, { agent });
+      const reply = await viaProxy({ port: proxy.port }, `http://ok.test:${upstream.port}/n${i}`, {
+        agent: pool,
+      });
       expect(reply.status).toBe(201);
     }
     expect(sockets.size).toBe(1);
-    agent.destroy();
+    pool.destroy();
   });
 
   it('streams an SSE response chunk by chunk', async () => {

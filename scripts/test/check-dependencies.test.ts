@@ -14,7 +14,7 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const CLEAN: Record<string, string> = {
   'packages/core/package.json': JSON.stringify({ dependencies: { '@berth/protocol': '0.1.0' } }),
   'packages/core/src/index.ts': [
-    "import { AGENT_LIMITS, commandRequest } from '@berth/protocol';",
+    "import { WORKSPACE_AGENT_LIMITS, commandRequest } from '@berth/protocol';",
     "import * as z from '@berth/protocol/validation';",
     'export const settings = z.object({});',
     "import { readFile } from 'node:fs/promises';",
@@ -29,9 +29,9 @@ const CLEAN: Record<string, string> = {
   'packages/sdk/package.json': JSON.stringify({ name: '@berth/sdk' }),
   // The SDK's bundle inlines the protocol's zod-free client entry (packages/sdk/scripts/bundle.mjs).
   'packages/sdk/src/index.ts':
-    "import type { ExecResult } from '@berth/protocol';\nimport { SseDecoder } from '@berth/protocol/client';\nexport * from './client.js';",
+    "import type { CommandResult } from '@berth/protocol';\nimport { SseDecoder } from '@berth/protocol/client';\nexport * from './client.js';",
   'workspace-image/package.json': JSON.stringify({ dependencies: { '@berth/protocol': '0.1.0' } }),
-  'workspace-image/src/index.ts': "import { AGENT_ENV } from '@berth/protocol';",
+  'workspace-image/src/index.ts': "import { WORKSPACE_AGENT_ENV } from '@berth/protocol';",
 };
 
 /** [what is planted, file, content, the violation reported] */
@@ -45,7 +45,7 @@ const PLANTED: [string, string, string, RegExp][] = [
   [
     'core re-exports the agent',
     'packages/core/src/bad.ts',
-    "\n\nexport type { ExecResult } from '@berth/workspace-agent';",
+    "\n\nexport type { CommandResult } from '@berth/workspace-agent';",
     /bad\.ts:3: imports @berth\/workspace-agent/,
   ],
   [
@@ -131,7 +131,7 @@ const PLANTED: [string, string, string, RegExp][] = [
   [
     'the agent imports core',
     'workspace-image/src/bad.ts',
-    "export { BerthError } from '@berth/core';",
+    "export { ApiError } from '@berth/core';",
     /imports @berth\/core/,
   ],
 ];

@@ -1,20 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { App, getStack, type StackContext } from 'sst/constructs';
 import { initProject } from 'sst/project.js';
+import { afterAll } from 'vitest';
+
+export type StackFn = (ctx: StackContext) => unknown;
 
 /**
- * Synthesizes one SST stack offline and returns its CloudFormation template for assertions. `sst build` is no
- * check here (it needs AWS credentials and exits 0 silently offline), so tests synthesize with CDK directly.
+ * Synthesizes SST stacks offline into one app, in the order given, and returns each one's CloudFormation
+ * template for assertions. A stack that calls `use(Other)` needs Other earlier in the list (e.g.
+ * `[Data, Network]`). `sst build` is no check here (it needs AWS credentials and exits 0 silently offline), so
+ * tests synthesize with CDK directly.
  */
-export async function synth(stack: (ctx: StackContext) => unknown): Promise<Template> {
+export async function synthStacks(stacks: readonly StackFn[]): Promise<Map<StackFn, Template>> {
+  const app = await testApp();
+  for (const stack of stacks) app.stack(stack as never);
+  return new Map(stacks.map((stack) => [stack, Template.fromStack(getStack(stack as never))]));
+}
+
+/** Synthesizes one stack that uses no other stack, and returns its template. */
+export async function synth(stack: StackFn): Promise<Template> {
+  return (await synthStacks([stack])).get(stack)!;
+}
+
+/**
+ * One cloud assembly dir per test file, removed after it: CDK's default is a new /tmp/cdk.out* per app, and
+ * each holds a copy of the image build contexts (~32 MB), which piled up to gigabytes.
+ */
+let assemblyDir: string | undefined;
+const outdir = () => (assemblyDir ??= mkdtempSync(join(tmpdir(), 'berth-synth-')));
+afterAll(() => {
+  if (assemblyDir) rmSync(assemblyDir, { recursive: true, force: true });
+  assemblyDir = undefined;
+});
+
+/** An SST app as `sst deploy` would build it, for a fixed account and region, with nothing to look up. */
+export async function testApp(): Promise<App> {
   process.env.SST_TELEMETRY_DISABLED = '1';
   await initProject({ stage: 'test' });
-  const app = new App({
-    mode: 'deploy',
-    stage: 'test',
-    region: 'us-east-1',
-    account: '123456789012',
-  } as never);
-  app.stack(stack as never);
-  return Template.fromStack(getStack(stack as never));
+  return new App(
+    {
+      mode: 'deploy',
+      stage: 'test',
+      region: 'us-east-1',
+      account: '123456789012',
+    } as never,
+    { outdir: outdir() },
+  );
 }

@@ -2,7 +2,7 @@ import http from 'node:http';
 
 /** A keep-alive HTTP client with as little overhead as possible, so the benchmark measures Berth, not the client. */
 export class BenchClient {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  private readonly pool = new http.Agent({ keepAlive: true, maxSockets: 16 });
   constructor(
     private readonly base: string,
     private readonly key: string,
@@ -22,7 +22,7 @@ export class BenchClient {
           port: url.port,
           path: url.pathname + url.search,
           method,
-          agent: this.agent,
+          agent: this.pool,
           headers: {
             authorization: `Bearer ${this.key}`,
             ...(body !== undefined ? { 'content-length': Buffer.byteLength(body) } : {}),
@@ -52,6 +52,6 @@ export class BenchClient {
   }
 
   close() {
-    this.agent.destroy();
+    this.pool.destroy();
   }
 }

@@ -112,10 +112,10 @@ function startTinyproxy(port: number, dir: string): ChildProcess {
   return child;
 }
 
-function get(variant: Variant, agent: http.Agent, path: string): Promise<number> {
+function get(variant: Variant, pool: http.Agent, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: variant.port, path: variant.target(path), agent },
+      { host: '127.0.0.1', port: variant.port, path: variant.target(path), agent: pool },
       (res) => {
         let size = 0;
         res.on('data', (chunk: Buffer) => (size += chunk.length));
@@ -136,20 +136,20 @@ interface Samples {
   big: number[];
 }
 
-async function warmUp(variant: Variant, agent: http.Agent): Promise<void> {
-  for (let i = 0; i < SMALL_WARMUP; i++) await get(variant, agent, '/small');
-  for (let i = 0; i < BIG_WARMUP; i++) await get(variant, agent, '/big');
+async function warmUp(variant: Variant, pool: http.Agent): Promise<void> {
+  for (let i = 0; i < SMALL_WARMUP; i++) await get(variant, pool, '/small');
+  for (let i = 0; i < BIG_WARMUP; i++) await get(variant, pool, '/big');
 }
 
-async function oneRound(variant: Variant, agent: http.Agent, into: Samples): Promise<void> {
+async function oneRound(variant: Variant, pool: http.Agent, into: Samples): Promise<void> {
   for (let i = 0; i < SMALL_REQUESTS / ROUNDS; i++) {
     const t = performance.now();
-    await get(variant, agent, '/small');
+    await get(variant, pool, '/small');
     into.small.push(performance.now() - t);
   }
   for (let i = 0; i < BIG_RUNS / ROUNDS; i++) {
     const t = performance.now();
-    const size = await get(variant, agent, '/big');
+    const size = await get(variant, pool, '/big');
     into.big.push(performance.now() - t);
     if (size !== BIG_SIZE) throw new Error(`${variant.name}: got ${size} bytes`);
   }
@@ -157,14 +157,14 @@ async function oneRound(variant: Variant, agent: http.Agent, into: Samples): Pro
 
 /** Rounds interleave the variants, so background load on the machine hits them all alike. */
 async function measureAll(variants: Variant[]): Promise<Result[]> {
-  const agents = variants.map((v) => new http.Agent({ keepAlive: v.keepAlive, maxSockets: 1 }));
+  const pools = variants.map((v) => new http.Agent({ keepAlive: v.keepAlive, maxSockets: 1 }));
   const samples = variants.map((): Samples => ({ small: [], big: [] }));
-  for (const [i, variant] of variants.entries()) await warmUp(variant, agents[i] as http.Agent);
+  for (const [i, variant] of variants.entries()) await warmUp(variant, pools[i] as http.Agent);
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, variant] of variants.entries())
-      await oneRound(variant, agents[i] as http.Agent, samples[i] as Samples);
+      await oneRound(variant, pools[i] as http.Agent, samples[i] as Samples);
   }
-  for (const agent of agents) agent.destroy();
+  for (const pool of pools) pool.destroy();
   return variants.map((variant, i) => ({
     variant: variant.name,
     latency: summarize(samples[i]?.small ?? []),

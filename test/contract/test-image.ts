@@ -1,4 +1,4 @@
-import { AGENT_ENV } from '@berth/protocol';
+import { WORKSPACE_AGENT_ENV } from '@berth/protocol';
 import type Dockerode from 'dockerode';
 import { BASE_IMAGE, WORKSPACE_IMAGE } from '../../local-docker/src/images/names.js';
 
@@ -7,7 +7,7 @@ import { BASE_IMAGE, WORKSPACE_IMAGE } from '../../local-docker/src/images/names
  * agent. Run with `node -e`; it removes a stale socket first (the agent dir outlives containers).
  */
 export const STANDIN_AGENT = [
-  `const fs=require('fs'),http=require('http');const p=process.env.${AGENT_ENV.socket};`,
+  `const fs=require('fs'),http=require('http');const p=process.env.${WORKSPACE_AGENT_ENV.socket};`,
   'try{fs.unlinkSync(p)}catch{}',
   "http.createServer((q,s)=>{const ok=q.url==='/health';s.writeHead(ok?200:404,{'content-type':'application/json'});",
   "s.end(JSON.stringify({ok}))}).listen(p);process.on('SIGTERM',()=>process.exit(0));",

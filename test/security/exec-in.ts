@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 
-export interface ExecResult {
+export interface DockerExecResult {
   exitCode: number | null;
   stdout: string;
   stderr: string;
@@ -13,7 +13,7 @@ export async function execIn(
   taskRef: string,
   cmd: string[],
   user = '1000:1000',
-): Promise<ExecResult> {
+): Promise<DockerExecResult> {
   const exec = await docker.getContainer(taskRef).exec({
     Cmd: cmd,
     User: user,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AGENT_ENV, AGENT_LIMITS } from '@berth/protocol';
+import { WORKSPACE_AGENT_ENV, WORKSPACE_AGENT_LIMITS } from '@berth/protocol';
 
 export type ListenMode = 'uds' | 'http';
 
@@ -40,16 +40,17 @@ export interface AgentConfig {
   log?: (line: string) => void;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+export class AgentConfigError extends Error {
+  override name = 'AgentConfigError';
 }
 
 function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be an integer, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw))
+    throw new AgentConfigError(`${name} must be an integer, got ${JSON.stringify(raw)}`);
   const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  if (n < min || n > max) throw new AgentConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
 }
 
@@ -60,64 +61,72 @@ export const DEFAULT_ANTHROPIC_API_KEY = 'sk-ant-berth-placeholder';
 export const BUNDLED_SPAWNER = fileURLToPath(new URL('../bin/berth-spawner', import.meta.url));
 
 function spawnerPath(env: NodeJS.ProcessEnv): string | undefined {
-  const asked = env[AGENT_ENV.spawner];
+  const asked = env[WORKSPACE_AGENT_ENV.spawner];
   if (asked === 'node') return undefined;
   if (asked) {
-    if (!existsSync(asked)) throw new ConfigError(`${AGENT_ENV.spawner} ${asked} does not exist`);
+    if (!existsSync(asked))
+      throw new AgentConfigError(`${WORKSPACE_AGENT_ENV.spawner} ${asked} does not exist`);
     return asked;
   }
   return existsSync(BUNDLED_SPAWNER) ? BUNDLED_SPAWNER : undefined;
 }
 
-/** Reads the agent's configuration from the environment (README.md, "Environment"). Throws ConfigError. */
-export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
-  const mode = env[AGENT_ENV.listenMode] || 'uds';
+/** Reads the agent's configuration from the environment (README.md, "Environment"). Throws AgentConfigError. */
+export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
+  const mode = env[WORKSPACE_AGENT_ENV.listenMode] || 'uds';
   if (mode !== 'uds' && mode !== 'http') {
-    throw new ConfigError(`${AGENT_ENV.listenMode} must be "uds" or "http", got ${JSON.stringify(mode)}`);
-  }
-  const tokenFile = env[AGENT_ENV.token] ? undefined : env[AGENT_ENV.tokenFile] || undefined;
-  const token = tokenFile ? readTokenFile(tokenFile) : (env[AGENT_ENV.token] ?? '');
-  if (token.length < 16) {
-    throw new ConfigError(
-      `${AGENT_ENV.token} (or ${AGENT_ENV.tokenFile}) is required and must be at least 16 characters`,
+    throw new AgentConfigError(
+      `${WORKSPACE_AGENT_ENV.listenMode} must be "uds" or "http", got ${JSON.stringify(mode)}`,
     );
   }
-  const workspaceDir = env[AGENT_ENV.workspaceDir] || '/workspace';
-  if (!workspaceDir.startsWith('/'))
-    throw new ConfigError(`${AGENT_ENV.workspaceDir} must be an absolute path`);
-  const proxySocket = env[AGENT_ENV.proxySocket] || undefined;
-  const proxyPort = intEnv(env, AGENT_ENV.proxyPort, 3128, 1, 65535);
-  const proxyUrl = env[AGENT_ENV.proxyUrl] || (proxySocket ? `http://127.0.0.1:${proxyPort}` : undefined);
-  if (proxyUrl && !/^https?:\/\/[^\s]+$/.test(proxyUrl)) {
-    throw new ConfigError(`${AGENT_ENV.proxyUrl} must be an http(s) URL, got ${JSON.stringify(proxyUrl)}`);
+  const tokenFile = env[WORKSPACE_AGENT_ENV.token]
+    ? undefined
+    : env[WORKSPACE_AGENT_ENV.tokenFile] || undefined;
+  const token = tokenFile ? readTokenFile(tokenFile) : (env[WORKSPACE_AGENT_ENV.token] ?? '');
+  if (token.length < 16) {
+    throw new AgentConfigError(
+      `${WORKSPACE_AGENT_ENV.token} (or ${WORKSPACE_AGENT_ENV.tokenFile}) is required and must be at least 16 characters`,
+    );
   }
-  const anthropicBaseUrl = env[AGENT_ENV.anthropicBaseUrl] || undefined;
+  const workspaceDir = env[WORKSPACE_AGENT_ENV.workspaceDir] || '/workspace';
+  if (!workspaceDir.startsWith('/'))
+    throw new AgentConfigError(`${WORKSPACE_AGENT_ENV.workspaceDir} must be an absolute path`);
+  const proxySocket = env[WORKSPACE_AGENT_ENV.proxySocket] || undefined;
+  const proxyPort = intEnv(env, WORKSPACE_AGENT_ENV.proxyPort, 3128, 1, 65535);
+  const proxyUrl =
+    env[WORKSPACE_AGENT_ENV.proxyUrl] || (proxySocket ? `http://127.0.0.1:${proxyPort}` : undefined);
+  if (proxyUrl && !/^https?:\/\/[^\s]+$/.test(proxyUrl)) {
+    throw new AgentConfigError(
+      `${WORKSPACE_AGENT_ENV.proxyUrl} must be an http(s) URL, got ${JSON.stringify(proxyUrl)}`,
+    );
+  }
+  const anthropicBaseUrl = env[WORKSPACE_AGENT_ENV.anthropicBaseUrl] || undefined;
   if (anthropicBaseUrl && !/^https?:\/\/[^\s]+$/.test(anthropicBaseUrl)) {
-    throw new ConfigError(
-      `${AGENT_ENV.anthropicBaseUrl} must be an http(s) URL, got ${JSON.stringify(anthropicBaseUrl)}`,
+    throw new AgentConfigError(
+      `${WORKSPACE_AGENT_ENV.anthropicBaseUrl} must be an http(s) URL, got ${JSON.stringify(anthropicBaseUrl)}`,
     );
   }
   return {
     listenMode: mode,
-    socketPath: env[AGENT_ENV.socket] || '/run/berth/agent/agent.sock',
-    host: env[AGENT_ENV.host] || '0.0.0.0',
-    port: intEnv(env, AGENT_ENV.port, 9000, 0, 65535),
+    socketPath: env[WORKSPACE_AGENT_ENV.socket] || '/run/berth/agent/agent.sock',
+    host: env[WORKSPACE_AGENT_ENV.host] || '0.0.0.0',
+    port: intEnv(env, WORKSPACE_AGENT_ENV.port, 9000, 0, 65535),
     token,
     ...(tokenFile && { tokenFile }),
     workspaceDir,
-    childHome: env[AGENT_ENV.childHome] || '/tmp/home',
+    childHome: env[WORKSPACE_AGENT_ENV.childHome] || '/tmp/home',
     proxySocket,
     proxyPort,
     proxyUrl,
     spawnerPath: spawnerPath(env),
     anthropicBaseUrl,
-    anthropicApiKey: env[AGENT_ENV.anthropicApiKey] || DEFAULT_ANTHROPIC_API_KEY,
+    anthropicApiKey: env[WORKSPACE_AGENT_ENV.anthropicApiKey] || DEFAULT_ANTHROPIC_API_KEY,
     maxOutputBytes: intEnv(
       env,
-      AGENT_ENV.maxOutputBytes,
-      AGENT_LIMITS.defaultMaxOutputBytes,
+      WORKSPACE_AGENT_ENV.maxOutputBytes,
+      WORKSPACE_AGENT_LIMITS.defaultMaxOutputBytes,
       1,
-      AGENT_LIMITS.maxOutputBytesLimit,
+      WORKSPACE_AGENT_LIMITS.maxOutputBytesLimit,
     ),
   };
 }
@@ -126,8 +135,8 @@ function readTokenFile(path: string): string {
   try {
     return readFileSync(path, 'utf8').trim();
   } catch (err) {
-    throw new ConfigError(
-      `cannot read ${AGENT_ENV.tokenFile} ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+    throw new AgentConfigError(
+      `cannot read ${WORKSPACE_AGENT_ENV.tokenFile} ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
     );
   }
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentConfig } from './config.js';
-import type { Launcher } from './exec/launcher.js';
+import type { Launcher } from './commands/launcher.js';
 import type { ChangeLog } from './files/change-log.js';
 import type { WorkspaceRoot } from './files/safe-path.js';
 

@@ -1,6 +1,6 @@
-import type { AgentErrorBody, AgentErrorCode } from '@berth/protocol';
+import type { WorkspaceAgentErrorBody, WorkspaceAgentErrorCode } from '@berth/protocol';
 
-const STATUS: Record<AgentErrorCode, number> = {
+const STATUS: Record<WorkspaceAgentErrorCode, number> = {
   invalid_request: 400,
   invalid_path: 400,
   unauthorized: 401,
@@ -14,7 +14,7 @@ const STATUS: Record<AgentErrorCode, number> = {
 };
 
 /** File system errors that are the workspace's state, not the agent's bugs. */
-const ERRNO: Record<string, AgentErrorCode> = {
+const ERRNO: Record<string, WorkspaceAgentErrorCode> = {
   EACCES: 'permission_denied',
   EPERM: 'permission_denied',
   EROFS: 'permission_denied',
@@ -30,37 +30,37 @@ const ERRNO: Record<string, AgentErrorCode> = {
 };
 
 /** An error the client should see as-is: its code picks the status. */
-export class AgentError extends Error {
+export class AgentHttpError extends Error {
   readonly status: number;
   constructor(
-    readonly code: AgentErrorCode,
+    readonly code: WorkspaceAgentErrorCode,
     message: string,
   ) {
     super(message);
-    this.name = 'AgentError';
+    this.name = 'AgentHttpError';
     this.status = STATUS[code];
   }
 
-  toBody(): AgentErrorBody {
+  toBody(): WorkspaceAgentErrorBody {
     return { error: { code: this.code, message: this.message } };
   }
 }
 
-export const invalidRequest = (message: string) => new AgentError('invalid_request', message);
-export const invalidPath = (message: string) => new AgentError('invalid_path', message);
-export const notFound = (message: string) => new AgentError('not_found', message);
+export const agentInvalidRequest = (message: string) => new AgentHttpError('invalid_request', message);
+export const agentInvalidPath = (message: string) => new AgentHttpError('invalid_path', message);
+export const agentNotFound = (message: string) => new AgentHttpError('not_found', message);
 
 /**
  * File system errnos map to their codes; anything else is a bug: its details stay in the log and the client
  * gets a generic 500.
  */
-export function toAgentError(err: unknown): AgentError {
-  if (err instanceof AgentError) return err;
+export function toAgentHttpError(err: unknown): AgentHttpError {
+  if (err instanceof AgentHttpError) return err;
   const errno = (err as NodeJS.ErrnoException | null)?.code;
   const code = errno ? ERRNO[errno] : undefined;
   if (code) {
     const syscall = (err as NodeJS.ErrnoException).syscall;
-    return new AgentError(code, `file system error ${errno}${syscall ? ` (${syscall})` : ''}`);
+    return new AgentHttpError(code, `file system error ${errno}${syscall ? ` (${syscall})` : ''}`);
   }
-  return new AgentError('internal', 'internal error');
+  return new AgentHttpError('internal', 'internal error');
 }

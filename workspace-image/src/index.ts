@@ -3,4 +3,4 @@
  * environment variable names are @berth/protocol's.
  */
 export { startAgent, type RunningAgent } from './agent.js';
-export { loadConfig, ConfigError, type AgentConfig, type ListenMode } from './config.js';
+export { loadAgentConfig, AgentConfigError, type AgentConfig, type ListenMode } from './config.js';

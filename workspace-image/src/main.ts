@@ -1,22 +1,22 @@
 #!/usr/bin/env node
 // Entry point in the image: `node /opt/berth/agent/dist/main.js`. Kept to builtins so startup stays fast.
 import { unlinkSync } from 'node:fs';
-import { AGENT_ENV } from '@berth/protocol';
+import { WORKSPACE_AGENT_ENV } from '@berth/protocol';
 import { startAgent } from './agent.js';
-import { ConfigError, loadConfig, type AgentConfig } from './config.js';
+import { AgentConfigError, loadAgentConfig, type AgentConfig } from './config.js';
 
 let config: AgentConfig;
 try {
-  config = loadConfig(process.env);
+  config = loadAgentConfig(process.env);
 } catch (err) {
   process.stderr.write(
-    `berth-agent: invalid configuration: ${err instanceof ConfigError ? err.message : String(err)}\n`,
+    `berth-agent: invalid configuration: ${err instanceof AgentConfigError ? err.message : String(err)}\n`,
   );
   process.exit(1);
 }
 // Child processes get a fresh environment anyway; dropping it here keeps it out of anything that reads ours.
 // (/proc/1/environ keeps the initial copy: AGENT_TOKEN_FILE avoids that, see README "Token".)
-delete process.env[AGENT_ENV.token];
+delete process.env[WORKSPACE_AGENT_ENV.token];
 if (config.tokenFile) {
   try {
     unlinkSync(config.tokenFile);

@@ -1,6 +1,6 @@
 import type { RouteHandler } from './context.js';
-import { handleExec, handleExecBinary, handleExecStream } from './exec/exec-routes.js';
-import { handleExecute } from './execute/execute-route.js';
+import { handleCommand, handleBinaryCommand, handleCommandStream } from './commands/command-routes.js';
+import { handleAgentRun } from './agent-runs/agent-run-route.js';
 import {
   handleChanges,
   handleDeleteFile,
@@ -12,14 +12,14 @@ import {
 } from './files/file-routes.js';
 
 export { ChangeLog } from './files/change-log.js';
-export { createLauncher } from './exec/launchers.js';
+export { createLauncher } from './commands/launchers.js';
 
 /** Authenticated routes: path → method → handler. Loaded after the server listens (see server.ts). */
 export const ROUTES: Record<string, Record<string, RouteHandler>> = {
-  '/exec': { POST: handleExec },
-  '/exec/stream': { POST: handleExecStream },
-  '/exec/binary': { POST: handleExecBinary },
-  '/execute': { POST: handleExecute },
+  '/exec': { POST: handleCommand },
+  '/exec/stream': { POST: handleCommandStream },
+  '/exec/binary': { POST: handleBinaryCommand },
+  '/execute': { POST: handleAgentRun },
   '/files': { GET: handleReadFile, PUT: handleWriteFile, DELETE: handleDeleteFile },
   '/files/archive': { GET: handleGetArchive, PUT: handlePutArchive },
   '/files/manifest': { GET: handleGetManifest },

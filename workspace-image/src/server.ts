@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { makeAuthCheck } from './auth.js';
 import type { AgentConfig } from './config.js';
 import type { RequestContext } from './context.js';
-import { AgentError, toAgentError } from './errors.js';
-import type { Launcher } from './exec/launcher.js';
+import { AgentHttpError, toAgentHttpError } from './errors.js';
+import type { Launcher } from './commands/launcher.js';
 import type { ChangeLog } from './files/change-log.js';
 import type { WorkspaceRoot } from './files/safe-path.js';
 import { sendJson } from './http-io.js';
@@ -11,7 +11,7 @@ import type { HealthResponse } from '@berth/protocol';
 import { logRequest, stdoutLog } from './request-log.js';
 import type { ROUTES } from './routes.js';
 import { AGENT_VERSION } from './version.js';
-import { runningCommands } from './exec/activity.js';
+import { runningCommands } from './commands/activity.js';
 
 /**
  * The agent's HTTP server (not yet listening). Everything but GET /health needs the bearer token, checked
@@ -48,11 +48,11 @@ export function createAgentServer(
     }
     if (!isAuthorized(req.headers.authorization)) {
       res.setHeader('www-authenticate', 'Bearer');
-      throw new AgentError('unauthorized', 'missing or invalid bearer token');
+      throw new AgentHttpError('unauthorized', 'missing or invalid bearer token');
     }
     const { table, changes, launch } = await loadRoutes();
     const methods = table[url.pathname];
-    if (!methods) throw new AgentError('not_found', `no route ${url.pathname}`);
+    if (!methods) throw new AgentHttpError('not_found', `no route ${url.pathname}`);
     const handler = methods[req.method ?? ''];
     if (!handler) throw methodNotAllowed(res, Object.keys(methods));
     await handler({ req, res, url, config, ws, changes, launch } satisfies RequestContext);
@@ -77,13 +77,13 @@ export function createAgentServer(
   };
 }
 
-function methodNotAllowed(res: ServerResponse, allowed: string[]): AgentError {
+function methodNotAllowed(res: ServerResponse, allowed: string[]): AgentHttpError {
   res.setHeader('allow', allowed.join(', '));
-  return new AgentError('method_not_allowed', `method not allowed; use ${allowed.join(' or ')}`);
+  return new AgentHttpError('method_not_allowed', `method not allowed; use ${allowed.join(' or ')}`);
 }
 
 function sendError(res: ServerResponse, err: unknown): void {
-  const e = toAgentError(err);
+  const e = toAgentHttpError(err);
   if (e.code === 'internal') {
     process.stderr.write(
       `${JSON.stringify({ level: 'error', msg: 'request failed', error: String(err) })}\n`,

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_SPAWNER } from '../src/config.js';
-import { ConfigError, loadConfig } from '../src/index.js';
+import { AgentConfigError, loadAgentConfig } from '../src/index.js';
 import { requireSpawner } from './helpers.js';
 
 const TOKEN = 'a'.repeat(16);
 
-describe('loadConfig', () => {
+describe('loadAgentConfig', () => {
   it('has defaults for everything but the token', () => {
-    expect(loadConfig({ AGENT_TOKEN: TOKEN, AGENT_SPAWNER: 'node' })).toEqual({
+    expect(loadAgentConfig({ AGENT_TOKEN: TOKEN, AGENT_SPAWNER: 'node' })).toEqual({
       listenMode: 'uds',
       socketPath: '/run/berth/agent/agent.sock',
       host: '0.0.0.0',
@@ -27,15 +27,15 @@ describe('loadConfig', () => {
 
   it('starts commands with the bundled berth-spawner when it is there, or the one AGENT_SPAWNER names', () => {
     requireSpawner();
-    expect(loadConfig({ AGENT_TOKEN: TOKEN }).spawnerPath).toBe(BUNDLED_SPAWNER);
-    expect(loadConfig({ AGENT_TOKEN: TOKEN, AGENT_SPAWNER: process.execPath }).spawnerPath).toBe(
+    expect(loadAgentConfig({ AGENT_TOKEN: TOKEN }).spawnerPath).toBe(BUNDLED_SPAWNER);
+    expect(loadAgentConfig({ AGENT_TOKEN: TOKEN, AGENT_SPAWNER: process.execPath }).spawnerPath).toBe(
       process.execPath,
     );
-    expect(loadConfig({ AGENT_TOKEN: TOKEN, AGENT_SPAWNER: 'node' }).spawnerPath).toBeUndefined();
+    expect(loadAgentConfig({ AGENT_TOKEN: TOKEN, AGENT_SPAWNER: 'node' }).spawnerPath).toBeUndefined();
   });
 
   it('reads every variable', () => {
-    const c = loadConfig({
+    const c = loadAgentConfig({
       AGENT_TOKEN: TOKEN,
       AGENT_LISTEN_MODE: 'http',
       AGENT_PORT: '9100',
@@ -57,7 +57,7 @@ describe('loadConfig', () => {
       anthropicBaseUrl: 'http://api.anthropic.com',
       anthropicApiKey: 'sk-other-placeholder',
     });
-    expect(loadConfig({ AGENT_TOKEN: TOKEN, AGENT_PROXY_URL: 'http://localhost:8080' }).proxyUrl).toBe(
+    expect(loadAgentConfig({ AGENT_TOKEN: TOKEN, AGENT_PROXY_URL: 'http://localhost:8080' }).proxyUrl).toBe(
       'http://localhost:8080',
     );
   });
@@ -68,8 +68,8 @@ describe('loadConfig', () => {
     const { join } = await import('node:path');
     const file = join(await mkdtemp(join(tmpdir(), 'berth-cfg-')), 'token');
     await writeFile(file, `${TOKEN}\n`);
-    expect(loadConfig({ AGENT_TOKEN_FILE: file })).toMatchObject({ token: TOKEN, tokenFile: file });
-    expect(() => loadConfig({ AGENT_TOKEN_FILE: `${file}.missing` })).toThrow(/AGENT_TOKEN_FILE/);
+    expect(loadAgentConfig({ AGENT_TOKEN_FILE: file })).toMatchObject({ token: TOKEN, tokenFile: file });
+    expect(() => loadAgentConfig({ AGENT_TOKEN_FILE: `${file}.missing` })).toThrow(/AGENT_TOKEN_FILE/);
   });
 
   it.each([
@@ -84,7 +84,7 @@ describe('loadConfig', () => {
     [{ AGENT_TOKEN: TOKEN, AGENT_ANTHROPIC_BASE_URL: 'api.anthropic.com' }, /AGENT_ANTHROPIC_BASE_URL/],
     [{ AGENT_TOKEN: TOKEN, AGENT_SPAWNER: '/nonexistent/berth-spawner' }, /AGENT_SPAWNER/],
   ])('refuses %j', (env, message) => {
-    expect(() => loadConfig(env)).toThrow(ConfigError);
-    expect(() => loadConfig(env)).toThrow(message);
+    expect(() => loadAgentConfig(env)).toThrow(AgentConfigError);
+    expect(() => loadAgentConfig(env)).toThrow(message);
   });
 });

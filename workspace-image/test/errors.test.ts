@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { AgentError, toAgentError } from '../src/errors.js';
+import { AgentHttpError, toAgentHttpError } from '../src/errors.js';
 
 const errno = (code: string, syscall = 'open') => Object.assign(new Error(`${code}: x`), { code, syscall });
 
-describe('toAgentError', () => {
+describe('toAgentHttpError', () => {
   it.each([
     ['EACCES', 403, 'permission_denied'],
     ['EROFS', 403, 'permission_denied'],
@@ -11,16 +11,16 @@ describe('toAgentError', () => {
     ['ENOENT', 404, 'not_found'],
     ['ENOTDIR', 400, 'invalid_path'],
   ])('maps %s to %i %s', (code, status, name) => {
-    const e = toAgentError(errno(code));
+    const e = toAgentHttpError(errno(code));
     expect(e.status).toBe(status);
     expect(e.code).toBe(name);
     expect(e.message).toBe(`file system error ${code} (open)`);
   });
 
   it('keeps AgentErrors and hides anything else behind a generic 500', () => {
-    const mine = new AgentError('invalid_request', 'bad');
-    expect(toAgentError(mine)).toBe(mine);
-    const bug = toAgentError(new TypeError('secret detail /workspace/x'));
+    const mine = new AgentHttpError('invalid_request', 'bad');
+    expect(toAgentHttpError(mine)).toBe(mine);
+    const bug = toAgentHttpError(new TypeError('secret detail /workspace/x'));
     expect(bug.status).toBe(500);
     expect(bug.toBody()).toEqual({ error: { code: 'internal', message: 'internal error' } });
   });

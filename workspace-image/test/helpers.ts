@@ -10,7 +10,7 @@ import { BUNDLED_SPAWNER, DEFAULT_ANTHROPIC_API_KEY } from '../src/config.js';
 export const TOKEN = 'test-token-0123456789abcdef';
 
 /**
- * Both ways commands start (src/exec/launchers.ts): exec suites run once per launcher. The helper binary is
+ * Both ways commands start (src/commands/launchers.ts): exec suites run once per launcher. The helper binary is
  * built by `npm run build:spawner` (setup does it); without it these suites fail rather than skip.
  */
 export const WITH_SPAWNER: Pick<AgentConfig, 'spawnerPath'> = { spawnerPath: BUNDLED_SPAWNER };

@@ -2,10 +2,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { agentRunRequest, BerthError, commandRequest, parseRequest } from '@berth/core';
-import { AgentError } from '../src/errors.js';
-import { parseExecRequest } from '../src/exec/exec-request.js';
-import { parseExecuteRequest } from '../src/execute/execute-request.js';
+import { agentRunRequest, ApiError, commandRequest, parseRequest } from '@berth/core';
+import { AgentHttpError } from '../src/errors.js';
+import { parseCommandRequest } from '../src/commands/command-request.js';
+import { parseAgentRunRequest } from '../src/agent-runs/agent-run-request.js';
 import { openWorkspaceRoot, type WorkspaceRoot } from '../src/files/safe-path.js';
 
 /**
@@ -21,9 +21,9 @@ const controlPlane = (schema: Parameters<typeof parseRequest>[0], body: unknown)
     parseRequest(schema, body);
     return { ok: true };
   } catch (e) {
-    expect(e).toBeInstanceOf(BerthError);
-    expect((e as BerthError).code).toBe('invalid_request');
-    return { ok: false, message: (e as BerthError).message };
+    expect(e).toBeInstanceOf(ApiError);
+    expect((e as ApiError).code).toBe('invalid_request');
+    return { ok: false, message: (e as ApiError).message };
   }
 };
 
@@ -32,9 +32,9 @@ const agent = async (parse: () => unknown): Promise<Verdict> => {
     await parse();
     return { ok: true };
   } catch (e) {
-    expect(e).toBeInstanceOf(AgentError);
-    expect((e as AgentError).code).toBe('invalid_request');
-    return { ok: false, message: (e as AgentError).message };
+    expect(e).toBeInstanceOf(AgentHttpError);
+    expect((e as AgentHttpError).code).toBe('invalid_request');
+    return { ok: false, message: (e as AgentHttpError).message };
   }
 };
 
@@ -106,10 +106,10 @@ const expectSame = (cp: Verdict, ag: Verdict, field: string | null) => {
 
 describe('one schema per request: control plane and workspace agent agree', () => {
   it.each(COMMANDS)('command request: %s', async (_what, body, field) => {
-    expectSame(controlPlane(commandRequest, body), await agent(() => parseExecRequest(body, ws)), field);
+    expectSame(controlPlane(commandRequest, body), await agent(() => parseCommandRequest(body, ws)), field);
   });
 
   it.each(AGENT_RUNS)('agent run request: %s', async (_what, body, field) => {
-    expectSame(controlPlane(agentRunRequest, body), await agent(() => parseExecuteRequest(body)), field);
+    expectSame(controlPlane(agentRunRequest, body), await agent(() => parseAgentRunRequest(body)), field);
   });
 });

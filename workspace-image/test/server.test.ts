@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_LIMITS } from '@berth/protocol';
+import { WORKSPACE_AGENT_LIMITS } from '@berth/protocol';
 import { startTestAgent, TOKEN, type TestAgent } from './helpers.js';
 
 describe.each(['uds', 'http'] as const)('agent server over %s', (listenMode) => {
@@ -85,7 +85,7 @@ describe.each(['uds', 'http'] as const)('agent server over %s', (listenMode) => 
   });
 
   it('answers 413 to bodies over 6 MiB, JSON or raw', async () => {
-    const big = Buffer.alloc(AGENT_LIMITS.maxBodyBytes + 1, 0x61);
+    const big = Buffer.alloc(WORKSPACE_AGENT_LIMITS.maxBodyBytes + 1, 0x61);
     const json = await t.call('POST', '/exec', {
       body: big,
       headers: { 'content-type': 'application/json' },

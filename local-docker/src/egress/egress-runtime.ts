@@ -1,5 +1,5 @@
 import type { ContainerRuntime, ContainerSpec, TaskStatus } from '@berth/core';
-import { AGENT_ENV } from '@berth/protocol';
+import { WORKSPACE_AGENT_ENV } from '@berth/protocol';
 import { CONTAINER_PROXY_SOCKET } from '../runtime/paths.js';
 import type { LocalEgress } from './local-egress.js';
 
@@ -31,8 +31,8 @@ export class EgressRuntime implements ContainerRuntime {
         ...spec,
         env: {
           ...spec.env,
-          [AGENT_ENV.proxySocket]: CONTAINER_PROXY_SOCKET,
-          ...(anthropic ? { [AGENT_ENV.anthropicBaseUrl]: anthropic } : {}),
+          [WORKSPACE_AGENT_ENV.proxySocket]: CONTAINER_PROXY_SOCKET,
+          ...(anthropic ? { [WORKSPACE_AGENT_ENV.anthropicBaseUrl]: anthropic } : {}),
         },
       });
       this.workspaceOf.set(started.taskRef, spec.workspaceId);

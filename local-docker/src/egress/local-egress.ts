@@ -6,17 +6,17 @@ import {
   invalidRequest,
   type EgressController,
   type EgressHeaderRule,
-  type EgressRules,
+  type WorkspaceEgressRules,
   type WorkspaceRecord,
 } from '@berth/core';
 import {
   loadConfigFromEnv,
-  noMetrics,
+  noProxyMetrics,
   parseDomainList,
   startProxy,
   staticResolver,
   type DomainRule,
-  type HeaderRule,
+  type HeaderInjectionRule,
   type ProxyConfig,
   type RunningProxy,
 } from '@berth/proxy-sidecar';
@@ -113,7 +113,7 @@ export class LocalEgress implements EgressController {
    * Replaces the parts of the workspace's rules that `rules` names. Everything is checked before anything
    * changes, so bad input leaves the old rules in force (on disk and in the proxy).
    */
-  async apply(ws: WorkspaceRecord, rules: EgressRules): Promise<void> {
+  async apply(ws: WorkspaceRecord, rules: WorkspaceEgressRules): Promise<void> {
     const current = await this.load(ws.id);
     const next: StoredRules = {
       allowDomains: rules.allowDomains ?? current.allowDomains,
@@ -147,13 +147,13 @@ export class LocalEgress implements EgressController {
     return startProxy(config, {
       logger: this.opts.logger,
       // Locally nobody reads CloudWatch EMF: per-workspace metric lines would only flood the host's stdout.
-      metrics: noMetrics,
+      metrics: noProxyMetrics,
       ...(this.opts.testHosts ? { resolve: staticResolver(this.opts.testHosts) } : {}),
     });
   }
 
   /** The proxy policy for a workspace's own rules, on top of the operator's base allowlist. */
-  private policyPart(rules: StoredRules): { allowDomains: DomainRule[]; headerRules: HeaderRule[] } {
+  private policyPart(rules: StoredRules): { allowDomains: DomainRule[]; headerRules: HeaderInjectionRule[] } {
     const own = rules.allowDomains.flatMap((entry) => {
       try {
         return parseDomainList(entry);

@@ -5,14 +5,14 @@ import { CoalescedMetrics } from './coalesced-metrics.js';
 import { DynamoWorkspaceStore, isAwsUnavailable } from '@berth/aws';
 import { ensureTable, localClientConfig, startDynamoDbLocal, type DynamoDbLocal } from '@berth/aws/local';
 import {
-  HttpAgentClient,
+  HttpWorkspaceAgentClient,
   METRIC_NAMESPACE,
   PROVISION_STEPS,
   WriteThroughCache,
   blobsWithDeadlines,
   runtimeWithDeadlines,
   storeWithDeadlines,
-  loadConfig,
+  loadBerthConfig,
   systemClock,
   type BerthConfigInput,
   type ProvisionStepName,
@@ -27,7 +27,7 @@ import {
   serviceLogger,
   serviceMetrics,
   type AppDeps,
-  type Observability,
+  type HandlerObservability,
 } from '@berth/functions';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FsBlobStore } from '../blobs/fs-blob-store.js';
@@ -104,7 +104,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   installLambdaRuntimeShim();
   await mkdir(opts.stateDir, { recursive: true });
   const allMetrics: CoalescedMetrics[] = [];
-  const observe = (serviceName: string): Observability => {
+  const observe = (serviceName: string): HandlerObservability => {
     const logger = new Logger({ serviceName, logLevel: opts.logLevel ?? 'INFO' });
     // Metrics' own warnings (e.g. "No application metrics to publish" after every step handler) go through
     // the logger, so `logLevel` silences them too instead of them going straight to the console.
@@ -142,9 +142,9 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     workspaceRuntime instanceof EgressRuntime ? workspaceRuntime : null,
     serviceLogger(core.logger),
   );
-  const agent = new HttpAgentClient();
+  const workspaceAgent = new HttpWorkspaceAgentClient();
   const image = opts.image ?? WORKSPACE_IMAGE;
-  const config = loadConfig({
+  const config = loadBerthConfig({
     templates: { default: { image } },
     // Locally a container is milliseconds from ready: poll tightly.
     provisioning: { pollIntervalMs: 5 },
@@ -164,7 +164,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     ),
     runtime: runtimeWithDeadlines(workspaceRuntime, config, deadlineObservers),
     blobs: blobsWithDeadlines(new FsBlobStore(join(opts.stateDir, 'blobs')), config, deadlineObservers),
-    agent,
+    workspaceAgent,
     provisioner,
     clock: systemClock,
     config,
@@ -260,7 +260,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
       await sweeping?.catch(() => undefined);
       // Workspaces keep running without a way out until the next start reattaches their proxies.
       await egress?.close();
-      agent.close();
+      workspaceAgent.close();
       await dynamo?.stop();
       for (const m of allMetrics) m.flush();
     },

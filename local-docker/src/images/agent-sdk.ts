@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
-import type { Log } from './exec.js';
+import type { Log } from './host-commands.js';
 
 /**
  * The workspace image's npm dependencies, staged from the repo's node_modules into

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { STAGED_MODULES, stageAgentSdk } from './agent-sdk.js';
 import { buildSpawner, SPAWNER_BINARY } from './spawner.js';
-import { elapsed, imageId, imageLabel, mustRun, removeReplaced, type Log } from './exec.js';
+import { elapsed, imageId, imageLabel, mustRun, removeReplaced, type Log } from './host-commands.js';
 import { expandFiles, hashInputs } from './image-hash.js';
 import { BASE_IMAGE, HASH_LABEL, PROXY_IMAGE, WORKSPACE_IMAGE } from './names.js';
 

@@ -1,7 +1,15 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { elapsed, hasCommand, imageId, imageLabel, mustRun, removeReplaced, type Log } from './exec.js';
+import {
+  elapsed,
+  hasCommand,
+  imageId,
+  imageLabel,
+  mustRun,
+  removeReplaced,
+  type Log,
+} from './host-commands.js';
 import { hashInputs } from './image-hash.js';
 import { BASE_IMAGE, HASH_LABEL } from './names.js';
 

@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureAppImage, PROXY_SPEC, WORKSPACE_SPEC } from './app-images.js';
 import { baseImageNeedsBuild, ensureBaseImage } from './base-image.js';
-import { elapsed, type Log } from './exec.js';
+import { elapsed, type Log } from './host-commands.js';
 
 /** Repo root: this file sits at local-docker/{src,dist}/images/. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));

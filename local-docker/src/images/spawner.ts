@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { mustRun, type Log } from './exec.js';
+import { mustRun, type Log } from './host-commands.js';
 
 /** Repo-relative: the C source, and where the agent looks for the binary (workspace-image/src/config.ts). */
 export const SPAWNER_SOURCE = 'workspace-image/native/berth-spawner.c';

@@ -1,5 +1,5 @@
 import type { ContainerSpec } from '@berth/core';
-import { AGENT_ENV } from '@berth/protocol';
+import { WORKSPACE_AGENT_ENV } from '@berth/protocol';
 import type { ContainerCreateOptions, HostConfig } from 'dockerode';
 import { labelKeys } from './labels.js';
 import {
@@ -80,18 +80,18 @@ export function hardenedHostConfig(input: Pick<ContainerConfigInput, 'spec' | 'e
 }
 
 /** Agent environment (the token goes by file: see writeAgentToken); Berth's own keys win over `spec.env` so a template cannot move the socket or token. */
-export function agentEnv(spec: ContainerSpec): string[] {
+export function workspaceAgentEnv(spec: ContainerSpec): string[] {
   const env: Record<string, string> = {
     HOME: AGENT_HOME,
     ...spec.env,
-    [AGENT_ENV.listenMode]: 'uds',
-    [AGENT_ENV.socket]: CONTAINER_AGENT_SOCKET,
+    [WORKSPACE_AGENT_ENV.listenMode]: 'uds',
+    [WORKSPACE_AGENT_ENV.socket]: CONTAINER_AGENT_SOCKET,
     // The token travels as a file the agent reads and deletes: an env var would show in `docker inspect`
     // and in /proc/1/environ, where any command in the workspace could read it.
-    [AGENT_ENV.tokenFile]: CONTAINER_AGENT_TOKEN_FILE,
-    [AGENT_ENV.workspaceDir]: CONTAINER_FILES_DIR,
+    [WORKSPACE_AGENT_ENV.tokenFile]: CONTAINER_AGENT_TOKEN_FILE,
+    [WORKSPACE_AGENT_ENV.workspaceDir]: CONTAINER_FILES_DIR,
     // The only way out (ARCHITECTURE.md §4). The agent connects per request, so the proxy may come later.
-    [AGENT_ENV.proxySocket]: CONTAINER_PROXY_SOCKET,
+    [WORKSPACE_AGENT_ENV.proxySocket]: CONTAINER_PROXY_SOCKET,
   };
   return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }
@@ -106,7 +106,7 @@ export function containerCreateOptions(input: ContainerConfigInput): ContainerCr
     ...(input.command ? { Entrypoint: input.command } : {}),
     User: `${AGENT_UID}:${AGENT_GID}`,
     WorkingDir: CONTAINER_FILES_DIR,
-    Env: agentEnv(spec),
+    Env: workspaceAgentEnv(spec),
     Labels: {
       [keys.managed]: 'true',
       [keys.instance]: input.instance,

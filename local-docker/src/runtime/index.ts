@@ -7,7 +7,13 @@ export {
   type DockerEventSubscription,
 } from './docker-events.js';
 export { ImageMissingError, TaskNotFoundError } from './errors.js';
-export { containerCreateOptions, hardenedHostConfig, agentEnv, AGENT_UID, AGENT_GID } from './hardening.js';
+export {
+  containerCreateOptions,
+  hardenedHostConfig,
+  workspaceAgentEnv,
+  AGENT_UID,
+  AGENT_GID,
+} from './hardening.js';
 export { labelKeys, managedFilter, DEFAULT_LABEL_PREFIX } from './labels.js';
 export {
   workspaceDirs,

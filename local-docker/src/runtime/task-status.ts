@@ -9,7 +9,7 @@ export interface StatusContext {
 }
 
 /** Docker container state → Berth task state. */
-export function taskState(dockerState: string, paused = false): TaskState {
+export function dockerTaskState(dockerState: string, paused = false): TaskState {
   if (paused) return 'paused';
   switch (dockerState) {
     case 'created':
@@ -47,7 +47,7 @@ const workspaceIdOf = (labels: Record<string, string> | undefined, ctx: StatusCo
   labels?.[labelKeys(ctx.labelPrefix).workspaceId] ?? null;
 
 export function statusFromInspect(info: ContainerInspectInfo, ctx: StatusContext): TaskStatus {
-  const state = taskState(info.State.Status, info.State.Paused);
+  const state = dockerTaskState(info.State.Status, info.State.Paused);
   const workspaceId = workspaceIdOf(info.Config.Labels, ctx);
   const stopped = state === 'stopped';
   return {
@@ -76,7 +76,7 @@ export const exitCodeFromStatusText = (status: string): number | null => {
 
 /** From a list summary: exact for live containers; list() inspects ended ones for OOM/exit detail. */
 export function statusFromSummary(info: ContainerInfo, ctx: StatusContext): TaskStatus {
-  const state = taskState(info.State);
+  const state = dockerTaskState(info.State);
   const workspaceId = workspaceIdOf(info.Labels, ctx);
   const exitCode = state === 'stopped' ? exitCodeFromStatusText(info.Status) : null;
   return {

@@ -38,10 +38,10 @@ describe('CoalescedMetrics', () => {
     vi.useFakeTimers();
     const m = make();
     const lines = capture(m);
-    for (let i = 0; i < 150; i++) m.addMetric('ExecLatency', MetricUnit.Milliseconds, i);
+    for (let i = 0; i < 150; i++) m.addMetric('CommandLatency', MetricUnit.Milliseconds, i);
     m.flush();
-    expect(lines.map((l) => (l.ExecLatency as number[]).length)).toEqual([99, 51]);
-    expect(lines.flatMap((l) => l.ExecLatency as number[])).toEqual([...Array(150).keys()]);
+    expect(lines.map((l) => (l.CommandLatency as number[]).length)).toEqual([99, 51]);
+    expect(lines.flatMap((l) => l.CommandLatency as number[])).toEqual([...Array(150).keys()]);
   });
 
   it('flush() writes what is pending at once, and nothing when nothing is', () => {

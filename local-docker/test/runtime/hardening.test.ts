@@ -1,6 +1,10 @@
 import type { ContainerSpec } from '@berth/core';
 import { describe, expect, it } from 'vitest';
-import { agentEnv, containerCreateOptions, hardenedHostConfig } from '../../src/runtime/hardening.js';
+import {
+  workspaceAgentEnv,
+  containerCreateOptions,
+  hardenedHostConfig,
+} from '../../src/runtime/hardening.js';
 
 const spec: ContainerSpec = {
   workspaceId: 'ws_abc',
@@ -120,9 +124,9 @@ describe('containerCreateOptions', () => {
     expect(opts.HostConfig).toEqual(hardenedHostConfig({ spec, ...dirs })));
 });
 
-describe('agentEnv', () => {
+describe('workspaceAgentEnv', () => {
   it('tells the agent where to listen, where its token file is and its workspace dir, plus the extra env', () => {
-    expect(agentEnv(spec)).toEqual(
+    expect(workspaceAgentEnv(spec)).toEqual(
       expect.arrayContaining([
         'AGENT_LISTEN_MODE=uds',
         'AGENT_SOCKET=/run/berth/agent/agent.sock',
@@ -135,7 +139,7 @@ describe('agentEnv', () => {
     );
   });
   it("does not let spec.env override Berth's keys", () => {
-    const env = agentEnv({
+    const env = workspaceAgentEnv({
       ...spec,
       env: {
         AGENT_SOCKET: '/elsewhere',

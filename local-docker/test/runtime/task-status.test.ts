@@ -6,7 +6,7 @@ import {
   statusFromInspect,
   statusFromSummary,
   stoppedReason,
-  taskState,
+  dockerTaskState,
 } from '../../src/runtime/task-status.js';
 
 const ctx = { stateDir: '/state', labelPrefix: 'dev.berth' };
@@ -19,7 +19,7 @@ const inspect = (state: Partial<ContainerInspectInfo['State']>): ContainerInspec
     Config: { Labels: labels },
   }) as unknown as ContainerInspectInfo;
 
-describe('taskState', () => {
+describe('dockerTaskState', () => {
   it.each([
     ['created', 'pending'],
     ['restarting', 'pending'],
@@ -28,8 +28,8 @@ describe('taskState', () => {
     ['exited', 'stopped'],
     ['dead', 'stopped'],
     ['removing', 'stopped'],
-  ] as const)('%s → %s', (docker, ours) => expect(taskState(docker)).toBe(ours));
-  it('a paused flag wins', () => expect(taskState('running', true)).toBe('paused'));
+  ] as const)('%s → %s', (docker, ours) => expect(dockerTaskState(docker)).toBe(ours));
+  it('a paused flag wins', () => expect(dockerTaskState('running', true)).toBe('paused'));
 });
 
 describe('stoppedReason', () => {

@@ -8,6 +8,10 @@ export const SDK_TIMEOUTS = {
   dynamodb: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
   /** ECS API calls. */
   ecs: { connectionTimeout: 2_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
+  /** Step Functions: StartExecution and friends are small control calls. */
+  sfn: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+  /** SSM: one small GetParameter (the API keys). */
+  ssm: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
   /** S3 moves large objects: no bound on the whole request, only on a socket that stops moving. */
   s3: { connectionTimeout: 3_000, socketTimeout: 30_000 },
 } as const;

@@ -35,7 +35,7 @@ export const templateSchema = z.object(
 export type TemplateConfig = z.infer<typeof templateSchema>;
 
 /**
- * Control-plane settings, each with the default a user gets without asking. Parse with `loadConfig`;
+ * Control-plane settings, each with the default a user gets without asking. Parse with `loadBerthConfig`;
  * adapters read their own settings (table names, ports) separately.
  */
 export const configSchema = z.object(
@@ -77,9 +77,9 @@ export const configSchema = z.object(
     waitForReadyMs: withDefault(positiveInt(), 25_000),
     /** How often `wait` re-reads the store. */
     readyPollIntervalMs: withDefault(positiveInt(), 200),
-    /** Exec/file activity moves lastActiveAt/expiresAt at most this often (saves a write per call). */
+    /** Command/file activity moves lastActiveAt/expiresAt at most this often (saves a write per call). */
     activityWriteIntervalMs: withDefault(int(0), 10_000),
-    exec: group({
+    commands: group({
       defaultTimeoutMs: withDefault(positiveInt(), 60_000),
       maxTimeoutMs: withDefault(positiveInt(), 900_000),
     }),
@@ -110,7 +110,7 @@ export type BerthConfig = z.infer<typeof configSchema>;
 export type BerthConfigInput = z.input<typeof configSchema>;
 
 /** The settings, defaults filled in; throws an Error naming every setting at fault and what it must be. */
-export function loadConfig(input: BerthConfigInput = {}): BerthConfig {
+export function loadBerthConfig(input: BerthConfigInput = {}): BerthConfig {
   const result = configSchema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => `  ${i.path.join('.') || '(the config)'}: ${i.message}`);

@@ -6,7 +6,7 @@ import { ERROR_STATUS, type ErrorCode } from '@berth/protocol';
  */
 export { ERROR_STATUS, type ErrorCode } from '@berth/protocol';
 
-export class BerthError extends Error {
+export class ApiError extends Error {
   readonly status: number;
   constructor(
     readonly code: ErrorCode,
@@ -14,18 +14,18 @@ export class BerthError extends Error {
     readonly details: { retryAfterSeconds?: number; cause?: unknown } = {},
   ) {
     super(message);
-    this.name = 'BerthError';
+    this.name = 'ApiError';
     this.status = ERROR_STATUS[code];
   }
 }
 
-export const isBerthError = (e: unknown): e is BerthError => e instanceof BerthError;
+export const isApiError = (e: unknown): e is ApiError => e instanceof ApiError;
 
-export const invalidRequest = (message: string) => new BerthError('invalid_request', message);
-export const invalidPath = (message: string) => new BerthError('invalid_path', message);
-export const notFound = (what = 'workspace') => new BerthError('not_found', `${what} not found`);
+export const invalidRequest = (message: string) => new ApiError('invalid_request', message);
+export const invalidPath = (message: string) => new ApiError('invalid_path', message);
+export const notFound = (what = 'workspace') => new ApiError('not_found', `${what} not found`);
 export const containerLost = (id: string, reason: string | null) =>
-  new BerthError(
+  new ApiError(
     'container_lost',
     `the container of workspace ${id} is gone (${reason ?? 'unknown'}); create the workspace again to get a fresh one with its files restored`,
   );

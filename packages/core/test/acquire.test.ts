@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BerthError, acquireWorkspace, endWorkspace, syncFilesToBlob } from '@berth/core';
+import { ApiError, acquireWorkspace, endWorkspace, syncFilesToBlob } from '@berth/core';
 import { makeDeps } from './support/make-deps.js';
 
 const T = 'tenant-1';
@@ -71,7 +71,7 @@ describe('acquireWorkspace', () => {
   it('gives the conversation of a failed workspace a new one, restoring its files', async () => {
     const deps = makeDeps();
     const first = await acquireWorkspace(deps, { tenantId: T, conversationId: 'c1' });
-    deps.agent.filesOf(first.workspace.endpoint!).set('a.txt', Buffer.from('hi'));
+    deps.workspaceAgent.filesOf(first.workspace.endpoint!).set('a.txt', Buffer.from('hi'));
     await syncFilesToBlob(deps, first.workspace);
     // The container dies under it.
     await deps.store.update(first.workspace.id, first.workspace.version, {
@@ -83,7 +83,7 @@ describe('acquireWorkspace', () => {
     expect(second.workspace.id).not.toBe(first.workspace.id);
     expect(second.workspace.status).toBe('ready');
     expect(deps.store.bindings.get(`${T}\u0000c1`)?.workspaceId).toBe(second.workspace.id);
-    expect(deps.agent.filesOf(second.workspace.endpoint!).get('a.txt')?.toString()).toBe('hi');
+    expect(deps.workspaceAgent.filesOf(second.workspace.endpoint!).get('a.txt')?.toString()).toBe('hi');
   });
 
   it('gives the conversation a new workspace once the old lease has run out', async () => {
@@ -98,13 +98,15 @@ describe('acquireWorkspace', () => {
   it('ends an expired, not yet swept workspace first, so its files reach the successor', async () => {
     const deps = makeDeps();
     const first = await acquireWorkspace(deps, { tenantId: T, conversationId: 'c1', ttlSeconds: 60 });
-    deps.agent.filesOf(first.workspace.endpoint!).set('late.txt', Buffer.from('written late'));
+    deps.workspaceAgent.filesOf(first.workspace.endpoint!).set('late.txt', Buffer.from('written late'));
     deps.clock.advance(61_000);
     const second = await acquireWorkspace(deps, { tenantId: T, conversationId: 'c1' });
     const old = deps.store.records.get(first.workspace.id)!;
     expect(old).toMatchObject({ status: 'stopped', terminationReason: 'expired' });
     expect(deps.runtime.callsOf('stop').map((c) => c.taskRef)).toContain(first.workspace.taskRef);
-    expect(deps.agent.filesOf(second.workspace.endpoint!).get('late.txt')?.toString()).toBe('written late');
+    expect(deps.workspaceAgent.filesOf(second.workspace.endpoint!).get('late.txt')?.toString()).toBe(
+      'written late',
+    );
   });
 
   it.each([59, 86_401])(
@@ -135,7 +137,7 @@ describe('acquireWorkspace', () => {
     const e = await acquireWorkspace(deps, { tenantId: T, conversationId: 'c1', template: 'gpu' }).catch(
       (x) => x,
     );
-    expect(e).toBeInstanceOf(BerthError);
+    expect(e).toBeInstanceOf(ApiError);
     expect(e.code).toBe('unprocessable');
     expect(e.status).toBe(422);
     expect(deps.store.records.size).toBe(0);
@@ -185,7 +187,7 @@ describe('acquireWorkspace', () => {
     const deps = makeDeps();
     deps.runtime.failStart = Object.assign(new Error('RunTask: capacity'), { name: 'CapacityUnavailable' });
     const e = await acquireWorkspace(deps, { tenantId: T, conversationId: 'c1' }).catch((x) => x);
-    expect(e).toBeInstanceOf(BerthError);
+    expect(e).toBeInstanceOf(ApiError);
     expect(e.code).toBe('provision_failed');
     expect(e.status).toBe(503);
     expect(e.details.retryAfterSeconds).toBeGreaterThan(0);
@@ -205,7 +207,7 @@ describe('acquireWorkspace', () => {
       await endWorkspace(deps, state.workspaceId, 'failed', 'oom');
     };
     const e = await acquireWorkspace(deps, { tenantId: T, conversationId: 'c1' }).catch((x) => x);
-    expect(e).toBeInstanceOf(BerthError);
+    expect(e).toBeInstanceOf(ApiError);
     expect(e.code).toBe('provision_failed');
     expect(e.message).toContain('oom');
   });

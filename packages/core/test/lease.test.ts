@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PassThrough } from 'node:stream';
 import {
-  execCommand,
-  executeAgent,
+  runCommand,
+  streamAgentRun,
   keepalive,
   readWorkspaceFile,
   touchActivity,
-  type ExecResult,
+  type CommandResult,
 } from '@berth/core';
 import { makeDeps, seedWorkspace } from './support/make-deps.js';
 
@@ -46,12 +46,12 @@ describe('calls the control plane follows are activity while they last', () => {
     const ws = seedWorkspace(deps, { ttlSeconds: 60, expiresAt: deps.clock.now() + 60_000 });
     let finish!: () => void;
     const done = new Promise<void>((r) => (finish = r));
-    deps.agent.onExecute = async function* () {
+    deps.workspaceAgent.onAgentRun = async function* () {
       yield 'event: message\ndata: {}\n\n';
       await done;
       yield 'event: result\ndata: {}\n\n';
     };
-    const stream = await executeAgent(deps, 't1', ws.id, { prompt: 'hi' });
+    const stream = await streamAgentRun(deps, 't1', ws.id, { prompt: 'hi' });
     stream.body.resume();
 
     // Two minutes of an open stream: well past the 60 s lease, which follows it.
@@ -81,7 +81,7 @@ describe('calls the control plane follows are activity while they last', () => {
     deps.clock.freeze();
     const started = deps.clock.now();
     const ws = seedWorkspace(deps, { ttlSeconds: 60, expiresAt: started + 60_000 });
-    deps.agent.readFile = async () => ({ kind: 'file', body: new PassThrough(), size: 1 });
+    deps.workspaceAgent.readFile = async () => ({ kind: 'file', body: new PassThrough(), size: 1 });
     const read = await readWorkspaceFile(deps, 't1', ws.id, 'never-ends');
     for (let i = 0; i < 30; i++) {
       deps.clock.advance(10_000);
@@ -100,7 +100,7 @@ describe('calls the control plane follows are activity while they last', () => {
     deps.clock.freeze();
     const ws = seedWorkspace(deps, { ttlSeconds: 60, expiresAt: deps.clock.now() + 60_000 });
     const body = new PassThrough();
-    deps.agent.readFile = async () => ({ kind: 'file', body, size: 1 });
+    deps.workspaceAgent.readFile = async () => ({ kind: 'file', body, size: 1 });
     const read = await readWorkspaceFile(deps, 't1', ws.id, 'big.bin');
     for (let i = 0; i < 9; i++) {
       deps.clock.advance(10_000);
@@ -118,9 +118,9 @@ describe('calls the control plane follows are activity while they last', () => {
     const deps = makeDeps({ config: { activityWriteIntervalMs: 10_000 } });
     deps.clock.freeze();
     const ws = seedWorkspace(deps, { ttlSeconds: 60, expiresAt: deps.clock.now() + 60_000 });
-    let exit!: (r: ExecResult) => void;
-    deps.agent.onExec = () => new Promise<ExecResult>((r) => (exit = r));
-    const call = execCommand(deps, 't1', ws.id, { cmd: ['sleep', '300'] });
+    let exit!: (r: CommandResult) => void;
+    deps.workspaceAgent.onCommand = () => new Promise<CommandResult>((r) => (exit = r));
+    const call = runCommand(deps, 't1', ws.id, { cmd: ['sleep', '300'] });
     await settle();
     for (let i = 0; i < 9; i++) {
       deps.clock.advance(10_000);

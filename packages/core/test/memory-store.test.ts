@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BerthError, VersionConflictError } from '@berth/core';
+import { ApiError, VersionConflictError } from '@berth/core';
 import { makeDeps, seedWorkspace } from './support/make-deps.js';
 
 /** The in-memory store must honour the WorkspaceStore port exactly, or every service test above proves nothing. */
@@ -79,11 +79,11 @@ describe('MemoryWorkspaceStore honours the port', () => {
     const e = await deps.store
       .list({ tenantId: 't2', limit: 2, now, cursor: p1.nextCursor! })
       .catch((x) => x);
-    expect(e).toBeInstanceOf(BerthError);
+    expect(e).toBeInstanceOf(ApiError);
     expect(e.code).toBe('invalid_request');
     await expect(
       deps.store.list({ tenantId: 't1', limit: 2, now, cursor: 'garbage!' }),
-    ).rejects.toBeInstanceOf(BerthError);
+    ).rejects.toBeInstanceOf(ApiError);
   });
 
   it('listDue and listLive see only non-terminal records', async () => {

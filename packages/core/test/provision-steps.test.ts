@@ -100,10 +100,10 @@ describe('provisioning steps', () => {
     let state = await startContainerStep(deps, { workspaceId: ws.id });
     state = await waitForEndpointStep(deps, state);
     let misses = 3;
-    deps.agent.healthy = () => misses-- <= 0;
+    deps.workspaceAgent.healthy = () => misses-- <= 0;
     await waitForHealthyStep(deps, state);
-    expect(deps.agent.callsOf('health')).toHaveLength(4);
-    deps.agent.healthy = false;
+    expect(deps.workspaceAgent.callsOf('health')).toHaveLength(4);
+    deps.workspaceAgent.healthy = false;
     const e = await waitForHealthyStep(deps, state).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(AgentNotHealthy);
     expect((e as Error).name).toBe('AgentNotHealthy');
@@ -117,9 +117,9 @@ describe('provisioning steps', () => {
     state = await waitForEndpointStep(deps, state);
     state = await restoreFilesStep(deps, state);
     expect(state.restored).toBe(true);
-    expect(deps.agent.filesOf(deps.runtime.endpointFor(state.taskRef!)).get('kept.txt')?.toString()).toBe(
-      'yes',
-    );
+    expect(
+      deps.workspaceAgent.filesOf(deps.runtime.endpointFor(state.taskRef!)).get('kept.txt')?.toString(),
+    ).toBe('yes');
   });
 
   it('MarkFailed fails a provisioning workspace with the error name and stops its task', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BerthError, acquireWorkspace, keepalive, releaseWorkspace } from '@berth/core';
+import { ApiError, acquireWorkspace, keepalive, releaseWorkspace } from '@berth/core';
 import { makeDeps, seedWorkspace } from './support/make-deps.js';
 import { hasSnapshot, snapshotFiles } from './support/tar-files.js';
 
@@ -7,7 +7,7 @@ describe('releaseWorkspace', () => {
   it('stopping → files synced → task stopped → stopped with reason deleted', async () => {
     const deps = makeDeps();
     const { workspace } = await acquireWorkspace(deps, { tenantId: 't1', conversationId: 'c1' });
-    deps.agent.filesOf(workspace.endpoint!).set('notes.md', Buffer.from('keep me'));
+    deps.workspaceAgent.filesOf(workspace.endpoint!).set('notes.md', Buffer.from('keep me'));
     const order: string[] = [];
     const putStream = deps.blobs.putStream.bind(deps.blobs);
     deps.blobs.putStream = async (k, b) => {
@@ -49,18 +49,18 @@ describe('releaseWorkspace', () => {
   it('resumes a paused workspace so its files can be synced', async () => {
     const deps = makeDeps();
     const ws = seedWorkspace(deps, { status: 'paused' });
-    deps.agent.filesOf(ws.endpoint!).set('x', Buffer.from('1'));
+    deps.workspaceAgent.filesOf(ws.endpoint!).set('x', Buffer.from('1'));
     const r = await releaseWorkspace(deps, 't1', ws.id);
     expect(r.workspace.status).toBe('stopped');
     expect(deps.runtime.callsOf('resume')).toEqual([{ op: 'resume', taskRef: ws.taskRef }]);
-    expect(deps.agent.callsOf('archiveOut')).toHaveLength(1);
+    expect(deps.workspaceAgent.callsOf('archiveOut')).toHaveLength(1);
     expect(hasSnapshot(deps.blobs, 't1', ws.conversationId)).toBe(true);
   });
 
   it('still stops the workspace when the sync fails', async () => {
     const deps = makeDeps();
     const ws = seedWorkspace(deps);
-    deps.agent.unreachable = true;
+    deps.workspaceAgent.unreachable = true;
     const r = await releaseWorkspace(deps, 't1', ws.id);
     expect(r.workspace).toMatchObject({ status: 'stopped', terminationReason: 'deleted' });
     expect(deps.runtime.tasks.get(ws.taskRef!)?.state).toBe('stopped');
@@ -81,7 +81,7 @@ describe('releaseWorkspace', () => {
     const deps = makeDeps();
     const ws = seedWorkspace(deps);
     const e = await releaseWorkspace(deps, 't2', ws.id).catch((x) => x);
-    expect(e).toBeInstanceOf(BerthError);
+    expect(e).toBeInstanceOf(ApiError);
     expect(e.code).toBe('not_found');
     expect(deps.store.peek(ws.id)!.status).toBe('ready');
   });
@@ -110,7 +110,7 @@ describe('keepalive', () => {
         terminationReason: status === 'failed' ? 'oom' : 'deleted',
       });
       const e = await keepalive(deps, 't1', ws.id).catch((x) => x);
-      expect(e).toBeInstanceOf(BerthError);
+      expect(e).toBeInstanceOf(ApiError);
       expect(e.code).toBe('workspace_ended');
       expect(e.status).toBe(409);
     },

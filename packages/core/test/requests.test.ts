@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BerthError,
-  agentRunRequest as executeRequest,
+  ApiError,
+  agentRunRequest,
   commandRequest as execRequest,
   createWorkspaceRequest,
   isValidConversationId,
@@ -10,14 +10,14 @@ import {
   parseRequest,
 } from '@berth/core';
 
-function refused(schema: Parameters<typeof parseRequest>[0], input: unknown): BerthError {
+function refused(schema: Parameters<typeof parseRequest>[0], input: unknown): ApiError {
   try {
     parseRequest(schema, input);
   } catch (e) {
-    expect(e).toBeInstanceOf(BerthError);
-    expect((e as BerthError).code).toBe('invalid_request');
-    expect((e as BerthError).status).toBe(400);
-    return e as BerthError;
+    expect(e).toBeInstanceOf(ApiError);
+    expect((e as ApiError).code).toBe('invalid_request');
+    expect((e as ApiError).status).toBe(400);
+    return e as ApiError;
   }
   throw new Error(`${JSON.stringify(input)} was accepted`);
 }
@@ -126,7 +126,7 @@ describe('exec request', () => {
 
 describe('execute request', () => {
   it('accepts a prompt alone, and every option at its limits', () => {
-    expect(parseRequest(executeRequest, { prompt: 'hi' })).toEqual({ prompt: 'hi' });
+    expect(parseRequest(agentRunRequest, { prompt: 'hi' })).toEqual({ prompt: 'hi' });
     const full = {
       prompt: 'p'.repeat(100_000),
       sessionId: `${'a'.repeat(120)}_-Z9`,
@@ -134,7 +134,7 @@ describe('execute request', () => {
       allowedTools: Array.from({ length: 100 }, (_, i) => `T${i}`.padEnd(200, 'x')),
       model: 'claude-sonnet-4-5@2025:x'.padEnd(200, '9'),
     };
-    expect(parseRequest(executeRequest, full)).toEqual(full);
+    expect(parseRequest(agentRunRequest, full)).toEqual(full);
   });
 
   it.each([
@@ -158,7 +158,7 @@ describe('execute request', () => {
     ['a model over 200', { prompt: 'p', model: 'm'.repeat(201) }, /^model: /],
     ['an unknown field', { prompt: 'p', permissionMode: 'bypassPermissions' }, /permissionMode/],
   ])('refuses %s, naming the field', (_what, body, message) => {
-    expect(refused(executeRequest, body).message).toMatch(message);
+    expect(refused(agentRunRequest, body).message).toMatch(message);
   });
 });
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
-  AgentError,
+  WorkspaceAgentError,
   METRIC,
   RestoreIncomplete,
   keySegment,
@@ -31,7 +31,7 @@ function setup() {
   return { deps, ws, successor, counts, lines: logger.lines };
 }
 
-const files = (deps: TestDeps, ws: WorkspaceRecord) => deps.agent.filesOf(ws.endpoint!);
+const files = (deps: TestDeps, ws: WorkspaceRecord) => deps.workspaceAgent.filesOf(ws.endpoint!);
 
 const tarKeys = (deps: TestDeps, t: string, c: string) =>
   [...deps.blobs.objects.keys()].filter((k) => k.startsWith(snapshotPrefix(t, c)) && k.endsWith('.tar'));
@@ -86,7 +86,7 @@ describe('saveSnapshot / restore', () => {
     await syncFilesToBlob(deps, ws);
     expect(await restoreFilesFromBlob(deps, successor)).toBe(true);
     expect(files(deps, successor).get('dir/a.bin')).toEqual(Buffer.from([0, 1, 255]));
-    expect(deps.agent.callsOf('manifest')).toHaveLength(1);
+    expect(deps.workspaceAgent.callsOf('manifest')).toHaveLength(1);
   });
 
   it('a conversation without a snapshot restores nothing', async () => {
@@ -143,7 +143,7 @@ describe('saveSnapshot / restore', () => {
   it('an older save that commits after a newer one does not replace it', async () => {
     const { deps, ws } = setup();
     files(deps, ws).set('v.txt', Buffer.from('old'));
-    const slow = await deps.agent.archiveOut({ endpoint: ws.endpoint!, token: ws.agentToken }, '.');
+    const slow = await deps.workspaceAgent.archiveOut({ endpoint: ws.endpoint!, token: ws.agentToken }, '.');
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     async function* late() {
@@ -177,8 +177,8 @@ describe('saveSnapshot / restore', () => {
 describe('restore_incomplete', () => {
   async function saved() {
     const s = setup();
-    s.deps.agent.filesOf(s.ws.endpoint!).set('a.txt', Buffer.from('a'.repeat(2000)));
-    s.deps.agent.filesOf(s.ws.endpoint!).set('b.txt', Buffer.from('b'));
+    s.deps.workspaceAgent.filesOf(s.ws.endpoint!).set('a.txt', Buffer.from('a'.repeat(2000)));
+    s.deps.workspaceAgent.filesOf(s.ws.endpoint!).set('b.txt', Buffer.from('b'));
     await syncFilesToBlob(s.deps, s.ws);
     const m = await readSnapshotManifest(s.deps.blobs, s.ws.tenantId, s.ws.conversationId);
     const tarKey = snapshotPrefix(s.ws.tenantId, s.ws.conversationId) + m!.tar;
@@ -214,7 +214,7 @@ describe('restore_incomplete', () => {
 
   it('a restored tree that differs from the snapshot fails the restore (partial extraction)', async () => {
     const s = await saved();
-    s.deps.agent.afterArchiveIn = (f) => {
+    s.deps.workspaceAgent.afterArchiveIn = (f) => {
       f.delete('b.txt');
       f.set('a.txt', Buffer.from('short'));
     };
@@ -223,22 +223,22 @@ describe('restore_incomplete', () => {
 
   it('an archive the agent refuses or cannot fit on disk fails the restore; an unreachable agent is retried', async () => {
     for (const err of [
-      new AgentError(400, 'invalid_request', 'tar member "x" is not allowed'),
-      new AgentError(507, 'no_space', 'tar could not extract the archive: No space left on device'),
+      new WorkspaceAgentError(400, 'invalid_request', 'tar member "x" is not allowed'),
+      new WorkspaceAgentError(507, 'no_space', 'tar could not extract the archive: No space left on device'),
     ]) {
       const s = await saved();
-      s.deps.agent.archiveIn = async (_t, _p, body) => {
+      s.deps.workspaceAgent.archiveIn = async (_t, _p, body) => {
         body.destroy();
         throw err;
       };
       await incomplete(s, /could not extract/);
     }
     const s = await saved();
-    s.deps.agent.archiveIn = async () => {
-      throw new AgentError(0, 'unreachable', 'agent unreachable: ECONNRESET');
+    s.deps.workspaceAgent.archiveIn = async () => {
+      throw new WorkspaceAgentError(0, 'unreachable', 'agent unreachable: ECONNRESET');
     };
     const e = await restoreFilesFromBlob(s.deps, s.successor).catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(AgentError);
+    expect(e).toBeInstanceOf(WorkspaceAgentError);
     expect(e).not.toBeInstanceOf(RestoreIncomplete);
   });
 

@@ -7,7 +7,7 @@ describe('sweep', () => {
   it('stops a workspace whose lease ran out: files synced, task stopped, reason expired', async () => {
     const deps = makeDeps();
     const ws = seedWorkspace(deps, { expiresAt: deps.clock.now() - 1 });
-    deps.agent.filesOf(ws.endpoint!).set('f', Buffer.from('x'));
+    deps.workspaceAgent.filesOf(ws.endpoint!).set('f', Buffer.from('x'));
     const report = await sweep(deps);
     expect(report.expired).toBe(1);
     expect(deps.store.peek(ws.id)).toMatchObject({ status: 'stopped', terminationReason: 'expired' });
@@ -23,8 +23,8 @@ describe('sweep', () => {
     expect(deps.store.peek(ws.id)).toMatchObject({ status: 'stopped', terminationReason: 'expired' });
     // No health or activity probe it could answer (those are the agent calls without a token); the only call
     // is saving its files on the way out.
-    expect(deps.agent.calls.filter((c) => c.token === null)).toEqual([]);
-    expect(deps.agent.calls.length).toBeGreaterThan(0);
+    expect(deps.workspaceAgent.calls.filter((c) => c.token === null)).toEqual([]);
+    expect(deps.workspaceAgent.calls.length).toBeGreaterThan(0);
   });
 
   it('leaves workspaces within their lease alone', async () => {

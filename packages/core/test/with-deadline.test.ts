@@ -2,11 +2,11 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import {
-  BerthError,
+  ApiError,
   METRIC,
   VersionConflictError,
   WriteThroughCache,
-  loadConfig,
+  loadBerthConfig,
   storeWithDeadlines,
   withDeadlines,
   type MetricName,
@@ -87,9 +87,9 @@ describe('withDeadlines', () => {
     const o = observed();
     const port = withDeadlines(new Port(), { dependency: 'store', timeoutMs: 60, ...o });
     const started = performance.now();
-    const e = (await port.stall().catch((err: unknown) => err)) as BerthError;
+    const e = (await port.stall().catch((err: unknown) => err)) as ApiError;
     const took = performance.now() - started;
-    expect(e).toBeInstanceOf(BerthError);
+    expect(e).toBeInstanceOf(ApiError);
     expect(e).toMatchObject({ code: 'unavailable', status: 503, details: { retryAfterSeconds: 2 } });
     expect(e.message).toContain('store');
     expect(took).toBeGreaterThanOrEqual(55);
@@ -174,7 +174,7 @@ describe('store deadlines in front of the local write-through cache', () => {
     const ws = seedWorkspace(deps);
     const inner = new MemoryWorkspaceStore();
     inner.seed(ws);
-    const config = loadConfig({ deadlines: { storeMs: 50 } });
+    const config = loadBerthConfig({ deadlines: { storeMs: 50 } });
     const cache = new WriteThroughCache(storeWithDeadlines(inner, config));
     const now = Date.now();
     expect((await cache.get(ws.id, { now }))?.id).toBe(ws.id);

@@ -5,7 +5,7 @@ import {
   keepalive,
   newWorkspaceId,
   releaseWorkspace,
-  execCommand,
+  runCommand,
 } from '@berth/core';
 import { makeDeps, seedWorkspace } from './support/make-deps.js';
 
@@ -43,12 +43,12 @@ describe('workspace ids', () => {
         () => getOwnedWorkspace(deps, 't1', id),
         () => keepalive(deps, 't1', id),
         () => releaseWorkspace(deps, 't1', id),
-        () => execCommand(deps, 't1', id, { cmd: ['true'] }),
+        () => runCommand(deps, 't1', id, { cmd: ['true'] }),
       ]) {
         await expect(call()).rejects.toMatchObject({ code: 'not_found', status: 404 });
       }
     }
     expect(storeReads).toBe(0);
-    expect(deps.agent.calls).toEqual([]);
+    expect(deps.workspaceAgent.calls).toEqual([]);
   });
 });

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { BerthError, toWorkspaceRelative } from '@berth/core';
+import { ApiError, toWorkspaceRelative } from '@berth/core';
 
 const ROOT = '/workspace';
 
-function refusal(path: unknown): BerthError {
+function refusal(path: unknown): ApiError {
   try {
     toWorkspaceRelative(ROOT, path);
   } catch (e) {
-    expect(e).toBeInstanceOf(BerthError);
-    return e as BerthError;
+    expect(e).toBeInstanceOf(ApiError);
+    return e as ApiError;
   }
   throw new Error(`${JSON.stringify(path)} was accepted`);
 }

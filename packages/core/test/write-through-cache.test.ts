@@ -3,7 +3,7 @@ import {
   VersionConflictError,
   WriteThroughCache,
   acquireWorkspace,
-  execCommand,
+  runCommand,
   type WorkspaceStore,
 } from '@berth/core';
 import { makeDeps, seedWorkspace } from './support/make-deps.js';
@@ -85,8 +85,8 @@ describe('WriteThroughCache', () => {
     d.provisioner = new FakeProvisioner(() => d);
     const { workspace } = await acquireWorkspace(d, { tenantId: 't1', conversationId: 'c1' });
     const before = gets(inner);
-    await execCommand(d, 't1', workspace.id, { cmd: ['true'] });
-    await execCommand(d, 't1', workspace.id, { cmd: ['true'] });
+    await runCommand(d, 't1', workspace.id, { cmd: ['true'] });
+    await runCommand(d, 't1', workspace.id, { cmd: ['true'] });
     expect(gets(inner)).toBe(before);
   });
 });

@@ -3,12 +3,12 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ServiceLogger, ServiceMetrics } from '@berth/core';
 
 /** One Logger and one Metrics per function, as Powertools wants; namespace and service are Berth's. */
-export interface Observability {
+export interface HandlerObservability {
   logger: Logger;
   metrics: Metrics;
 }
 
-export function createObservability(serviceName: string): Observability {
+export function createObservability(serviceName: string): HandlerObservability {
   return {
     logger: new Logger({ serviceName }),
     metrics: new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Berth', serviceName }),

@@ -5,19 +5,19 @@
  * zod or Node built-ins (scripts/check-dependencies.mjs holds the SDK to this entry).
  */
 export {
-  EXEC_BINARY_HEADERS,
+  COMMAND_BINARY_HEADERS,
   type DirectoryListing,
-  type ExecExitEventData,
-  type ExecRequest,
-  type ExecResult,
-  type ExecStreamEvent,
-  type ExecuteErrorEventData,
-  type ExecuteRequest,
-  type ExecuteStreamEvent,
+  type CommandExitEventData,
+  type AgentCommandRequest,
+  type CommandResult,
+  type CommandStreamEvent,
+  type AgentRunErrorEventData,
+  type AgentRunRequest,
+  type AgentRunEvent,
   type FileEntry,
   type FileEntryType,
   type FilesChangedEventData,
-} from './agent/agent-api.js';
+} from './workspace-agent/api.js';
 export { ERROR_STATUS, type ApiErrorBody, type ErrorCode } from './api/errors.js';
 export { WORKSPACE_STATUSES, type WorkspaceStatus } from './api/workspace-status.js';
 export type {
@@ -27,7 +27,7 @@ export type {
   PoolState,
   PoolTemplateState,
   RuntimeKind,
-  WorkspacePage,
+  WorkspaceViewPage,
   WorkspaceView,
 } from './api/response-types.js';
 export { SseDecoder, SseEventTooLarge, type SseDecoderOptions, type SseMessage } from './sse/sse-decoder.js';

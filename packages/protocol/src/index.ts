@@ -5,25 +5,25 @@
  * file snapshot format (a tar stream and its manifest).
  */
 export {
-  EXEC_BINARY_HEADERS,
-  type AgentErrorBody,
-  type AgentErrorCode,
+  COMMAND_BINARY_HEADERS,
+  type WorkspaceAgentErrorBody,
+  type WorkspaceAgentErrorCode,
   type ChangesResponse,
   type DirectoryListing,
-  type ExecExitEventData,
-  type ExecRequest,
-  type ExecResult,
-  type ExecStreamEvent,
-  type ExecuteErrorEventData,
-  type ExecuteRequest,
-  type ExecuteStreamEvent,
+  type CommandExitEventData,
+  type AgentCommandRequest,
+  type CommandResult,
+  type CommandStreamEvent,
+  type AgentRunErrorEventData,
+  type AgentRunRequest,
+  type AgentRunEvent,
   type FileEntry,
   type FileEntryType,
   type FilesChangedEventData,
   type HealthResponse,
-} from './agent/agent-api.js';
-export { AGENT_LIMITS } from './agent/agent-limits.js';
-export { AGENT_ENV, type AgentEnvName } from './agent/agent-env.js';
+} from './workspace-agent/api.js';
+export { WORKSPACE_AGENT_LIMITS } from './workspace-agent/limits.js';
+export { WORKSPACE_AGENT_ENV, type WorkspaceAgentEnvName } from './workspace-agent/env.js';
 export {
   TarFormatError,
   TarParser,
@@ -65,13 +65,8 @@ export {
   type ListWorkspacesQuery,
   type WorkspaceStatus,
 } from './api/workspaces.js';
-export {
-  agentCommandRequest,
-  commandRequest,
-  type AgentCommandRequest,
-  type CommandRequest,
-} from './api/commands.js';
-export { agentRunRequest, type AgentRunRequest } from './api/agent-runs.js';
+export { agentCommandRequest, commandRequest, type CommandRequest } from './api/commands.js';
+export { agentRunRequest } from './api/agent-runs.js';
 export { egressRequest, type EgressRequest } from './api/egress.js';
 
 // ---- Egress rule grammar (control plane and proxy) ----
@@ -92,11 +87,12 @@ export { readSse, type SseSource } from './sse/read-sse.js';
 export { BodyTooLarge, readBounded, type ReadBoundedOptions } from './http/read-bounded.js';
 
 export type {
+  ComponentStatus,
   EgressApplied,
   HealthReport,
   PoolState,
   PoolTemplateState,
   RuntimeKind,
-  WorkspacePage,
+  WorkspaceViewPage,
   WorkspaceView,
 } from './api/response-types.js';

@@ -4,9 +4,9 @@ import type {
   CreateWorkspaceRequest,
   EgressRequest,
   ErrorCode,
-  ExecExitEventData,
-  ExecResult,
-  ExecuteRequest,
+  CommandExitEventData,
+  CommandResult as ServerCommandResult,
+  AgentRunRequest as ServerAgentRunRequest,
   FileEntry as AgentFileEntry,
   FilesChangedEventData,
   ListWorkspacesQuery,
@@ -32,12 +32,12 @@ import type {
 // typecheck) the day a schema changes without the SDK.
 describe('the SDK types match what the server sends and accepts', () => {
   it('workspace view', () => expectTypeOf<WorkspaceInfo>().toEqualTypeOf<WorkspaceView>());
-  it('exec result and exit event', () => {
-    expectTypeOf<CommandResult>().toEqualTypeOf<ExecResult>();
-    expectTypeOf<ExecExitEventData>().toMatchTypeOf<CommandExit>();
+  it('command result and exit event', () => {
+    expectTypeOf<ServerCommandResult>().toEqualTypeOf<CommandResult>();
+    expectTypeOf<CommandExitEventData>().toMatchTypeOf<CommandExit>();
   });
   it('agent run request and files_changed', () => {
-    expectTypeOf<AgentRunRequest>().toEqualTypeOf<ExecuteRequest>();
+    expectTypeOf<ServerAgentRunRequest>().toEqualTypeOf<AgentRunRequest>();
     expectTypeOf<FilesChanged>().toEqualTypeOf<FilesChangedEventData>();
   });
   it('directory entries', () => expectTypeOf<AgentFileEntry>().toMatchTypeOf<FileEntry>());

@@ -1,8 +1,8 @@
-import type { HeaderRule } from '../policy/egress-policy.js';
+import type { HeaderInjectionRule } from '../policy/egress-policy.js';
 import type { Injector } from './injector.js';
 
 /** Adds or replaces the rule's headers (names are already lower-case). */
-export function headerRuleInjector(rule: HeaderRule): Injector {
+export function headerRuleInjector(rule: HeaderInjectionRule): Injector {
   return {
     name: 'header-rule',
     needsBody: false,

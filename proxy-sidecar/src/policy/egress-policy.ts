@@ -21,7 +21,7 @@ export interface BedrockSettings {
 }
 
 /** Add or replace headers on requests to one host (exact or `*.suffix`), e.g. an MCP server's token. */
-export interface HeaderRule {
+export interface HeaderInjectionRule {
   host: string;
   headers: Record<string, string>;
   upstreamScheme: UpstreamScheme;
@@ -32,7 +32,7 @@ export interface EgressPolicy {
   allowDomains: DomainRule[];
   anthropic: AnthropicSettings | null;
   bedrock: BedrockSettings | null;
-  headerRules: HeaderRule[];
+  headerRules: HeaderInjectionRule[];
 }
 
 /** The default Bedrock runtime host for a region. */
@@ -90,7 +90,7 @@ const headerMap = z
 export const headerRuleSchema = z.pipe(
   strictObject({ host: hostPattern, headers: headerMap, upstreamScheme: z._default(schemeSchema, 'https') }),
   z.transform(
-    (rule): HeaderRule => ({
+    (rule): HeaderInjectionRule => ({
       host: rule.host,
       headers: Object.fromEntries(Object.entries(rule.headers).map(([k, v]) => [k.toLowerCase(), v])),
       upstreamScheme: rule.upstreamScheme,

@@ -4,7 +4,7 @@ import { bedrockInjector } from '../inject/bedrock-sigv4.js';
 import { headerRuleInjector } from '../inject/header-rules.js';
 import type { InjectionPlan, Injector } from '../inject/injector.js';
 import { hostMatches } from './allowlist.js';
-import type { EgressPolicy, HeaderRule, PolicyUpdate, UpstreamScheme } from './egress-policy.js';
+import type { EgressPolicy, HeaderInjectionRule, PolicyUpdate, UpstreamScheme } from './egress-policy.js';
 import { applyPolicyUpdate } from './egress-policy.js';
 
 /** An immutable view of the policy; a request uses one snapshot from start to end. */
@@ -30,7 +30,10 @@ function compile(policy: EgressPolicy, version: number, credentials: AwsCredenti
     settings: policy.bedrock,
     injector: bedrockInjector(policy.bedrock, credentials),
   };
-  const rules = policy.headerRules.map((rule: HeaderRule) => ({ rule, injector: headerRuleInjector(rule) }));
+  const rules = policy.headerRules.map((rule: HeaderInjectionRule) => ({
+    rule,
+    injector: headerRuleInjector(rule),
+  }));
   return {
     policy,
     version,

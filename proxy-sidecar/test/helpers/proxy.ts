@@ -1,5 +1,5 @@
 import type { AuditEntry, ProxyConfig, RunningProxy, StartOptions } from '../../src/index.js';
-import { noMetrics, parseDomainList, startProxy } from '../../src/index.js';
+import { noProxyMetrics, parseDomainList, startProxy } from '../../src/index.js';
 
 export const ADMIN_SECRET = 'test-admin-secret-0123456789';
 
@@ -37,7 +37,7 @@ export interface TestProxy extends RunningProxy {
 export async function startTestProxy(config: ProxyConfig, options: StartOptions = {}): Promise<TestProxy> {
   const audit: AuditEntry[] = [];
   const proxy = await startProxy(config, {
-    metrics: noMetrics,
+    metrics: noProxyMetrics,
     audit: { record: (entry) => audit.push(entry) },
     ...options,
   });

@@ -6,8 +6,8 @@ import type { ServerResponse } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import { ManifestBuilder, TarFormatError, TarParser, type Manifest, type TarEntry } from '@berth/protocol';
 import { join } from 'node:path';
-import { AgentError, invalidPath, invalidRequest } from '../errors.js';
-import { toolEnv } from '../exec/child-env.js';
+import { AgentHttpError, agentInvalidPath, agentInvalidRequest } from '../errors.js';
+import { toolEnv } from '../commands/child-env.js';
 import { isInside, lstatOrNull, resolveEntry, type WorkspaceRoot } from './safe-path.js';
 
 const MAX_SYMLINK_HOPS = 40;
@@ -43,14 +43,14 @@ export class ArchiveVetter {
     const parts = [...targetParts, ...memberParts(member.name, 'member name')];
     if (parts.length === targetParts.length) {
       if (member.type !== 'dir')
-        throw invalidRequest(`tar member ${where} would replace the target directory`);
+        throw agentInvalidRequest(`tar member ${where} would replace the target directory`);
       return;
     }
     const dir = await resolver.resolve(parts.slice(0, -1), `tar member ${where}`);
     const location = [...dir, parts[parts.length - 1] as string].join('/');
     if (member.type === 'other') return; // dropped from the stream (feedVetted): it lands nowhere
     if (member.type === 'symlink') {
-      if (member.linkname === '') throw invalidRequest(`tar symlink ${where} has no target`);
+      if (member.linkname === '') throw agentInvalidRequest(`tar symlink ${where} has no target`);
       await resolver.resolveFrom(dir, member.linkname, `tar symlink ${where}`);
       links.set(location, member.linkname);
       this.created.push({ where, dir, linkname: member.linkname });
@@ -84,9 +84,9 @@ export async function vetArchive(
 
 /** Splits a member path; absolute names and `..` are refused outright, whatever they would resolve to. */
 function memberParts(name: string, what: string): string[] {
-  if (name.startsWith('/')) throw invalidRequest(`tar ${what} ${JSON.stringify(name)} is absolute`);
+  if (name.startsWith('/')) throw agentInvalidRequest(`tar ${what} ${JSON.stringify(name)} is absolute`);
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) throw invalidRequest(`tar ${what} ${JSON.stringify(name)} contains ".."`);
+  if (parts.includes('..')) throw agentInvalidRequest(`tar ${what} ${JSON.stringify(name)} contains ".."`);
   return parts;
 }
 
@@ -110,7 +110,7 @@ class VirtualResolver {
 
   private absoluteToParts(target: string, what: string): string[] {
     const base = [this.ws.root, this.ws.realRoot].find((r) => target === r || target.startsWith(`${r}/`));
-    if (base === undefined) throw invalidRequest(`${what} points outside the workspace`);
+    if (base === undefined) throw agentInvalidRequest(`${what} points outside the workspace`);
     return target.slice(base.length).split('/');
   }
 
@@ -120,7 +120,7 @@ class VirtualResolver {
       const c = queue.shift() as string;
       if (c === '' || c === '.') continue;
       if (c === '..') {
-        if (cur.length === 0) throw invalidRequest(`${what} points outside the workspace`);
+        if (cur.length === 0) throw agentInvalidRequest(`${what} points outside the workspace`);
         cur.pop();
         continue;
       }
@@ -131,7 +131,7 @@ class VirtualResolver {
         cur = candidate;
         continue;
       }
-      if (++hops > MAX_SYMLINK_HOPS) throw invalidRequest(`${what}: too many levels of symlinks`);
+      if (++hops > MAX_SYMLINK_HOPS) throw agentInvalidRequest(`${what}: too many levels of symlinks`);
       if (target.startsWith('/')) {
         cur = [];
         queue.unshift(...this.absoluteToParts(target, what));
@@ -159,9 +159,10 @@ async function checkExtractTarget(ws: WorkspaceRoot, path: string) {
   const entry = await resolveEntry(ws, path);
   if (entry.lstat?.isSymbolicLink()) {
     const real = await realpath(entry.abs).catch(() => null);
-    if (real === null || !isInside(ws, real)) throw invalidPath(`${entry.rel} is a symlink leading outside`);
+    if (real === null || !isInside(ws, real))
+      throw agentInvalidPath(`${entry.rel} is a symlink leading outside`);
   } else if (entry.lstat && !entry.lstat.isDirectory()) {
-    throw invalidPath(`${entry.rel} is not a directory`);
+    throw agentInvalidPath(`${entry.rel} is not a directory`);
   }
   return entry;
 }
@@ -178,7 +179,7 @@ export async function extractArchive(ws: WorkspaceRoot, path: string, body: Read
   await mkdir(target.abs, { recursive: true });
   // Re-check after mkdir: the directories may have been created or replaced meanwhile.
   const dir = await realpath(target.abs);
-  if (!isInside(ws, dir)) throw invalidPath(`${target.rel} leads outside the workspace`);
+  if (!isInside(ws, dir)) throw agentInvalidPath(`${target.rel} leads outside the workspace`);
   const child = spawn('tar', ['-C', dir, '-xf', '-', '--no-same-owner', '--no-same-permissions'], {
     env: toolEnv(),
     stdio: ['pipe', 'ignore', 'pipe'],
@@ -200,15 +201,15 @@ export async function extractArchive(ws: WorkspaceRoot, path: string, body: Read
   } catch (e) {
     child.kill('SIGKILL');
     await exited.catch(() => null);
-    if (e instanceof TarFormatError) throw invalidRequest(e.message);
+    if (e instanceof TarFormatError) throw agentInvalidRequest(e.message);
     throw e;
   }
   const code = await exited;
   if (code === 0) return;
   const why = `tar could not extract the archive: ${stderr.trim().slice(0, 1000)}`;
   throw /No space left|Disk quota exceeded/.test(stderr)
-    ? new AgentError('no_space', why)
-    : invalidRequest(why);
+    ? new AgentHttpError('no_space', why)
+    : agentInvalidRequest(why);
 }
 
 /** Past the end-of-archive marker, at most this much record padding is passed on to tar. */

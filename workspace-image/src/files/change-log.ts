@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { invalidRequest } from '../errors.js';
+import { agentInvalidRequest } from '../errors.js';
 import type { ChangesResponse } from '@berth/protocol';
 import type { WorkspaceRoot } from './safe-path.js';
 
@@ -76,6 +76,6 @@ export class ChangeLog {
 /** Cursors are `<ms>-<seq>` as handed out; a bare ms timestamp is accepted too. */
 function parseCursor(cursor: string): number {
   const m = /^(\d{1,16})(?:-\d{1,12})?$/.exec(cursor);
-  if (!m) throw invalidRequest('since must be a cursor returned by /files/changes or a ms timestamp');
+  if (!m) throw agentInvalidRequest('since must be a cursor returned by /files/changes or a ms timestamp');
   return Number(m[1]);
 }

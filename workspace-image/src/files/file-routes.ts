@@ -3,7 +3,7 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, realpath, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { RequestContext } from '../context.js';
-import { invalidPath, invalidRequest, notFound } from '../errors.js';
+import { agentInvalidPath, agentInvalidRequest, agentNotFound } from '../errors.js';
 import { readBody, sendJson, sendNoContent } from '../http-io.js';
 import type { DirectoryListing, FileEntry } from '@berth/protocol';
 import { extractArchive, streamArchive, treeManifest } from './archive.js';
@@ -12,7 +12,7 @@ import { isErrno, isInside, resolveEntry, resolveExisting } from './safe-path.js
 function pathParam(ctx: RequestContext, required: boolean): string {
   const path = ctx.url.searchParams.get('path');
   if (path === null || path === '') {
-    if (required) throw invalidRequest('query parameter "path" is required');
+    if (required) throw agentInvalidRequest('query parameter "path" is required');
     return '.';
   }
   return path;
@@ -27,12 +27,12 @@ export async function handleReadFile(ctx: RequestContext): Promise<void> {
     sendJson(ctx.res, 200, listing);
     return;
   }
-  if (!st.isFile()) throw invalidPath(`${rel} is not a regular file`);
+  if (!st.isFile()) throw agentInvalidPath(`${rel} is not a regular file`);
   // real has no symlinks left; O_NOFOLLOW refuses one swapped in since, O_NONBLOCK a swapped-in fifo.
   const fh = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const fst = await fh.stat();
-    if (!fst.isFile()) throw invalidPath(`${rel} is not a regular file`);
+    if (!fst.isFile()) throw agentInvalidPath(`${rel} is not a regular file`);
     ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': fst.size });
     if (fst.size === 0) {
       ctx.res.end();
@@ -79,20 +79,20 @@ function entryType(st: Stats): FileEntry['type'] {
 export async function handleWriteFile(ctx: RequestContext): Promise<void> {
   const body = await readBody(ctx.req);
   const entry = await resolveEntry(ctx.ws, pathParam(ctx, true));
-  if (entry.parts.length === 0) throw invalidPath('cannot write to the workspace root');
+  if (entry.parts.length === 0) throw agentInvalidPath('cannot write to the workspace root');
   if (entry.lstat?.isSymbolicLink())
-    throw invalidPath(`${entry.rel} is a symlink; refusing to write through it`);
-  if (entry.lstat?.isDirectory()) throw invalidPath(`${entry.rel} is a directory`);
+    throw agentInvalidPath(`${entry.rel} is a symlink; refusing to write through it`);
+  if (entry.lstat?.isDirectory()) throw agentInvalidPath(`${entry.rel} is a directory`);
 
   const parent = dirname(entry.abs);
   await mkdir(parent, { recursive: true }).catch((err: unknown) => {
     if (isErrno(err, 'EEXIST') || isErrno(err, 'ENOTDIR'))
-      throw invalidPath(`a parent of ${entry.rel} is not a directory`);
+      throw agentInvalidPath(`a parent of ${entry.rel} is not a directory`);
     throw err;
   });
   // Re-check after mkdir: the directories may have been created or replaced meanwhile.
   const parentReal = await realpath(parent);
-  if (!isInside(ctx.ws, parentReal)) throw invalidPath(`${entry.rel} leads outside the workspace`);
+  if (!isInside(ctx.ws, parentReal)) throw agentInvalidPath(`${entry.rel} leads outside the workspace`);
   const name = basename(entry.abs);
   const target = join(parentReal, name);
   const tmp = join(parentReal, `.${name.slice(0, 100)}.berth-${randomBytes(6).toString('hex')}.tmp`);
@@ -111,7 +111,7 @@ export async function handleWriteFile(ctx: RequestContext): Promise<void> {
   } catch (err) {
     await fh.close().catch(() => {});
     await unlink(tmp).catch(() => {});
-    if (isErrno(err, 'EISDIR')) throw invalidPath(`${entry.rel} is a directory`);
+    if (isErrno(err, 'EISDIR')) throw agentInvalidPath(`${entry.rel} is a directory`);
     throw err;
   }
   sendNoContent(ctx.res);
@@ -120,8 +120,8 @@ export async function handleWriteFile(ctx: RequestContext): Promise<void> {
 /** DELETE /files: recursive for directories; a symlink is removed itself, never its target. */
 export async function handleDeleteFile(ctx: RequestContext): Promise<void> {
   const entry = await resolveEntry(ctx.ws, pathParam(ctx, true));
-  if (entry.parts.length === 0) throw invalidPath('cannot delete the workspace root');
-  if (!entry.lstat) throw notFound(`${entry.rel} does not exist`);
+  if (entry.parts.length === 0) throw agentInvalidPath('cannot delete the workspace root');
+  if (!entry.lstat) throw agentNotFound(`${entry.rel} does not exist`);
   await rm(entry.abs, { recursive: true, force: true });
   sendNoContent(ctx.res);
 }
@@ -129,7 +129,7 @@ export async function handleDeleteFile(ctx: RequestContext): Promise<void> {
 /** GET /files/archive: tar of a directory (default: the whole workspace). */
 export async function handleGetArchive(ctx: RequestContext): Promise<void> {
   const { rel, real } = await resolveExisting(ctx.ws, pathParam(ctx, false));
-  if (!(await lstat(real)).isDirectory()) throw invalidPath(`${rel} is not a directory`);
+  if (!(await lstat(real)).isDirectory()) throw agentInvalidPath(`${rel} is not a directory`);
   await streamArchive(real, ctx.res);
 }
 
@@ -142,7 +142,7 @@ export async function handlePutArchive(ctx: RequestContext): Promise<void> {
 /** GET /files/manifest: the manifest of a directory's tree (default: the whole workspace). */
 export async function handleGetManifest(ctx: RequestContext): Promise<void> {
   const { rel, real } = await resolveExisting(ctx.ws, pathParam(ctx, false));
-  if (!(await lstat(real)).isDirectory()) throw invalidPath(`${rel} is not a directory`);
+  if (!(await lstat(real)).isDirectory()) throw agentInvalidPath(`${rel} is not a directory`);
   sendJson(ctx.res, 200, await treeManifest(real));
 }
 

@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import { lstat, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import { invalidPath, notFound } from '../errors.js';
+import { agentInvalidPath, agentNotFound } from '../errors.js';
 
 /**
  * Confines client paths to the workspace directory.
@@ -30,16 +30,16 @@ export function isInside(ws: WorkspaceRoot, real: string): boolean {
 
 /** Lexical part: the path's components relative to the root. `''`, `.` and `/workspace` mean the root. */
 export function toComponents(ws: WorkspaceRoot, input: string): string[] {
-  if (input.includes('\0')) throw invalidPath('path contains a NUL byte');
-  if (input.length > 4096) throw invalidPath('path is too long');
+  if (input.includes('\0')) throw agentInvalidPath('path contains a NUL byte');
+  if (input.length > 4096) throw agentInvalidPath('path is too long');
   let rel = input;
   if (rel.startsWith('/')) {
     const base = [ws.root, ws.realRoot].find((r) => rel === r || rel.startsWith(r === '/' ? '/' : `${r}/`));
-    if (base === undefined) throw invalidPath(`path must be under ${ws.root}`);
+    if (base === undefined) throw agentInvalidPath(`path must be under ${ws.root}`);
     rel = rel.slice(base.length);
   }
   const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) throw invalidPath('path must not contain ".."');
+  if (parts.includes('..')) throw agentInvalidPath('path must not contain ".."');
   return parts;
 }
 
@@ -58,13 +58,13 @@ async function checkPrefixes(ws: WorkspaceRoot, parts: string[], count: number):
     if (st.isSymbolicLink()) {
       const real = await realpathOrNull(p);
       if (real === null || !isInside(ws, real)) {
-        throw invalidPath(
+        throw agentInvalidPath(
           `${relOf(parts.slice(0, i))} is a symlink that dangles or leads outside the workspace`,
         );
       }
       isDir = (await lstat(real)).isDirectory();
     }
-    if (!isDir && i < parts.length) throw invalidPath(`${relOf(parts.slice(0, i))} is not a directory`);
+    if (!isDir && i < parts.length) throw agentInvalidPath(`${relOf(parts.slice(0, i))} is not a directory`);
   }
   return count;
 }
@@ -76,9 +76,9 @@ export async function resolveExisting(
 ): Promise<{ rel: string; real: string }> {
   const parts = toComponents(ws, input);
   const existing = await checkPrefixes(ws, parts, parts.length);
-  if (existing < parts.length) throw notFound(`${relOf(parts)} does not exist`);
+  if (existing < parts.length) throw agentNotFound(`${relOf(parts)} does not exist`);
   const real = await realpath(join(ws.realRoot, ...parts));
-  if (!isInside(ws, real)) throw invalidPath('path leads outside the workspace via a symlink');
+  if (!isInside(ws, real)) throw agentInvalidPath('path leads outside the workspace via a symlink');
   return { rel: relOf(parts), real };
 }
 

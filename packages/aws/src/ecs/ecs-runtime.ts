@@ -10,13 +10,13 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import {
-  BerthError,
+  ApiError,
   missingTask,
   type ContainerRuntime,
   type ContainerSpec,
   type TaskStatus,
 } from '@berth/core';
-import { AGENT_ENV } from '@berth/protocol';
+import { WORKSPACE_AGENT_ENV } from '@berth/protocol';
 import { withSdkTimeouts } from '../client-timeouts.js';
 import { failuresError, runTaskException } from './run-task-errors.js';
 import { TAG, WORKSPACE_CONTAINER, isBerthManaged, toTaskStatus } from './task-mapping.js';
@@ -76,9 +76,9 @@ export class EcsRuntime implements ContainerRuntime {
     const taskDefinition = this.opts.taskDefinitionFor?.(spec.template, spec) ?? spec.image;
     const environment = Object.entries({
       ...spec.env,
-      [AGENT_ENV.listenMode]: 'http',
-      [AGENT_ENV.port]: String(this.agentPort),
-      [AGENT_ENV.token]: spec.agentToken,
+      [WORKSPACE_AGENT_ENV.listenMode]: 'http',
+      [WORKSPACE_AGENT_ENV.port]: String(this.agentPort),
+      [WORKSPACE_AGENT_ENV.token]: spec.agentToken,
     }).map(([name, value]) => ({ name, value }));
     let answer;
     try {
@@ -204,7 +204,7 @@ export class EcsRuntime implements ContainerRuntime {
 
 /** ECS cannot freeze a task (no docker pause on Fargate or through the ECS API): 422, not a silent no-op. */
 const unsupported = (op: 'pause' | 'resume', taskRef: string) =>
-  new BerthError(
+  new ApiError(
     'unprocessable',
     `${op} is not supported on the ECS runtime: ECS cannot freeze a task (${taskRef}); release the workspace instead, its files are kept in S3`,
   );

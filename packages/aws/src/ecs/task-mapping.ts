@@ -29,7 +29,7 @@ export interface TaskMappingOptions {
  * ECS task lifecycle → Berth's TaskState. ECS has no frozen state, so `paused` never comes from here.
  * Everything from DEACTIVATING on is stopped: the agent is going away and must not be handed out.
  */
-export function taskState(task: Pick<Task, 'lastStatus' | 'desiredStatus'>): TaskState {
+export function ecsTaskState(task: Pick<Task, 'lastStatus' | 'desiredStatus'>): TaskState {
   switch (task.lastStatus) {
     case 'PROVISIONING':
     case 'PENDING':
@@ -67,7 +67,7 @@ export const isBerthManaged = (task: Pick<Task, 'tags'>) => tagValue(task, TAG.m
 
 /** A task as the port describes it; pure, so every ECS answer shape is unit-testable. */
 export function toTaskStatus(task: Task, opts: TaskMappingOptions): TaskStatus {
-  const state = taskState(task);
+  const state = ecsTaskState(task);
   const ip = state === 'running' ? privateIp(task) : null;
   const containers = task.containers ?? [];
   const agent = containers.find((c) => c.name === opts.containerName);

@@ -1,5 +1,6 @@
 import { SFNClient, StartExecutionCommand, type SFNClientConfig } from '@aws-sdk/client-sfn';
 import type { ProvisionInput, Provisioner } from '@berth/core';
+import { withSdkTimeouts } from '../client-timeouts.js';
 
 export interface StepFunctionsProvisionerOptions {
   stateMachineArn: string;
@@ -16,7 +17,7 @@ export class StepFunctionsProvisioner implements Provisioner {
   private readonly sfn: SFNClient;
 
   constructor(private readonly opts: StepFunctionsProvisionerOptions) {
-    this.sfn = opts.client ?? new SFNClient(opts.clientConfig ?? {});
+    this.sfn = opts.client ?? new SFNClient(withSdkTimeouts(opts.clientConfig ?? {}, 'sfn'));
   }
 
   async start(input: ProvisionInput): Promise<void> {

@@ -3,7 +3,7 @@ import {
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { BerthError, VersionConflictError, type WorkspaceRecord } from '@berth/core';
+import { ApiError, VersionConflictError, type WorkspaceRecord } from '@berth/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoWorkspaceStore } from '../../src/dynamodb/dynamo-workspace-store.js';
 import { ensureTable, INDEX } from '../../src/dynamodb/table-definition.js';
@@ -396,7 +396,7 @@ describe('list', () => {
       const err = await store
         .list({ tenantId: 'tenant-list', limit: 10, now, cursor })
         .catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(BerthError);
+      expect(err).toBeInstanceOf(ApiError);
       expect(err).toMatchObject({ code: 'invalid_request', message: 'invalid cursor' });
     }
   });

@@ -1,14 +1,14 @@
-import type { WorkspaceStatus } from '@berth/protocol';
+import type { RuntimeKind, WorkspaceStatus, WorkspaceView } from '@berth/protocol';
 
 /** Lifecycle states of a workspace (ARCHITECTURE.md §3): the public API's list, in @berth/protocol. */
 export { WORKSPACE_STATUSES, type WorkspaceStatus } from '@berth/protocol';
+/** The public view of a workspace and its runtime kind are the API's types (API.md "Workspace object"). */
+export type { RuntimeKind, WorkspaceView } from '@berth/protocol';
 
 /** Where the control plane reaches a workspace's agent: a Unix socket (local) or TCP (ECS awsvpc). */
 export type AgentEndpoint =
   | { kind: 'uds'; socketPath: string }
   | { kind: 'http'; host: string; port: number };
-
-export type RuntimeKind = 'docker' | 'ecs';
 
 /**
  * Why a workspace ended. `task_stopped:<reason>` and `provision_failed:<why>` carry detail after the colon.
@@ -70,22 +70,6 @@ export type WorkspaceChanges = Partial<
     | 'labels'
   >
 >;
-
-/** The public view (API.md "Workspace object"): no token, no endpoint, ISO times. */
-export interface WorkspaceView {
-  id: string;
-  conversationId: string;
-  status: WorkspaceStatus;
-  template: string;
-  labels: Record<string, string>;
-  createdAt: string;
-  readyAt: string | null;
-  expiresAt: string;
-  lastActiveAt: string;
-  terminationReason: string | null;
-  runtime: RuntimeKind;
-  fromPool: boolean;
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -15,7 +15,7 @@ export const METRIC = {
   ProvisionFailed: 'ProvisionFailed',
   ProvisionStepRuns: 'ProvisionStepRuns',
   // Work in a workspace
-  ExecLatency: 'ExecLatency',
+  CommandLatency: 'CommandLatency',
   FileSyncLatency: 'FileSyncLatency',
   FileSyncFailed: 'FileSyncFailed',
   /** Bytes of every snapshot tar saved (count metric, summed). */
@@ -23,10 +23,10 @@ export const METRIC = {
   /** Restores that did not match their snapshot's manifest (the workspace failed `restore_incomplete`). */
   RestoreIncomplete: 'RestoreIncomplete',
   // Agent runs (POST /execute)
-  ExecuteRuns: 'ExecuteRuns',
-  ExecuteFileSyncs: 'ExecuteFileSyncs',
+  AgentRuns: 'AgentRuns',
+  AgentRunFileSyncs: 'AgentRunFileSyncs',
   /** From the request to the end of the run's stream (final file sync included). */
-  ExecuteLatency: 'ExecuteLatency',
+  AgentRunLatency: 'AgentRunLatency',
   // Containers dying under a workspace
   TaskStateEvents: 'TaskStateEvents',
   TaskOomKilled: 'TaskOomKilled',

@@ -13,7 +13,7 @@ export interface EgressHeaderRule {
  * part of the workspace's rules; an absent key leaves it as it was. They come on top of the operator's
  * base policy (e.g. the Anthropic host), which a tenant cannot remove.
  */
-export interface EgressRules {
+export interface WorkspaceEgressRules {
   /** `name` or `*.suffix`, each optionally `:port`, lower-case. */
   allowDomains?: string[];
   headerRules?: EgressHeaderRule[];
@@ -25,5 +25,5 @@ export interface EgressRules {
  * Resolves once the new rules are in force; on any failure the proxy keeps the old ones.
  */
 export interface EgressController {
-  apply(ws: WorkspaceRecord, rules: EgressRules): Promise<void>;
+  apply(ws: WorkspaceRecord, rules: WorkspaceEgressRules): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { Readable, Transform, pipeline } from 'node:stream';
-import { BerthError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { METRIC } from '../observability/metric-names.js';
 import { streamsIn } from '../streams-in.js';
 import type { ServiceLogger, ServiceMetrics } from '../services/deps.js';
@@ -25,7 +25,7 @@ export interface DeadlineOptions {
 
 /** The error of a dependency call past its deadline: 503 `unavailable` with Retry-After (API.md). */
 export const dependencyTimeout = (dependency: string, method: string, ms: number, retryAfterSeconds = 2) =>
-  new BerthError('unavailable', `the ${dependency} did not answer in time (${method}, ${ms} ms); retry`, {
+  new ApiError('unavailable', `the ${dependency} did not answer in time (${method}, ${ms} ms); retry`, {
     retryAfterSeconds,
   });
 
@@ -136,7 +136,7 @@ function callWithDeadline(
         });
         opts.metrics?.count(METRIC.DependencyUnavailable);
         reject(
-          new BerthError('unavailable', `the ${opts.dependency} is not reachable now (${name}); retry`, {
+          new ApiError('unavailable', `the ${opts.dependency} is not reachable now (${name}); retry`, {
             retryAfterSeconds: opts.retryAfterSeconds ?? 2,
             cause: e,
           }),

@@ -1,5 +1,5 @@
 import { checkTtl } from '../config.js';
-import { BerthError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { newAgentToken, newWorkspaceId } from '../model/ids.js';
 import { leaseEnd } from '../model/lease.js';
 import { isLive, isTerminal } from '../model/lifecycle.js';
@@ -32,7 +32,7 @@ export interface AcquireResult {
 export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): Promise<AcquireResult> {
   const template = input.template ?? 'default';
   if (!deps.config.templates[template]) {
-    throw new BerthError('unprocessable', `unknown template "${template}"`);
+    throw new ApiError('unprocessable', `unknown template "${template}"`);
   }
   const ttlSeconds = checkTtl(deps.config, input.ttlSeconds) ?? deps.config.ttl.defaultSeconds;
 
@@ -91,5 +91,5 @@ export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): 
     if (workspace.status === 'ready') deps.metrics.duration(METRIC.AcquireLatency, deps.clock.now() - now);
     return { workspace, created: true };
   }
-  throw new BerthError('conflict', 'the conversation is changing too fast; retry', { retryAfterSeconds: 1 });
+  throw new ApiError('conflict', 'the conversation is changing too fast; retry', { retryAfterSeconds: 1 });
 }

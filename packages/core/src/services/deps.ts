@@ -1,6 +1,6 @@
 import type { BerthConfig } from '../config.js';
 import type { MetricName } from '../observability/metric-names.js';
-import type { AgentClient } from '../ports/agent-client.js';
+import type { WorkspaceAgentClient } from '../ports/workspace-agent-client.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
@@ -26,7 +26,7 @@ export interface ServiceDeps {
   store: WorkspaceStore;
   runtime: ContainerRuntime;
   blobs: BlobStore;
-  agent: AgentClient;
+  workspaceAgent: WorkspaceAgentClient;
   provisioner: Provisioner;
   clock: Clock;
   config: BerthConfig;

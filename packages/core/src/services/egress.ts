@@ -1,6 +1,6 @@
-import { BerthError } from '../errors.js';
-import type { EgressRules } from '../ports/egress-controller.js';
-import { readyTarget } from './agent-target.js';
+import { ApiError } from '../errors.js';
+import type { WorkspaceEgressRules } from '../ports/egress-controller.js';
+import { readyTarget } from './workspace-agent-target.js';
 import type { ServiceDeps } from './deps.js';
 import { getOwnedWorkspace } from './workspace-queries.js';
 
@@ -14,11 +14,11 @@ export async function updateEgress(
   deps: ServiceDeps,
   tenantId: string,
   id: string,
-  rules: EgressRules,
+  rules: WorkspaceEgressRules,
 ): Promise<{ applied: true }> {
   const ws = await getOwnedWorkspace(deps, tenantId, id);
   if (!deps.egress) {
-    throw new BerthError('unprocessable', 'this deployment has no egress proxy to configure');
+    throw new ApiError('unprocessable', 'this deployment has no egress proxy to configure');
   }
   readyTarget(ws);
   await deps.egress.apply(ws, rules);

@@ -9,7 +9,7 @@ import { restoreSnapshot, saveSnapshot } from './snapshots.js';
 export async function syncFilesToBlob(deps: ServiceDeps, ws: WorkspaceRecord): Promise<boolean> {
   if (!ws.endpoint) return false;
   const started = deps.clock.now();
-  const tar = await deps.agent.archiveOut({ endpoint: ws.endpoint, token: ws.agentToken }, '.');
+  const tar = await deps.workspaceAgent.archiveOut({ endpoint: ws.endpoint, token: ws.agentToken }, '.');
   await saveSnapshot(deps, ws, tar);
   deps.metrics.duration(METRIC.FileSyncLatency, deps.clock.now() - started);
   return true;

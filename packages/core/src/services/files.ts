@@ -1,7 +1,7 @@
 import { invalidPath } from '../errors.js';
-import type { AgentTarget, FileRead } from '../ports/agent-client.js';
+import type { WorkspaceAgentTarget, FileRead } from '../ports/workspace-agent-client.js';
 import { toWorkspaceRelative } from '../workspace-path.js';
-import { callWorkspaceAgent } from './agent-target.js';
+import { callWorkspaceAgent } from './workspace-agent-target.js';
 import type { ServiceDeps } from './deps.js';
 
 /** Files of a workspace, confined to its root (the agent re-checks against symlinks). */
@@ -11,14 +11,14 @@ async function onFile<T>(
   tenantId: string,
   id: string,
   path: unknown,
-  call: (target: AgentTarget, rel: string) => Promise<T>,
+  call: (target: WorkspaceAgentTarget, rel: string) => Promise<T>,
 ): Promise<T> {
   const rel = toWorkspaceRelative(deps.config.workspaceRoot, path);
   return callWorkspaceAgent(deps, tenantId, id, (t) => call(t, rel));
 }
 
 export const readWorkspaceFile = (deps: ServiceDeps, tenantId: string, id: string, path: unknown) =>
-  onFile<FileRead>(deps, tenantId, id, path, (t, rel) => deps.agent.readFile(t, rel));
+  onFile<FileRead>(deps, tenantId, id, path, (t, rel) => deps.workspaceAgent.readFile(t, rel));
 
 export const writeWorkspaceFile = (
   deps: ServiceDeps,
@@ -26,10 +26,10 @@ export const writeWorkspaceFile = (
   id: string,
   path: unknown,
   body: Buffer,
-) => onFile<void>(deps, tenantId, id, path, (t, rel) => deps.agent.writeFile(t, rel, body));
+) => onFile<void>(deps, tenantId, id, path, (t, rel) => deps.workspaceAgent.writeFile(t, rel, body));
 
 export const deleteWorkspaceFile = (deps: ServiceDeps, tenantId: string, id: string, path: unknown) =>
   onFile<void>(deps, tenantId, id, path, (t, rel) => {
     if (rel === '.') throw invalidPath('the workspace root itself cannot be deleted');
-    return deps.agent.deleteFile(t, rel);
+    return deps.workspaceAgent.deleteFile(t, rel);
   });

@@ -1,10 +1,8 @@
+import type { ComponentStatus, HealthReport } from '@berth/protocol';
 import type { ServiceDeps } from './deps.js';
 
-export type ComponentStatus = 'ok' | 'error';
-export interface HealthReport {
-  status: 'ok' | 'degraded';
-  components: { store: ComponentStatus; runtime: ComponentStatus; blobs: ComponentStatus };
-}
+/** The answer's types are the public API's (@berth/protocol). */
+export type { ComponentStatus, HealthReport };
 
 /** GET /health: each dependency answers within a second or counts as down. */
 export async function checkHealth(

@@ -1,5 +1,5 @@
 import { checkTtl } from '../config.js';
-import { BerthError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { extendedLease, leaseEnd } from '../model/lease.js';
 import { isLive } from '../model/lifecycle.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
@@ -18,7 +18,7 @@ export async function keepalive(
   await getOwnedWorkspace(deps, tenantId, id);
   const now = deps.clock.now();
   const { record } = await conditionalUpdate(deps, id, (ws) => {
-    if (!isLive(ws, now)) throw new BerthError('workspace_ended', `workspace ${id} is ${ws.status}`);
+    if (!isLive(ws, now)) throw new ApiError('workspace_ended', `workspace ${id} is ${ws.status}`);
     const ttl = ttlSeconds ?? ws.ttlSeconds;
     return { expiresAt: leaseEnd(deps.config, now, ttl), lastActiveAt: now, ttlSeconds: ttl };
   });

@@ -1,4 +1,4 @@
-import { BerthError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
 import { conditionalUpdate } from './conditional-update.js';
 import type { ServiceDeps } from './deps.js';
@@ -32,7 +32,7 @@ async function switchPause(
   const ws = await getOwnedWorkspace(deps, tenantId, id);
   if (ws.status === to) return ws;
   if (ws.status !== from || !ws.taskRef) {
-    throw new BerthError(
+    throw new ApiError(
       'conflict',
       `workspace ${id} is ${ws.status}; only a ${from} workspace can become ${to}`,
     );

@@ -1,4 +1,4 @@
-import { BerthError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { ProvisionStepName } from '../provisioning/definition.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
 import { conditionalUpdate } from './conditional-update.js';
@@ -48,7 +48,7 @@ export async function startContainerStep(deps: ServiceDeps, state: ProvisionStat
   const ws = await provisioningRecord(deps, state.workspaceId);
   if (ws.taskRef) return { ...state, taskRef: ws.taskRef }; // a retried step must not start a second task
   const template = deps.config.templates[ws.template];
-  if (!template) throw new BerthError('unprocessable', `unknown template ${ws.template}`);
+  if (!template) throw new ApiError('unprocessable', `unknown template ${ws.template}`);
   const { taskRef } = await deps.runtime.start({
     workspaceId: ws.id,
     tenantId: ws.tenantId,
@@ -105,7 +105,7 @@ export async function waitForHealthyStep(deps: ServiceDeps, state: ProvisionStat
   const { healthTimeoutMs, pollIntervalMs } = deps.config.provisioning;
   const until = deps.clock.now() + healthTimeoutMs;
   for (let i = 0; ; i++) {
-    if (await deps.agent.health(ws.endpoint, 1000)) return state;
+    if (await deps.workspaceAgent.health(ws.endpoint, 1000)) return state;
     if (deps.clock.now() >= until) throw new AgentNotHealthy(`agent not healthy after ${healthTimeoutMs} ms`);
     // Every few misses, make sure the task is still there rather than polling a corpse.
     if (i % 10 === 9 && ws.taskRef) {

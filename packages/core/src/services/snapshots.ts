@@ -10,7 +10,7 @@ import {
   type Manifest,
 } from '@berth/protocol';
 import type { WorkspaceRecord } from '../model/workspace.js';
-import { AgentError, type AgentTarget } from '../ports/agent-client.js';
+import { WorkspaceAgentError, type WorkspaceAgentTarget } from '../ports/workspace-agent-client.js';
 import {
   BlobTooLarge,
   snapshotKey,
@@ -156,9 +156,9 @@ async function collectGarbage(deps: SnapshotDeps, ws: Owner, committed: string, 
  * differs from the snapshot; other errors (agent or blob store unreachable) are worth a retry.
  */
 export async function restoreSnapshot(
-  deps: SnapshotDeps & Pick<ServiceDeps, 'agent'>,
+  deps: SnapshotDeps & Pick<ServiceDeps, 'workspaceAgent'>,
   ws: Owner,
-  target: AgentTarget,
+  target: WorkspaceAgentTarget,
   /** Told the snapshot's size before the transfer starts (to give a large restore the time it needs). */
   beforeTransfer?: (manifest: SnapshotManifest) => Promise<void>,
 ) {
@@ -176,7 +176,7 @@ export async function restoreSnapshot(
   if (!body) throw incomplete(deps, ws, `snapshot tar ${manifest.tar} is missing`);
   const check = new DigestCheck(manifest.tarBytes, manifest.tarSha256);
   try {
-    await deps.agent.archiveIn(
+    await deps.workspaceAgent.archiveIn(
       target,
       '.',
       pipeline(body, check, () => {}),
@@ -185,13 +185,13 @@ export async function restoreSnapshot(
     if (check.failure)
       throw incomplete(deps, ws, `snapshot tar does not match its manifest: ${check.failure}`);
     // The agent refused the archive or could not extract it all (a bad member, a full disk): no retry helps.
-    if (e instanceof AgentError && ((e.status >= 400 && e.status < 500) || e.code === 'no_space'))
+    if (e instanceof WorkspaceAgentError && ((e.status >= 400 && e.status < 500) || e.code === 'no_space'))
       throw incomplete(deps, ws, `the agent could not extract the snapshot: ${e.message}`);
     throw e;
   } finally {
     body.destroy();
   }
-  const comparison = compareManifests(manifest, await deps.agent.manifest(target, '.'));
+  const comparison = compareManifests(manifest, await deps.workspaceAgent.manifest(target, '.'));
   if (!comparison.complete)
     throw incomplete(deps, ws, `restored files differ from the snapshot: ${summarizeComparison(comparison)}`);
   deps.log.info('snapshot restored', {
@@ -205,15 +205,15 @@ export async function restoreSnapshot(
 
 /** A snapshot saved before manifests: one `snapshot.tar`, restored as it is, unchecked. */
 async function restoreLegacy(
-  deps: SnapshotDeps & Pick<ServiceDeps, 'agent'>,
+  deps: SnapshotDeps & Pick<ServiceDeps, 'workspaceAgent'>,
   ws: Owner,
-  target: AgentTarget,
+  target: WorkspaceAgentTarget,
 ) {
   const body = await deps.blobs.getStream(snapshotKey(ws.tenantId, ws.conversationId));
   if (!body) return false;
   deps.log.warn('restoring a legacy snapshot without manifest: it cannot be checked', ids(ws));
   try {
-    await deps.agent.archiveIn(target, '.', body);
+    await deps.workspaceAgent.archiveIn(target, '.', body);
   } finally {
     body.destroy();
   }

@@ -1,4 +1,4 @@
-import { BerthError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
 import { sleep, type ServiceDeps } from './deps.js';
 
@@ -16,7 +16,7 @@ export async function waitUntilSettled(deps: ServiceDeps, ws: WorkspaceRecord): 
   // Any failure while the caller waited (a provisioning error, or the container dying before ready) is an
   // answer of its own: a create must never report success with a failed workspace.
   if (current.status === 'failed' && ws.status === 'provisioning') {
-    throw new BerthError(
+    throw new ApiError(
       'provision_failed',
       `workspace ${current.id} could not be started (${current.terminationReason}); retry the request`,
       { retryAfterSeconds: 1 },

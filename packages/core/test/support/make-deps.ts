@@ -1,5 +1,5 @@
 import {
-  loadConfig,
+  loadBerthConfig,
   newAgentToken,
   newWorkspaceId,
   noMetrics,
@@ -11,7 +11,7 @@ import {
   type ServiceMetrics,
   type WorkspaceRecord,
 } from '@berth/core';
-import { FakeAgent } from './fake-agent.js';
+import { FakeWorkspaceAgent } from './fake-workspace-agent.js';
 import { FakeProvisioner } from './fake-provisioner.js';
 import { FakeRuntime } from './fake-runtime.js';
 import { MemoryBlobStore } from './memory-blobs.js';
@@ -37,7 +37,7 @@ export class TestClock implements Clock {
 export interface TestDeps extends ServiceDeps {
   store: MemoryWorkspaceStore;
   runtime: FakeRuntime;
-  agent: FakeAgent;
+  workspaceAgent: FakeWorkspaceAgent;
   blobs: MemoryBlobStore;
   provisioner: FakeProvisioner;
   clock: TestClock;
@@ -45,7 +45,7 @@ export interface TestDeps extends ServiceDeps {
 
 /** Config with polls and waits small enough for a unit suite. */
 export const testConfig = (input: BerthConfigInput = {}) =>
-  loadConfig({
+  loadBerthConfig({
     waitForReadyMs: 2000,
     readyPollIntervalMs: 1,
     ...input,
@@ -62,7 +62,7 @@ export function makeDeps(
   const deps: TestDeps = {
     store: new MemoryWorkspaceStore(),
     runtime: new FakeRuntime(),
-    agent: new FakeAgent(),
+    workspaceAgent: new FakeWorkspaceAgent(),
     blobs: new MemoryBlobStore(),
     provisioner: new FakeProvisioner(() => deps),
     clock: new TestClock(),

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { BerthError } from '@berth/core';
+import { ApiError } from '@berth/core';
 import { header, type ApiEvent } from '../http/api-event.js';
 import type { TenantResolver } from './tenant-resolver.js';
 
@@ -11,9 +11,9 @@ export async function authenticate(
 ): Promise<void> {
   const value = header(event, 'authorization') ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(value);
-  if (!match?.[1]) throw new BerthError('unauthorized', 'missing API key: send Authorization: Bearer <key>');
+  if (!match?.[1]) throw new ApiError('unauthorized', 'missing API key: send Authorization: Bearer <key>');
   const tenantId = await (await resolver()).resolve(match[1]);
-  if (!tenantId) throw new BerthError('unauthorized', 'invalid API key');
+  if (!tenantId) throw new ApiError('unauthorized', 'invalid API key');
   event.berth = { ...event.berth, tenantId };
   logger.appendKeys({ tenantId });
 }

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { BerthError, SERVICE } from '@berth/core';
+import { ApiError, SERVICE } from '@berth/core';
 import type { DepsProvider } from '../app-deps.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { ApiEvent } from '../http/api-event.js';
@@ -14,7 +14,7 @@ import type { Route } from '../http/route.js';
 import { bodyLimit } from '../middleware/body-limit.js';
 import { errorResponseMiddleware } from '../middleware/error-response.js';
 import { requestMetrics } from '../middleware/request-metrics.js';
-import { createObservability, type Observability } from '../observability.js';
+import { createObservability, type HandlerObservability } from '../observability.js';
 import { apiRoutes } from '../routes/api-routes.js';
 import { handlerDeps } from './lazy.js';
 
@@ -26,7 +26,7 @@ export interface ApiHandlerOptions {
    */
   streaming?: boolean;
   maxBodyBytes?: number;
-  observability?: Observability;
+  observability?: HandlerObservability;
 }
 
 /** What middy's router reports for a method and path no route has; the handler answers it after auth. */
@@ -66,7 +66,7 @@ export function createApiHandler(getDeps: DepsProvider, opts: ApiHandlerOptions 
     } catch (e) {
       if (!(e instanceof NoRoute)) throw e;
       await authenticate(event, tenants, logger);
-      throw new BerthError('not_found', e.message);
+      throw new ApiError('not_found', e.message);
     }
   };
 

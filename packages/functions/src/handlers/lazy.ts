@@ -1,5 +1,5 @@
 import type { AppDeps, DepsProvider } from '../app-deps.js';
-import { serviceLogger, serviceMetrics, type Observability } from '../observability.js';
+import { serviceLogger, serviceMetrics, type HandlerObservability } from '../observability.js';
 
 /** Builds a value once, on first use (a Lambda builds its clients on the cold start, not at import). */
 export function lazy<T>(make: () => T | Promise<T>): () => Promise<T> {
@@ -19,7 +19,7 @@ export function lazy<T>(make: () => T | Promise<T>): () => Promise<T> {
  */
 export function handlerDeps(
   getDeps: DepsProvider,
-  { logger, metrics }: Observability,
+  { logger, metrics }: HandlerObservability,
 ): () => Promise<AppDeps> {
   return lazy(async () => ({
     ...(await getDeps()),

@@ -10,7 +10,7 @@ import {
   type ProvisionStepName,
 } from '@berth/core';
 import type { DepsProvider } from '../app-deps.js';
-import { createObservability, type Observability } from '../observability.js';
+import { createObservability, type HandlerObservability } from '../observability.js';
 import { handlerDeps } from './lazy.js';
 
 /**
@@ -20,7 +20,7 @@ import { handlerDeps } from './lazy.js';
 export function createProvisionStepHandler(
   step: ProvisionStepName,
   getDeps: DepsProvider,
-  observability?: Observability,
+  observability?: HandlerObservability,
 ) {
   const { logger, metrics } = observability ?? createObservability(SERVICE.provision);
   const deps = handlerDeps(getDeps, { logger, metrics });

@@ -5,14 +5,14 @@ import middy from '@middy/core';
 import { parseEcsTaskStateChange, type EcsTaskStateChangeEvent, type EcsTaskStateOptions } from '@berth/aws';
 import { onTaskStopped, type TaskStopped, METRIC, SERVICE } from '@berth/core';
 import type { DepsProvider } from '../app-deps.js';
-import { createObservability, type Observability } from '../observability.js';
+import { createObservability, type HandlerObservability } from '../observability.js';
 import { handlerDeps } from './lazy.js';
 
 /**
  * A stopped task → workspace state: a task that stops under a live workspace fails it with the reason. The
  * event is already the core's TaskStopped; each runtime's adapter made it (see createTaskStateHandler).
  */
-export function createTaskStoppedHandler(getDeps: DepsProvider, observability?: Observability) {
+export function createTaskStoppedHandler(getDeps: DepsProvider, observability?: HandlerObservability) {
   const { logger, metrics } = observability ?? createObservability(SERVICE.taskState);
   const deps = handlerDeps(getDeps, { logger, metrics });
   return middy<TaskStopped | null, void>()
@@ -29,7 +29,7 @@ export function createTaskStoppedHandler(getDeps: DepsProvider, observability?: 
 /** The Lambda on EventBridge's "ECS Task State Change": packages/aws reads the event, the core decides. */
 export function createTaskStateHandler(
   getDeps: DepsProvider,
-  observability?: Observability,
+  observability?: HandlerObservability,
   ecs: EcsTaskStateOptions = {},
 ) {
   const handler = createTaskStoppedHandler(getDeps, observability);

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { BerthError, readAll } from '@berth/core';
+import { ApiError, readAll } from '@berth/core';
 import { BodyTooLarge } from '@berth/protocol';
 import type { ApiResponse } from './responses.js';
 
@@ -40,4 +40,4 @@ export async function bufferBody(response: ApiResponse & { body: Readable }): Pr
   return { ...response, headers, body: body.toString(binary ? 'base64' : 'utf8') };
 }
 
-const tooLarge = (message: string) => new BerthError('payload_too_large', message);
+const tooLarge = (message: string) => new ApiError('payload_too_large', message);

@@ -1,4 +1,4 @@
-import { BerthError, parseRequest, type Parsed, type RequestSchema } from '@berth/core';
+import { ApiError, parseRequest, type Parsed, type RequestSchema } from '@berth/core';
 import { bodyBytes, header, type ApiEvent } from './api-event.js';
 
 /**
@@ -10,13 +10,13 @@ export function jsonBody<S extends RequestSchema>(event: ApiEvent, schema: S): P
   if (raw.length === 0) return parseRequest(schema, {});
   const type = (header(event, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
-    throw new BerthError('unsupported_media_type', 'the body must be application/json');
+    throw new ApiError('unsupported_media_type', 'the body must be application/json');
   }
   let value: unknown;
   try {
     value = JSON.parse(raw.toString('utf8'));
   } catch (e) {
-    throw new BerthError('invalid_json', `malformed JSON: ${(e as Error).message}`);
+    throw new ApiError('invalid_json', `malformed JSON: ${(e as Error).message}`);
   }
   return parseRequest(schema, value);
 }

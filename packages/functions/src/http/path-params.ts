@@ -1,4 +1,4 @@
-import { BerthError } from '@berth/core';
+import { ApiError } from '@berth/core';
 import type { ApiEvent } from './api-event.js';
 
 /**
@@ -11,7 +11,7 @@ export function pathParams(event: ApiEvent): Record<string, string> {
     try {
       params[name] = decodeURIComponent(raw ?? '');
     } catch {
-      throw new BerthError('invalid_request', 'malformed percent-encoding in the path');
+      throw new ApiError('invalid_request', 'malformed percent-encoding in the path');
     }
   }
   return params;

@@ -1,7 +1,7 @@
 import type { AppDeps, DepsProvider } from '../app-deps.js';
 import { apiKeyTenants } from './api-keys.js';
 import { assertNoneMissing, AWS_ENV, envValue, type AwsEnvName, type Env } from './aws-env.js';
-import { dynamoStore, ecsRuntime, httpAgent, s3Blobs, sfnProvisioner } from './aws-ports.js';
+import { dynamoStore, ecsRuntime, httpWorkspaceAgent, s3Blobs, sfnProvisioner } from './aws-ports.js';
 import { depsFromEnv, lambdaDeps, type Wiring } from './lambda-deps.js';
 
 /** The API functions' wiring: every port (the API reaches them all) and API-key authentication. */
@@ -10,7 +10,7 @@ export const API_WIRING = {
   blobs: s3Blobs,
   runtime: ecsRuntime,
   provisioner: sfnProvisioner,
-  agent: httpAgent,
+  workspaceAgent: httpWorkspaceAgent,
   tenants: apiKeyTenants,
 } satisfies Wiring;
 

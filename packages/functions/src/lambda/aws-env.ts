@@ -1,4 +1,4 @@
-import { loadConfig, type BerthConfig, type BerthConfigInput } from '@berth/core';
+import { loadBerthConfig, type BerthConfig, type BerthConfigInput } from '@berth/core';
 
 /** The environment variables the stacks set on the functions, and what each is for. */
 export const AWS_ENV = {
@@ -43,5 +43,5 @@ export function berthConfigFrom(env: Env): BerthConfig {
       throw new Error(`BERTH_CONFIG is not valid JSON: ${(err as Error).message}`);
     }
   }
-  return loadConfig(config);
+  return loadBerthConfig(config);
 }

@@ -6,7 +6,7 @@ import {
   isAwsUnavailable,
 } from '@berth/aws';
 import {
-  HttpAgentClient,
+  HttpWorkspaceAgentClient,
   blobsWithDeadlines,
   runtimeWithDeadlines,
   storeWithDeadlines,
@@ -63,7 +63,7 @@ export const sfnProvisioner: PortWiring<'provisioner'> = {
 };
 
 /** On ECS the agent listens on TCP :9000 of the task's ENI (EcsRuntime reports http endpoints). */
-export const httpAgent: PortWiring<'agent'> = {
+export const httpWorkspaceAgent: PortWiring<'workspaceAgent'> = {
   missing: () => [],
-  build: () => new HttpAgentClient(),
+  build: () => new HttpWorkspaceAgentClient(),
 };

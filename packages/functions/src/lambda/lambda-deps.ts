@@ -5,7 +5,7 @@ import type { PortWiring } from './aws-ports.js';
 
 /** The ports a function may wire; clock, config, logger and metrics every function has. */
 export type Wiring = {
-  [K in 'store' | 'blobs' | 'runtime' | 'provisioner' | 'agent' | 'tenants']?: PortWiring<K>;
+  [K in 'store' | 'blobs' | 'runtime' | 'provisioner' | 'workspaceAgent' | 'tenants']?: PortWiring<K>;
 };
 
 /**
@@ -35,7 +35,7 @@ export async function depsFromEnv(wiring: Wiring, env: Env): Promise<AppDeps> {
     blobs: port('blobs'),
     runtime: port('runtime'),
     provisioner: port('provisioner'),
-    agent: port('agent'),
+    workspaceAgent: port('workspaceAgent'),
     tenants: port('tenants'),
     clock: systemClock,
     config,

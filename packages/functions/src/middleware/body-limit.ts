@@ -1,5 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
-import { BerthError } from '@berth/core';
+import { ApiError } from '@berth/core';
 import type { ApiEvent } from '../http/api-event.js';
 
 /** 413 for bodies over the limit (6 MiB: Lambda's synchronous payload limit), before anything parses them. */
@@ -10,7 +10,7 @@ export const bodyLimit = (maxBytes: number): MiddlewareObj<ApiEvent> => ({
       ? Math.floor((event.body.length * 3) / 4)
       : Buffer.byteLength(event.body);
     if (size > maxBytes) {
-      throw new BerthError('payload_too_large', `request body is over ${maxBytes} bytes`);
+      throw new ApiError('payload_too_large', `request body is over ${maxBytes} bytes`);
     }
   },
 });

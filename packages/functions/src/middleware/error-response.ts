@@ -1,12 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
-import { isBerthError, METRIC } from '@berth/core';
+import { isApiError, METRIC } from '@berth/core';
 import { requestIdOf, type ApiEvent } from '../http/api-event.js';
 import { errorResponse, type ApiResponse } from '../http/responses.js';
 
 /**
- * Every error becomes API.md's shape. A BerthError keeps its code and status; anything else is a bug: it is
+ * Every error becomes API.md's shape. A ApiError keeps its code and status; anything else is a bug: it is
  * logged with its stack and the client gets a bare 500 with the request id to quote.
  */
 export const errorResponseMiddleware = (
@@ -17,11 +17,11 @@ export const errorResponseMiddleware = (
     const e = request.error;
     const requestId = requestIdOf(request.event);
     metrics.addMetric(
-      isBerthError(e) && e.status < 500 ? METRIC.ApiClientErrors : METRIC.ApiServerErrors,
+      isApiError(e) && e.status < 500 ? METRIC.ApiClientErrors : METRIC.ApiServerErrors,
       MetricUnit.Count,
       1,
     );
-    if (isBerthError(e)) {
+    if (isApiError(e)) {
       if (e.status >= 500) logger.error('request failed', { code: e.code, error: e });
       else logger.info('request refused', { code: e.code, status: e.status, reason: e.message });
       request.response = errorResponse(e.status, e.code, e.message, requestId, e.details.retryAfterSeconds);

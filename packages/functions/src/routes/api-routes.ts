@@ -1,8 +1,8 @@
 import { routeLookup } from '../http/middy-router.js';
 import type { Route } from '../http/route.js';
 import { egressRoutes } from './egress.js';
-import { execRoutes } from './exec.js';
-import { executeRoutes } from './execute.js';
+import { commandRoutes } from './commands.js';
+import { agentRunRoutes } from './agent-runs.js';
 import { fileRoutes } from './files.js';
 import { openapiRoutes } from './openapi.js';
 import { serviceRoutes } from './service.js';
@@ -16,8 +16,8 @@ export const apiRoutes: readonly Route[] = [
   ...serviceRoutes,
   ...openapiRoutes,
   ...workspaceRoutes,
-  ...execRoutes,
-  ...executeRoutes,
+  ...commandRoutes,
+  ...agentRunRoutes,
   ...fileRoutes,
   ...egressRoutes,
 ];

@@ -1,11 +1,15 @@
 import { brotliDecompressSync } from 'node:zlib';
 import type { Route } from '../http/route.js';
-import { OPENAPI_DOCUMENT_BROTLI } from './openapi-document.js';
 
-/** The document as sent, decompressed on first use (once per cold start). */
-let document: string | undefined;
+/**
+ * The document as sent, loaded and decompressed on first use (once per cold start). Loaded with import() so
+ * the deployed bundle keeps it in its own chunk: the API's cold start does not load it.
+ */
+let document: Promise<string> | undefined;
 const documentJson = () =>
-  (document ??= brotliDecompressSync(Buffer.from(OPENAPI_DOCUMENT_BROTLI, 'base64')).toString('utf8'));
+  (document ??= import('./openapi-document.js').then(({ OPENAPI_DOCUMENT_BROTLI }) =>
+    brotliDecompressSync(Buffer.from(OPENAPI_DOCUMENT_BROTLI, 'base64')).toString('utf8'),
+  ));
 
 /**
  * `GET /v1/openapi.json` (no key): the OpenAPI document generated from @berth/protocol's route table. The
@@ -18,7 +22,7 @@ export const openapiRoutes: Route[] = [
     path: '/v1/openapi.json',
     auth: false,
     async handle() {
-      return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: documentJson() };
+      return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: await documentJson() };
     },
   },
 ];

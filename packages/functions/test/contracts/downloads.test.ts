@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
-import { AgentError, acquireWorkspace, type AgentTarget } from '@berth/core';
+import { WorkspaceAgentError, acquireWorkspace, type WorkspaceAgentTarget } from '@berth/core';
 import {
   BUFFERED_BODY_LIMITS,
   createApiHandler,
@@ -31,7 +31,11 @@ function zeros(total: number) {
 
 /** A file of `size` bytes whose body the agent sends as `body`. */
 function agentServes(deps: TestAppDeps, body: Readable, size: number) {
-  deps.agent.readFile = async (_t: AgentTarget, _p: string) => ({ kind: 'file', body, size });
+  deps.workspaceAgent.readFile = async (_t: WorkspaceAgentTarget, _p: string) => ({
+    kind: 'file',
+    body,
+    size,
+  });
 }
 
 function expectError(res: Answer, status: number, code: string) {
@@ -84,7 +88,7 @@ describe('downloads behind the buffered deployment (HTTP API, 6 MB responses)', 
     const api = makeApi();
     const id = await readyWorkspace(api);
     const stdout = zeros(64 * MiB);
-    api.deps.agent.execBinary = async () => ({
+    api.deps.workspaceAgent.runBinaryCommand = async () => ({
       exitCode: 0,
       timedOut: false,
       durationMs: 1,
@@ -100,7 +104,11 @@ describe('downloads behind the buffered deployment (HTTP API, 6 MB responses)', 
     const api = makeApi();
     const id = await readyWorkspace(api);
     const body = zeros(Number.MAX_SAFE_INTEGER);
-    api.deps.agent.execStream = async () => ({ status: 200, contentType: 'text/event-stream', body });
+    api.deps.workspaceAgent.streamCommand = async () => ({
+      status: 200,
+      contentType: 'text/event-stream',
+      body,
+    });
     const res = await api.call('POST', `/v1/workspaces/${id}/exec`, {
       body: { cmd: ['yes'] },
       headers: { accept: 'text/event-stream' },
@@ -115,8 +123,8 @@ describe('agent answers past what Berth reads into memory', () => {
   it('are 422 unprocessable in API.md shape (answer_too_large from the agent client)', async () => {
     const api = makeApi();
     const id = await readyWorkspace(api);
-    api.deps.agent.onExec = () => {
-      throw new AgentError(
+    api.deps.workspaceAgent.onCommand = () => {
+      throw new WorkspaceAgentError(
         502,
         'answer_too_large',
         "the workspace agent's answer to POST /exec is over 16 bytes",

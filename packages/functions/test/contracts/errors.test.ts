@@ -49,7 +49,7 @@ describe('errors: 400', () => {
     const ws = await ready(api);
     const res = await api.call('POST', `/v1/workspaces/${ws.id}/exec`, { body });
     expectError(res, 400, 'invalid_request');
-    expect(api.deps.agent.callsOf('exec')).toEqual([]);
+    expect(api.deps.workspaceAgent.callsOf('runCommand')).toEqual([]);
   });
 
   it.each(['../../etc/passwd', '/etc/passwd', '/workspace/../etc', 'a\u0000b'])(
@@ -67,7 +67,7 @@ describe('errors: 400', () => {
         });
         expectError(res, 400, 'invalid_path');
       }
-      expect(api.deps.agent.calls.filter((c) => /File/.test(c.op))).toEqual([]);
+      expect(api.deps.workspaceAgent.calls.filter((c) => /File/.test(c.op))).toEqual([]);
     },
   );
 
@@ -166,7 +166,7 @@ describe('errors: 404', () => {
       'not_found',
     );
     expect(api.deps.store.peek(ws.id)!.status).toBe('ready');
-    expect(api.deps.agent.callsOf('exec')).toEqual([]);
+    expect(api.deps.workspaceAgent.callsOf('runCommand')).toEqual([]);
     // And B's list does not show it.
     expect((await api.call('GET', '/v1/workspaces', { key: KEY_B })).json.items).toEqual([]);
   });
@@ -210,11 +210,11 @@ describe('errors: 409, 413, 415, 422, 503, 500', () => {
     const api = makeApi();
     const ws = await ready(api);
     api.deps.runtime.setState(ws.taskRef!, 'stopped', { oomKilled: true });
-    api.deps.agent.unreachable = true;
+    api.deps.workspaceAgent.unreachable = true;
     const res = await api.call('POST', `/v1/workspaces/${ws.id}/exec`, { body: { cmd: ['ls'] } });
     expectError(res, 409, 'container_lost');
     // The conversation gets a fresh workspace on its next create.
-    api.deps.agent.unreachable = false;
+    api.deps.workspaceAgent.unreachable = false;
     const again = await api.call('POST', '/v1/workspaces', { body: { conversationId: 'c1' } });
     expect(again.statusCode).toBe(201);
     expect(again.json.id).not.toBe(ws.id);
@@ -242,7 +242,7 @@ describe('errors: 409, 413, 415, 422, 503, 500', () => {
       413,
       'payload_too_large',
     );
-    expect(api.deps.agent.callsOf('writeFile')).toEqual([]);
+    expect(api.deps.workspaceAgent.callsOf('writeFile')).toEqual([]);
   });
 
   it('exactly 6 MiB is accepted', async () => {
@@ -318,7 +318,7 @@ describe('errors: 409, 413, 415, 422, 503, 500', () => {
 
   it('a TypeError thrown inside a service is a bare 500 too', async () => {
     const api = makeApi();
-    api.deps.agent.onExec = () => {
+    api.deps.workspaceAgent.onCommand = () => {
       throw new TypeError("Cannot read properties of undefined (reading 'secretToken')");
     };
     const ws = await ready(api);

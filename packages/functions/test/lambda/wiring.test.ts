@@ -3,13 +3,13 @@ import { depsFromEnv, type Wiring } from '../../src/lambda/lambda-deps.js';
 
 /** What each function reaches (issue 8: no SSM where nothing authenticates, no S3 where nothing touches files). */
 const PORTS: Record<string, string[]> = {
-  api: ['agent', 'blobs', 'provisioner', 'runtime', 'store', 'tenants'],
-  sweep: ['agent', 'blobs', 'runtime', 'store'],
+  api: ['blobs', 'provisioner', 'runtime', 'store', 'tenants', 'workspaceAgent'],
+  sweep: ['blobs', 'runtime', 'store', 'workspaceAgent'],
   'task-state': ['runtime', 'store'],
   'provision-start-container': ['runtime', 'store'],
   'provision-wait-for-endpoint': ['runtime', 'store'],
-  'provision-wait-for-healthy': ['agent', 'runtime', 'store'],
-  'provision-restore-files': ['agent', 'blobs', 'store'],
+  'provision-wait-for-healthy': ['runtime', 'store', 'workspaceAgent'],
+  'provision-restore-files': ['blobs', 'store', 'workspaceAgent'],
   'provision-mark-ready': ['store'],
   'provision-mark-failed': ['runtime', 'store'],
 };

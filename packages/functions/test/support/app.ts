@@ -7,7 +7,7 @@ import {
   type ApiEvent,
   type ApiResponse,
   type AppDeps,
-  type Observability,
+  type HandlerObservability,
 } from '@berth/functions';
 import { makeDeps, type TestDeps } from '../../../core/test/support/make-deps.js';
 import { apiEvent, lambdaContext, type ApiEventOptions } from './api-event.js';
@@ -17,7 +17,7 @@ export const KEY_A = 'keyAAAAAAAA';
 export const KEY_B = 'keyBBBBBBBB';
 
 /** Powertools quiet: no log lines, no EMF blobs on stdout. */
-export function quietObservability(): Observability {
+export function quietObservability(): HandlerObservability {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   return {
     logger: new Logger({ serviceName: 'berth-api-test', logLevel: 'SILENT' }),

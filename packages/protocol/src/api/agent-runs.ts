@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { AGENT_LIMITS } from '../agent/agent-limits.js';
+import { WORKSPACE_AGENT_LIMITS } from '../workspace-agent/limits.js';
 import { intIn, JSON_OBJECT, textOf } from './field-rules.js';
 import { REQUEST_LIMITS as L } from './limits.js';
 
@@ -15,21 +15,22 @@ const MODEL_RULE = `must be a non-empty string of at most ${L.maxNameChars} char
 /** The SDK's session ids are UUIDs; anything shell- or path-like is refused before it reaches the CLI. */
 const SESSION_ID_RULE = 'must be 1 to 128 characters of A-Z, a-z, 0-9, "_" and "-"';
 
+/** Its type is `AgentRunRequest` (../workspace-agent/api.ts), a plain interface held equal to this schema. */
 export const agentRunRequest = z.strictObject(
   {
     prompt: z
-      .string({ error: `must be a string of 1 to ${AGENT_LIMITS.maxPromptChars} characters` })
+      .string({ error: `must be a string of 1 to ${WORKSPACE_AGENT_LIMITS.maxPromptChars} characters` })
       .check(
-        z.minLength(1, `must be a string of 1 to ${AGENT_LIMITS.maxPromptChars} characters`),
+        z.minLength(1, `must be a string of 1 to ${WORKSPACE_AGENT_LIMITS.maxPromptChars} characters`),
         z.maxLength(
-          AGENT_LIMITS.maxPromptChars,
-          `must be a string of 1 to ${AGENT_LIMITS.maxPromptChars} characters`,
+          WORKSPACE_AGENT_LIMITS.maxPromptChars,
+          `must be a string of 1 to ${WORKSPACE_AGENT_LIMITS.maxPromptChars} characters`,
         ),
       ),
     sessionId: z.optional(
       z.string({ error: SESSION_ID_RULE }).check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, SESSION_ID_RULE)),
     ),
-    maxTurns: z.optional(intIn(1, AGENT_LIMITS.maxTurns)),
+    maxTurns: z.optional(intIn(1, WORKSPACE_AGENT_LIMITS.maxTurns)),
     allowedTools: z.optional(
       z
         .array(textOf(1, L.maxNameChars, TOOL_RULE), { error: TOOLS_RULE })
@@ -43,4 +44,3 @@ export const agentRunRequest = z.strictObject(
   },
   JSON_OBJECT,
 );
-export type AgentRunRequest = z.infer<typeof agentRunRequest>;

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { AGENT_LIMITS } from '../agent/agent-limits.js';
+import { WORKSPACE_AGENT_LIMITS } from '../workspace-agent/limits.js';
 import { intIn, JSON_OBJECT, textOf } from './field-rules.js';
 import { REQUEST_LIMITS as L } from './limits.js';
 
@@ -33,7 +33,7 @@ const commandFields = {
       { error: 'must be an object of NAME: value strings' },
     ),
   ),
-  timeoutMs: z.optional(intIn(1, AGENT_LIMITS.maxTimeoutMs)),
+  timeoutMs: z.optional(intIn(1, WORKSPACE_AGENT_LIMITS.maxTimeoutMs)),
   stdin: z.optional(z.string({ error: 'must be a string' })),
 };
 
@@ -41,9 +41,11 @@ const commandFields = {
 export const commandRequest = z.strictObject(commandFields, JSON_OBJECT);
 export type CommandRequest = z.infer<typeof commandRequest>;
 
-/** The agent's: the public request plus the per-stream output cap the control plane may set. */
+/**
+ * The agent's: the public request plus the per-stream output cap the control plane may set. Its type is
+ * `AgentCommandRequest` (../workspace-agent/api.ts), a plain interface held equal to this schema.
+ */
 export const agentCommandRequest = z.strictObject(
-  { ...commandFields, maxOutputBytes: z.optional(intIn(1, AGENT_LIMITS.maxOutputBytesLimit)) },
+  { ...commandFields, maxOutputBytes: z.optional(intIn(1, WORKSPACE_AGENT_LIMITS.maxOutputBytesLimit)) },
   JSON_OBJECT,
 );
-export type AgentCommandRequest = z.infer<typeof agentCommandRequest>;

@@ -1,6 +1,6 @@
 /**
  * Bounds of the public API's request fields (API.md). Most end up in store attributes, filters or argv, so
- * each is bounded; the agent's own limits (timeouts, prompt, turns) are AGENT_LIMITS (../agent/agent-limits.ts).
+ * each is bounded; the agent's own limits (timeouts, prompt, turns) are WORKSPACE_AGENT_LIMITS (../workspace-agent/limits.ts).
  */
 export const REQUEST_LIMITS = {
   maxLabelKeyChars: 63,

@@ -4,7 +4,7 @@
  * OpenAPI document is generated from those schemas, so the three cannot drift apart.
  *
  * Answers the control plane relays from the workspace agent unchanged (a command's result, a directory listing,
- * the events of a command or agent run) are the agent's types (../agent/agent-api.ts).
+ * the events of a command or agent run) are the agent's types (../workspace-agent/api.ts).
  */
 import type { WorkspaceStatus } from './workspace-status.js';
 
@@ -28,7 +28,7 @@ export interface WorkspaceView {
 }
 
 /** `GET /v1/workspaces`: one page; pass `nextCursor` as `cursor` for the next (null on the last). */
-export interface WorkspacePage {
+export interface WorkspaceViewPage {
   items: WorkspaceView[];
   nextCursor: string | null;
 }

@@ -2,17 +2,17 @@ import * as z from 'zod/mini';
 import type {
   ChangesResponse,
   DirectoryListing,
-  ExecResult,
-  ExecStreamEvent,
-  ExecuteStreamEvent,
+  CommandResult,
+  CommandStreamEvent,
+  AgentRunEvent,
   FileEntry,
-} from '../agent/agent-api.js';
+} from '../workspace-agent/api.js';
 import { ERROR_STATUS, type ApiErrorBody, type ErrorCode } from './errors.js';
 import type {
   EgressApplied,
   HealthReport,
   PoolState,
-  WorkspacePage,
+  WorkspaceViewPage,
   WorkspaceView,
 } from './response-types.js';
 import { WORKSPACE_STATUSES } from './workspaces.js';
@@ -20,7 +20,7 @@ import { WORKSPACE_STATUSES } from './workspaces.js';
 /**
  * Schemas of what the public API answers (API.md): the OpenAPI document is generated from them and the contract
  * tests hold every answer to it. Each is checked at compile time against its plain type (response-types.ts,
- * ../agent/agent-api.ts), which is what clients import.
+ * ../workspace-agent/api.ts), which is what clients import.
  */
 
 const described = <T extends z.ZodMiniType>(schema: T, description: string): T =>
@@ -176,10 +176,10 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
 const _schemasMatchWireTypes: [
   Same<z.infer<typeof workspaceView>, WorkspaceView>,
-  Same<z.infer<typeof workspacePage>, WorkspacePage>,
-  Same<z.infer<typeof commandResult>, ExecResult>,
-  Same<z.infer<typeof commandStreamEvent>, ExecStreamEvent>,
-  Same<z.infer<typeof agentRunEvent>, ExecuteStreamEvent>,
+  Same<z.infer<typeof workspacePage>, WorkspaceViewPage>,
+  Same<z.infer<typeof commandResult>, CommandResult>,
+  Same<z.infer<typeof commandStreamEvent>, CommandStreamEvent>,
+  Same<z.infer<typeof agentRunEvent>, AgentRunEvent>,
   Same<z.infer<typeof fileEntry>, FileEntry>,
   Same<z.infer<typeof directoryListing>, DirectoryListing>,
   Same<z.infer<typeof changesResponse>, ChangesResponse>,

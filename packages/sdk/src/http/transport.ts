@@ -1,5 +1,5 @@
 import { BerthApiError, BerthConnectionError, BerthError, codeForStatus } from '../errors.js';
-import { attemptSignal, sleep, type AttemptSignal } from './abort.js';
+import { attemptSignal, abortableSleep, type AttemptSignal } from './abort.js';
 import type { CallOptions } from './call-options.js';
 import { parseRetryAfter, retryDelayMs, shouldRetry, type RetryPolicy } from './retry.js';
 
@@ -67,7 +67,7 @@ export class Transport {
         return { response, release: () => signal.release(), attempt: signal };
       const error = await readApiError(response).finally(() => signal.release());
       if (attempt >= this.#options.maxRetries || !shouldRetry(error, call.retry)) throw error;
-      await sleep(retryDelayMs(error, attempt), call.signal);
+      await abortableSleep(retryDelayMs(error, attempt), call.signal);
     }
   }
 

@@ -1,10 +1,10 @@
-import type { ExecuteRequest, ExecuteStreamEvent, FilesChangedEventData } from '@berth/protocol/client';
+import type { AgentRunEvent, AgentRunRequest, FilesChangedEventData } from '@berth/protocol/client';
 import { callOptions, type CallOptions } from '../http/call-options.js';
 import { decodeData, endedEarly, eventStream } from '../http/event-stream.js';
 import type { Transport } from '../http/transport.js';
 
-/** One run of the coding agent (the Claude Agent SDK) in the workspace. */
-export type AgentRunRequest = ExecuteRequest;
+/** One run of the coding agent (the Claude Agent SDK) in the workspace: the protocol's request type. */
+export type { AgentRunRequest };
 
 /**
  * `signal`: aborting ends the run (the connection closes and Berth stops the agent). `timeoutMs`: for the
@@ -20,7 +20,7 @@ export type FilesChanged = FilesChangedEventData;
  * call that changed files, and one final `result` (the SDK's result message: `subtype`, `result`,
  * `session_id`, `num_turns`, usage...) or `error` (`agent_error`, `aborted`).
  */
-export type AgentEvent = ExecuteStreamEvent;
+export type AgentEvent = AgentRunEvent;
 
 const FINAL = new Set(['result', 'error']);
 const KNOWN = new Set(['message', 'files_changed', 'result', 'error']);

@@ -1,9 +1,9 @@
 import {
-  EXEC_BINARY_HEADERS,
-  type ExecExitEventData,
-  type ExecRequest,
-  type ExecResult,
-  type ExecStreamEvent,
+  COMMAND_BINARY_HEADERS,
+  type AgentCommandRequest,
+  type CommandExitEventData,
+  type CommandResult,
+  type CommandStreamEvent,
 } from '@berth/protocol/client';
 import type { CallOptions } from '../http/call-options.js';
 import { decodeData, endedEarly, eventStream } from '../http/event-stream.js';
@@ -13,7 +13,7 @@ import type { Transport } from '../http/transport.js';
  * A command's request (`cwd`: relative to `/workspace` or absolute under it; `env` added to its minimal
  * environment; `stdin` written, then closed) and the call's options.
  */
-export interface RunOptions extends Omit<ExecRequest, 'cmd' | 'maxOutputBytes'>, CallOptions {
+export interface RunOptions extends Omit<AgentCommandRequest, 'cmd' | 'maxOutputBytes'>, CallOptions {
   /**
    * The command's own limit, 1..900000 ms (server default 60000): on expiry Berth kills its whole process
    * group and answers `timedOut: true`. The client waits 30 s longer than that for the answer before it
@@ -24,14 +24,14 @@ export interface RunOptions extends Omit<ExecRequest, 'cmd' | 'maxOutputBytes'>,
   signal?: AbortSignal;
 }
 
-/** A finished command (stdout/stderr UTF-8 decoded: use `runBinary` for exact bytes). */
-export type CommandResult = ExecResult;
+/** A finished command (stdout/stderr UTF-8 decoded: use `runBinary` for exact bytes): the protocol's type. */
+export type { CommandResult };
 
 /** The final event of a streamed command. */
-export type CommandExit = ExecExitEventData;
+export type CommandExit = CommandExitEventData;
 
 /** One event of a streamed command, in order; `exit` is always the last. */
-export type CommandEvent = ExecStreamEvent;
+export type CommandEvent = CommandStreamEvent;
 
 export interface BinaryCommandResult {
   /** The raw stdout bytes, exact. */
@@ -81,9 +81,9 @@ export class Commands {
     const call = { ...this.#call(`${this.#path}/binary`, cmd, options), accept: 'application/octet-stream' };
     return this.#http.read(call, async (response) => ({
       stdout: new Uint8Array(await response.arrayBuffer()),
-      exitCode: exitCodeHeader(response.headers.get(EXEC_BINARY_HEADERS.exitCode)),
-      durationMs: Number(response.headers.get(EXEC_BINARY_HEADERS.durationMs) ?? 0),
-      timedOut: response.headers.get(EXEC_BINARY_HEADERS.timedOut) === 'true',
+      exitCode: exitCodeHeader(response.headers.get(COMMAND_BINARY_HEADERS.exitCode)),
+      durationMs: Number(response.headers.get(COMMAND_BINARY_HEADERS.durationMs) ?? 0),
+      timedOut: response.headers.get(COMMAND_BINARY_HEADERS.timedOut) === 'true',
     }));
   }
 

@@ -1,5 +1,5 @@
 import { BerthError } from '../errors.js';
-import { sleep } from '../http/abort.js';
+import { abortableSleep } from '../http/abort.js';
 import { callOptions, type CallOptions } from '../http/call-options.js';
 import { segment, type Transport } from '../http/transport.js';
 import { Agent } from './agent.js';
@@ -81,7 +81,7 @@ export class WorkspaceHandle {
       }
       const left = deadline - Date.now();
       if (left <= 0) throw new BerthError(`workspace ${this.id} is still provisioning`);
-      await sleep(Math.min(options.intervalMs ?? 500, left), options.signal);
+      await abortableSleep(Math.min(options.intervalMs ?? 500, left), options.signal);
     }
   }
 

@@ -1,4 +1,4 @@
-import type { WorkspacePage as WireWorkspacePage } from '@berth/protocol/client';
+import type { WorkspaceViewPage } from '@berth/protocol/client';
 import { callOptions, type CallOptions } from '../http/call-options.js';
 import type { Transport } from '../http/transport.js';
 import type {
@@ -65,7 +65,7 @@ export class Workspaces {
 
   /** One page, as the API answers it; `list` follows the cursor for you. */
   async listPage(options: ListPageOptions & CallOptions = {}): Promise<WorkspacePage> {
-    const page = await this.#http.json<WireWorkspacePage>({
+    const page = await this.#http.json<WorkspaceViewPage>({
       method: 'GET',
       path: '/v1/workspaces',
       query: { status: options.status, label: options.label, limit: options.limit, cursor: options.cursor },

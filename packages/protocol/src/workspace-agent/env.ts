@@ -1,0 +1,31 @@
+/**
+ * Names of the environment variables the workspace agent reads (workspace-image/README.md, "Environment").
+ * The runtimes that start it (local Docker, ECS) and the agent itself use these constants, never literals, so
+ * a rename cannot leave one side setting a variable the other no longer reads.
+ */
+export const WORKSPACE_AGENT_ENV = {
+  /** `uds` (default) or `http`. */
+  listenMode: 'AGENT_LISTEN_MODE',
+  /** uds mode: the socket path. */
+  socket: 'AGENT_SOCKET',
+  /** http mode: bind address and port. */
+  host: 'AGENT_HOST',
+  port: 'AGENT_PORT',
+  /** The bearer token itself (removed from the process environment once read)… */
+  token: 'AGENT_TOKEN',
+  /** …or a file holding it (deleted once read). */
+  tokenFile: 'AGENT_TOKEN_FILE',
+  workspaceDir: 'AGENT_WORKSPACE_DIR',
+  childHome: 'AGENT_CHILD_HOME',
+  /** The egress proxy's Unix socket, piped to 127.0.0.1:proxyPort inside the container. */
+  proxySocket: 'AGENT_PROXY_SOCKET',
+  proxyPort: 'AGENT_PROXY_PORT',
+  proxyUrl: 'AGENT_PROXY_URL',
+  anthropicBaseUrl: 'AGENT_ANTHROPIC_BASE_URL',
+  anthropicApiKey: 'AGENT_ANTHROPIC_API_KEY',
+  maxOutputBytes: 'AGENT_MAX_OUTPUT_BYTES',
+  /** A berth-spawner path, or `node` for child_process. */
+  spawner: 'AGENT_SPAWNER',
+} as const;
+
+export type WorkspaceAgentEnvName = (typeof WORKSPACE_AGENT_ENV)[keyof typeof WORKSPACE_AGENT_ENV];

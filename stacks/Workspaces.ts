@@ -1,0 +1,359 @@
+import { Duration, IgnoreMode, RemovalPolicy, type Stack } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { use, type StackContext } from 'sst/constructs';
+import { useProject } from 'sst/project.js';
+import { PROXY_SPEC, WORKSPACE_SPEC, type AppImageSpec } from '../local-docker/src/images/app-images.js';
+import { WORKSPACE_CONTAINER } from '../packages/aws/src/ecs/task-mapping.js';
+import { WORKSPACE_AGENT_ENV } from '../packages/protocol/src/workspace-agent/env.js';
+import { Network, WORKSPACE_PORTS } from './Network.js';
+import { suppressAwsCustomResourceProvider, suppressSstInternals } from './nag-suppressions.js';
+import { berthSettings, type BerthSettings } from './settings.js';
+
+/** Container names in the task definition: EcsRuntime overrides `workspace` by name at RunTask. */
+export const CONTAINER_NAMES = { workspace: WORKSPACE_CONTAINER, proxy: 'proxy' } as const;
+
+/** The workspace agent's uid (workspace-image/Dockerfile), as locally (local-docker hardening.ts). */
+export const AGENT_USER = '1000:1000';
+/**
+ * The proxy runs as another uid than the workspace: RLIMIT_NPROC counts every process of a uid in the kernel,
+ * so under one uid a fork bomb in the workspace would also starve the proxy (and the proxy's threads would
+ * count against the workspace's `pids`). Its image needs no writable file, so any non-root uid works.
+ */
+export const PROXY_USER = '1001:1001';
+
+/** Where the proxy listens inside the task (loopback: the agent shares the task's network namespace). */
+const PROXY_LISTEN = '127.0.0.1:8080';
+
+/**
+ * Writable paths of the read-only workspace container, each an ephemeral task volume (local: mounts + tmpfs).
+ * ECS copies a path's content and ownership from the image into its volume only when the image declares it with
+ * `VOLUME`; otherwise the volume starts empty and root-owned, unwritable by uid 1000.
+ */
+export const WORKSPACE_VOLUMES = {
+  files: '/workspace',
+  tmp: '/tmp',
+  agent: '/run/berth/agent',
+  home: '/home/agent',
+} as const;
+
+/** Lines appended to /etc/ecs/ecs.config on EC2 capacity. */
+export const ECS_AGENT_CONFIG = [
+  // awsvpc tasks on EC2; with the account setting awsvpcTrunking, many task ENIs per instance.
+  'ECS_ENABLE_TASK_ENI=true',
+  // Tasks cannot reach the instance metadata service, so never the instance role's credentials.
+  'ECS_AWSVPC_BLOCK_IMDS=true',
+  // No task definition of this cluster needs it; refuse any that asks.
+  'ECS_DISABLE_PRIVILEGED=true',
+] as const;
+
+/**
+ * Workspace tasks on ECS: the cluster (Fargate, or an EC2 capacity provider by setting), the two-container task
+ * definition (workspace agent + egress proxy sidecar), its execution role and its log groups. The task has no
+ * task role: a workspace holds no AWS credentials (ARCHITECTURE.md §4).
+ */
+export function Workspaces({ stack, app }: StackContext) {
+  const settings = berthSettings();
+  const net = use(Network);
+  const production = app.stage === 'prod';
+
+  const cluster = new ecs.Cluster(stack, 'Cluster', {
+    vpc: net.vpc,
+    containerInsightsV2: ecs.ContainerInsights.ENHANCED,
+    enableFargateCapacityProviders: settings.capacity === 'fargate',
+  });
+  const capacity: WorkspaceCapacity =
+    settings.capacity === 'ec2'
+      ? ec2Capacity(stack, cluster, net, settings)
+      : // No strategy: EcsRuntime then runs tasks with launch type FARGATE.
+        { type: 'fargate', capacityProviderStrategy: [] };
+
+  const executionRole = new iam.Role(stack, 'ExecutionRole', {
+    assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+    description: 'Pulls the workspace images and writes their logs; the tasks themselves get no role',
+  });
+  const taskDefinition = new ecs.TaskDefinition(stack, 'WorkspaceTask', {
+    compatibility: settings.capacity === 'ec2' ? ecs.Compatibility.EC2 : ecs.Compatibility.FARGATE,
+    networkMode: ecs.NetworkMode.AWS_VPC,
+    // arm64 images: Fargate is told so; on EC2 (where CDK refuses runtimePlatform) a placement constraint says it.
+    ...(settings.capacity === 'fargate'
+      ? {
+          runtimePlatform: {
+            cpuArchitecture: ecs.CpuArchitecture.ARM64,
+            operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+          },
+        }
+      : {
+          placementConstraints: [ecs.PlacementConstraint.memberOf('attribute:ecs.cpu-architecture == arm64')],
+        }),
+    cpu: String(settings.task.cpu),
+    memoryMiB: String(settings.task.memoryMiB),
+    // Fargate only; on EC2 the volumes live on the instance's disk.
+    ...(settings.capacity === 'fargate' && { ephemeralStorageGiB: settings.task.ephemeralStorageGiB }),
+    executionRole,
+  });
+  removeTaskRole(taskDefinition);
+
+  const logGroup = (id: string) =>
+    new logs.LogGroup(stack, id, {
+      retention: settings.logRetentionDays as logs.RetentionDays,
+      removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+  const logGroups = { workspace: logGroup('WorkspaceLogs'), proxy: logGroup('ProxyLogs') };
+  const image = (spec: AppImageSpec) =>
+    ecs.ContainerImage.fromAsset(useProject().paths.root, {
+      file: spec.dockerfile,
+      platform: Platform.LINUX_ARM64,
+      buildArgs: { BASE_IMAGE: settings.imageBase },
+      // The build context is the repository root, cut down to what the Dockerfile copies (as the local builder).
+      ignoreMode: IgnoreMode.DOCKER,
+      exclude: ['*', ...spec.context.map((path) => `!${path}`)],
+    });
+  const hardened = {
+    readonlyRootFilesystem: true,
+    privileged: false,
+    essential: true,
+  } satisfies Partial<ecs.ContainerDefinitionOptions>;
+  const linuxParameters = (id: string) => {
+    const params = new ecs.LinuxParameters(stack, id, { initProcessEnabled: true });
+    params.dropCapabilities(ecs.Capability.ALL);
+    return params;
+  };
+  const nofile = {
+    name: ecs.UlimitName.NOFILE,
+    softLimit: settings.task.nofile,
+    hardLimit: settings.task.nofile,
+  };
+
+  const proxy = taskDefinition.addContainer('Proxy', {
+    ...hardened,
+    containerName: CONTAINER_NAMES.proxy,
+    image: image(PROXY_SPEC),
+    user: PROXY_USER,
+    memoryLimitMiB: settings.task.proxyMemoryMiB,
+    linuxParameters: linuxParameters('ProxyLinux'),
+    ulimits: [nofile],
+    // PROXY_ADMIN_SECRET and PROXY_WORKSPACE_ID are per task: RunTask's container overrides carry them.
+    environment: {
+      PROXY_LISTEN,
+      PROXY_ADMIN_LISTEN: `0.0.0.0:${WORKSPACE_PORTS.proxyAdmin}`,
+    },
+    portMappings: [{ containerPort: WORKSPACE_PORTS.proxyAdmin, name: 'proxy-admin' }],
+    // Every admin call (health included) needs the secret; the check reads it from its own environment.
+    healthCheck: httpHealthCheck(
+      `http://127.0.0.1:${WORKSPACE_PORTS.proxyAdmin}/health`,
+      '{headers:{authorization:"Bearer "+process.env.PROXY_ADMIN_SECRET}}',
+    ),
+    logging: ecs.LogDrivers.awsLogs({ logGroup: logGroups.proxy, streamPrefix: CONTAINER_NAMES.proxy }),
+  });
+
+  const workspace = taskDefinition.addContainer('Workspace', {
+    ...hardened,
+    containerName: CONTAINER_NAMES.workspace,
+    image: image(WORKSPACE_SPEC),
+    user: AGENT_USER,
+    memoryLimitMiB: settings.task.workspaceMemoryMiB,
+    linuxParameters: linuxParameters('WorkspaceLinux'),
+    // The local PidsLimit: RLIMIT_NPROC counts threads too, as the pids cgroup does.
+    ulimits: [
+      { name: ecs.UlimitName.NPROC, softLimit: settings.task.pids, hardLimit: settings.task.pids },
+      nofile,
+    ],
+    // EcsRuntime sets AGENT_TOKEN (and again the listen mode and port) per task.
+    environment: {
+      [WORKSPACE_AGENT_ENV.listenMode]: 'http',
+      [WORKSPACE_AGENT_ENV.host]: '0.0.0.0',
+      [WORKSPACE_AGENT_ENV.port]: String(WORKSPACE_PORTS.agent),
+      [WORKSPACE_AGENT_ENV.workspaceDir]: WORKSPACE_VOLUMES.files,
+      // The only way out: the sidecar on the task's loopback (the subnets have no route to the internet).
+      [WORKSPACE_AGENT_ENV.proxyUrl]: `http://${PROXY_LISTEN}`,
+      HOME: WORKSPACE_VOLUMES.home,
+    },
+    portMappings: [{ containerPort: WORKSPACE_PORTS.agent, name: 'agent' }],
+    healthCheck: httpHealthCheck(`http://127.0.0.1:${WORKSPACE_PORTS.agent}/health`),
+    logging: ecs.LogDrivers.awsLogs({
+      logGroup: logGroups.workspace,
+      streamPrefix: CONTAINER_NAMES.workspace,
+    }),
+  });
+  for (const [name, containerPath] of Object.entries(WORKSPACE_VOLUMES)) {
+    taskDefinition.addVolume({ name });
+    workspace.addMountPoints({ sourceVolume: name, containerPath, readOnly: false });
+  }
+  // START, not HEALTHY: the agent does not need the proxy to start (commands reach it per request), and
+  // waiting for a health check would add at least one check interval to every cold start.
+  workspace.addContainerDependencies({ container: proxy, condition: ecs.ContainerDependencyCondition.START });
+
+  suppressNagFindings(stack, executionRole, taskDefinition);
+  stack.addOutputs({ Cluster: cluster.clusterName, TaskDefinition: taskDefinition.taskDefinitionArn });
+  return { cluster, taskDefinition, executionRole, containerNames: CONTAINER_NAMES, capacity, logGroups };
+}
+
+/** A container health check that GETs a loopback URL with the image's node (no curl needed). */
+function httpHealthCheck(url: string, init = '{}'): ecs.HealthCheck {
+  const script = `fetch(${JSON.stringify(url)},${init}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+  return {
+    command: ['CMD', 'node', '-e', script],
+    interval: Duration.seconds(30),
+    timeout: Duration.seconds(5),
+    retries: 3,
+    startPeriod: Duration.seconds(10),
+  };
+}
+
+/**
+ * CDK gives every task definition a task role; Berth's tasks must have none (no credentials in a workspace),
+ * so the role is removed and `TaskRoleArn` left out. Nothing may grant to `taskDefinition.taskRole`.
+ */
+function removeTaskRole(taskDefinition: ecs.TaskDefinition) {
+  taskDefinition.node.tryRemoveChild('TaskRole');
+  (taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).taskRoleArn = undefined;
+}
+
+/** Where tasks run: the strategy the Provisioning stack hands to EcsRuntime (`capacityProviderStrategy`). */
+export type WorkspaceCapacity =
+  | { type: 'fargate'; capacityProviderStrategy: ecs.CapacityProviderStrategy[] }
+  | {
+      type: 'ec2';
+      capacityProviderStrategy: ecs.CapacityProviderStrategy[];
+      provider: ecs.AsgCapacityProvider;
+      autoScalingGroup: autoscaling.AutoScalingGroup;
+    };
+
+interface NetworkRefs {
+  vpc: ec2.IVpc;
+  workspaceSubnets: ec2.SubnetSelection;
+  workspacesSecurityGroup: ec2.ISecurityGroup;
+}
+
+/**
+ * EC2 capacity: Graviton instances of the arm64 ECS-optimized AMI in the workspace subnets (isolated: the ECS
+ * agent reaches ECS, ECR and Logs through the VPC endpoints), with managed scaling and managed termination
+ * protection, IMDSv2 only, and task ENI trunking.
+ */
+function ec2Capacity(
+  stack: Stack,
+  cluster: ecs.Cluster,
+  net: NetworkRefs,
+  settings: BerthSettings,
+): WorkspaceCapacity {
+  const role = new iam.Role(stack, 'HostRole', {
+    assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+    description: 'ECS container instances of the workspace cluster',
+  });
+  const userData = ec2.UserData.forLinux();
+  userData.addCommands(...ECS_AGENT_CONFIG.map((line) => `echo ${line} >> /etc/ecs/ecs.config`));
+  const launchTemplate = new ec2.LaunchTemplate(stack, 'HostTemplate', {
+    instanceType: new ec2.InstanceType(settings.ec2.instanceType),
+    machineImage: ecs.EcsOptimizedImage.amazonLinux2023(ecs.AmiHardwareType.ARM),
+    requireImdsv2: true,
+    // One hop: a container behind the instance cannot reach IMDS even if iptables were bypassed.
+    httpPutResponseHopLimit: 1,
+    role,
+    userData,
+    securityGroup: net.workspacesSecurityGroup,
+    blockDevices: [
+      {
+        deviceName: '/dev/xvda',
+        volume: ec2.BlockDeviceVolume.ebs(30, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }),
+      },
+    ],
+  });
+  const autoScalingGroup = new autoscaling.AutoScalingGroup(stack, 'Hosts', {
+    vpc: net.vpc,
+    vpcSubnets: net.workspaceSubnets,
+    launchTemplate,
+    minCapacity: settings.ec2.minInstances,
+    maxCapacity: settings.ec2.maxInstances,
+  });
+  const provider = new ecs.AsgCapacityProvider(stack, 'HostCapacity', {
+    autoScalingGroup,
+    enableManagedScaling: true,
+    enableManagedTerminationProtection: true,
+  });
+  cluster.addAsgCapacityProvider(provider);
+  const capacityProviderStrategy = [{ capacityProvider: provider.capacityProviderName, weight: 1 }];
+  cluster.addDefaultCapacityProviderStrategy(capacityProviderStrategy);
+
+  // awsvpcTrunking is an account setting, not a CloudFormation resource: set it for the instance role only
+  // (not the whole account), before any instance registers.
+  const trunking = { name: 'awsvpcTrunking', principalArn: role.roleArn };
+  const setting = new cr.AwsCustomResource(stack, 'EniTrunking', {
+    onCreate: {
+      service: 'ECS',
+      action: 'putAccountSetting',
+      parameters: { ...trunking, value: 'enabled' },
+      physicalResourceId: cr.PhysicalResourceId.of('awsvpcTrunking'),
+    },
+    onDelete: { service: 'ECS', action: 'deleteAccountSetting', parameters: trunking },
+    // PutAccountSetting has no resource-level permissions.
+    policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: cr.AwsCustomResourcePolicy.ANY_RESOURCE }),
+    installLatestAwsSdk: false,
+  });
+  autoScalingGroup.node.addDependency(setting);
+  suppressEc2NagFindings(stack, role, autoScalingGroup, setting);
+  return { type: 'ec2', capacityProviderStrategy, provider, autoScalingGroup };
+}
+
+function suppressNagFindings(stack: Stack, executionRole: iam.Role, taskDefinition: ecs.TaskDefinition) {
+  suppressSstInternals(stack);
+  NagSuppressions.addResourceSuppressions(
+    executionRole,
+    [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'ecr:GetAuthorizationToken has no resource-level permissions; image pulls and log writes are scoped to the asset repository and the two log groups',
+        appliesTo: ['Resource::*'],
+      },
+    ],
+    true,
+  );
+  NagSuppressions.addResourceSuppressions(taskDefinition, [
+    {
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'The environment holds only listen addresses, ports and paths; per-task secrets arrive as RunTask overrides',
+    },
+  ]);
+}
+
+function suppressEc2NagFindings(stack: Stack, role: iam.Role, asg: Construct, setting: Construct) {
+  NagSuppressions.addResourceSuppressions(
+    role,
+    [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          "The ECS agent's policy as CDK attaches it: Register/Deregister/Submit* on this cluster only; Poll and StartTelemetrySession conditioned on this cluster; DiscoverPollEndpoint, ecr:GetAuthorizationToken and the agent's own log writes have no resource-level permissions",
+        appliesTo: ['Resource::*', 'Action::ecs:Submit*'],
+      },
+    ],
+    true,
+  );
+  NagSuppressions.addResourceSuppressions(asg, [
+    {
+      id: 'AwsSolutions-AS3',
+      reason: 'Scaling is managed by the ECS capacity provider; its events are in ECS, not ASG notifications',
+    },
+  ]);
+  NagSuppressions.addResourceSuppressions(
+    setting,
+    [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason: 'ecs:PutAccountSetting/DeleteAccountSetting have no resource-level permissions',
+        appliesTo: ['Resource::*'],
+      },
+    ],
+    true,
+  );
+  suppressAwsCustomResourceProvider(stack);
+}

@@ -1,0 +1,168 @@
+/**
+ * Deployment settings of the AWS stacks: every one has a default, and an environment variable overrides it at
+ * `sst deploy` / synth time. One place, typed; a bad value stops the synth with the variable's name.
+ */
+export type CapacityType = 'fargate' | 'ec2';
+
+export interface BerthSettings {
+  /** Where workspace tasks run (BERTH_CAPACITY): Fargate, or EC2 instances of an ASG capacity provider. */
+  capacity: CapacityType;
+  /**
+   * Task-definition defaults of a workspace task (a template's own sizes go in RunTask's overrides).
+   * Fargate accepts only some cpu/memory pairs: 2 vCPU needs 4..16 GiB of task memory, so the task gets
+   * 4 GiB and the workspace container keeps the template's 2 GiB as its hard limit, as locally.
+   */
+  task: {
+    /** CPU units of the task (BERTH_TASK_CPU); 1024 = 1 vCPU. */
+    cpu: number;
+    /** Task memory (BERTH_TASK_MEMORY_MIB). */
+    memoryMiB: number;
+    /** Hard memory limit of the workspace container (BERTH_WORKSPACE_MEMORY_MIB): the template's memoryMiB. */
+    workspaceMemoryMiB: number;
+    /** Hard memory limit of the proxy sidecar (BERTH_PROXY_MEMORY_MIB). */
+    proxyMemoryMiB: number;
+    /**
+     * Ephemeral storage (BERTH_TASK_DISK_GIB): the workspace's disk. Locally a template's diskMiB defaults to
+     * 5120, but Fargate's smallest (and free) ephemeral storage is 21 GiB, so that is the default.
+     */
+    ephemeralStorageGiB: number;
+    /** nproc ulimit of the workspace user (BERTH_TASK_PIDS): the template's `pids`, as the local PidsLimit. */
+    pids: number;
+    /** nofile ulimit of both containers (BERTH_TASK_NOFILE). */
+    nofile: number;
+  };
+  /** EC2 capacity (used when capacity is `ec2`). */
+  ec2: {
+    /** Graviton instance type (BERTH_EC2_INSTANCE_TYPE); the AMI is the arm64 ECS-optimized one. */
+    instanceType: string;
+    /** ASG bounds (BERTH_EC2_MIN_INSTANCES, BERTH_EC2_MAX_INSTANCES); managed scaling moves between them. */
+    minInstances: number;
+    maxInstances: number;
+  };
+  /**
+   * BASE_IMAGE build argument of both Dockerfiles (BERTH_IMAGE_BASE). Locally that is berth/base, built on the
+   * host; a deploy builds arm64 images, so it needs a multi-arch base a builder can pull.
+   */
+  imageBase: string;
+  /** Retention of the workspace log groups (BERTH_LOG_RETENTION_DAYS). */
+  logRetentionDays: number;
+  /** Where alarms are emailed (BERTH_ALARM_EMAIL); unset: the alarm topic has no subscription. */
+  alarmEmail: string | undefined;
+  /**
+   * The VPC's availability zones (BERTH_AZS, comma-separated names, 2 to 6); unset: the region's `a` and `b`.
+   * Named, not looked up, so a synth needs no AWS account.
+   */
+  availabilityZones: string[] | undefined;
+  /** An interface endpoint for Bedrock runtime in the VPC (BERTH_BEDROCK_ENDPOINT=1). */
+  bedrockEndpoint: boolean;
+}
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) {
+    throw new SettingsError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new SettingsError(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as T;
+}
+
+/** The retention periods CloudWatch Logs accepts. */
+const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+];
+
+/** Fargate's task memory range (MiB) for each CPU size. */
+const FARGATE_MEMORY: Record<number, [number, number]> = {
+  256: [512, 2048],
+  512: [1024, 4096],
+  1024: [2048, 8192],
+  2048: [4096, 16384],
+  4096: [8192, 30720],
+  8192: [16384, 61440],
+  16384: [32768, 122880],
+};
+
+/** Reads the settings: defaults, overridden by BERTH_* environment variables. Throws SettingsError. */
+export function berthSettings(env: Env = process.env): BerthSettings {
+  const capacity = oneOf(env, 'BERTH_CAPACITY', ['fargate', 'ec2'] as const, 'fargate');
+  const task = {
+    cpu: int(env, 'BERTH_TASK_CPU', 2048, 256, 16384),
+    memoryMiB: int(env, 'BERTH_TASK_MEMORY_MIB', 4096, 512, 122880),
+    workspaceMemoryMiB: int(env, 'BERTH_WORKSPACE_MEMORY_MIB', 2048, 64, 122880),
+    proxyMemoryMiB: int(env, 'BERTH_PROXY_MEMORY_MIB', 256, 64, 4096),
+    ephemeralStorageGiB: int(env, 'BERTH_TASK_DISK_GIB', 21, 21, 200),
+    pids: int(env, 'BERTH_TASK_PIDS', 100, 16, 4096),
+    nofile: int(env, 'BERTH_TASK_NOFILE', 65536, 1024, 1048576),
+  };
+  if (capacity === 'fargate') {
+    const range = FARGATE_MEMORY[task.cpu];
+    if (!range) {
+      throw new SettingsError(
+        `BERTH_TASK_CPU must be one of ${Object.keys(FARGATE_MEMORY).join(', ')} on Fargate`,
+      );
+    }
+    if (task.memoryMiB < range[0] || task.memoryMiB > range[1] || task.memoryMiB % 1024 !== 0) {
+      throw new SettingsError(
+        `BERTH_TASK_MEMORY_MIB must be a multiple of 1024 from ${range[0]} to ${range[1]} with ${task.cpu} CPU units on Fargate, got ${task.memoryMiB}`,
+      );
+    }
+  }
+  if (task.workspaceMemoryMiB + task.proxyMemoryMiB > task.memoryMiB) {
+    throw new SettingsError(
+      `BERTH_WORKSPACE_MEMORY_MIB + BERTH_PROXY_MEMORY_MIB (${task.workspaceMemoryMiB + task.proxyMemoryMiB}) exceed BERTH_TASK_MEMORY_MIB (${task.memoryMiB})`,
+    );
+  }
+  const minInstances = int(env, 'BERTH_EC2_MIN_INSTANCES', 0, 0, 1000);
+  const maxInstances = int(env, 'BERTH_EC2_MAX_INSTANCES', 10, 1, 1000);
+  if (minInstances > maxInstances) {
+    throw new SettingsError(
+      `BERTH_EC2_MIN_INSTANCES (${minInstances}) exceeds BERTH_EC2_MAX_INSTANCES (${maxInstances})`,
+    );
+  }
+  const logRetentionDays = int(env, 'BERTH_LOG_RETENTION_DAYS', 30, 1, 2557);
+  if (!RETENTION_DAYS.includes(logRetentionDays)) {
+    throw new SettingsError(`BERTH_LOG_RETENTION_DAYS must be one of ${RETENTION_DAYS.join(', ')}`);
+  }
+  const alarmEmail = env.BERTH_ALARM_EMAIL || undefined;
+  if (alarmEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
+    throw new SettingsError(`BERTH_ALARM_EMAIL must be an email address, got ${JSON.stringify(alarmEmail)}`);
+  }
+  const availabilityZones = env.BERTH_AZS ? env.BERTH_AZS.split(',').map((az) => az.trim()) : undefined;
+  const zoneName = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
+  if (
+    availabilityZones &&
+    (availabilityZones.length < 2 ||
+      availabilityZones.length > 6 ||
+      !availabilityZones.every((az) => zoneName.test(az)))
+  ) {
+    throw new SettingsError(
+      `BERTH_AZS must be 2 to 6 zone names like us-east-1a,us-east-1b, got ${JSON.stringify(env.BERTH_AZS)}`,
+    );
+  }
+  return {
+    capacity,
+    task,
+    ec2: { instanceType: env.BERTH_EC2_INSTANCE_TYPE || 'm7g.large', minInstances, maxInstances },
+    imageBase: env.BERTH_IMAGE_BASE || 'public.ecr.aws/docker/library/node:22-bookworm-slim',
+    logRetentionDays,
+    alarmEmail,
+    availabilityZones,
+    bedrockEndpoint: oneOf(env, 'BERTH_BEDROCK_ENDPOINT', ['0', '1'] as const, '0') === '1',
+  };
+}

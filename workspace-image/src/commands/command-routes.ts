@@ -1,0 +1,190 @@
+import type { ServerResponse } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
+import type { RequestContext } from '../context.js';
+import { readJsonObject, sendJson } from '../http-io.js';
+import {
+  WORKSPACE_AGENT_LIMITS,
+  COMMAND_BINARY_HEADERS,
+  type CommandExitEventData,
+  type CommandResult,
+} from '@berth/protocol';
+import { buildChildEnv } from './child-env.js';
+import { parseCommandRequest, type CommandPlan } from './command-request.js';
+import { runProcess, type RunningProcess } from './run-process.js';
+import { SseWriter } from './sse.js';
+
+/** Keeps the first `cap` bytes of a stream and notes whether more came. */
+class CappedBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+  constructor(private readonly cap: number) {}
+
+  push(chunk: Buffer): void {
+    const room = this.cap - this.size;
+    if (chunk.length > room) this.truncated = true;
+    if (room <= 0) return;
+    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.chunks.push(kept);
+    this.size += kept.length;
+  }
+
+  toBuffer(): Buffer {
+    return Buffer.concat(this.chunks, this.size);
+  }
+}
+
+async function plan(ctx: RequestContext): Promise<CommandPlan> {
+  return parseCommandRequest(await readJsonObject(ctx.req), ctx.ws);
+}
+
+function start(
+  ctx: RequestContext,
+  p: CommandPlan,
+  onStdout: (b: Buffer) => void,
+  onStderr: (b: Buffer) => void,
+) {
+  const proc = runProcess(
+    {
+      argv: p.argv,
+      cwd: p.cwd,
+      env: buildChildEnv(ctx.config, p.env),
+      timeoutMs: p.timeoutMs,
+      ...(p.stdin !== undefined && { stdin: p.stdin }),
+      onStdout,
+      onStderr,
+    },
+    ctx.launch,
+  );
+  killOnDisconnect(ctx.res, proc);
+  return proc;
+}
+
+/** A client that goes away before the answer is complete takes its command with it. */
+function killOnDisconnect(res: ServerResponse, proc: RunningProcess): void {
+  res.on('close', () => {
+    if (!res.writableFinished) proc.kill();
+  });
+}
+
+/**
+ * Runs the command to its end with stdout and stderr kept up to their caps. Null when the client went away
+ * meanwhile (nothing left to answer).
+ */
+async function runCaptured(ctx: RequestContext, p: CommandPlan, stdoutCap: number, stderrCap: number) {
+  const stdout = new CappedBuffer(stdoutCap);
+  const stderr = new CappedBuffer(stderrCap);
+  const proc = start(
+    ctx,
+    p,
+    (b) => stdout.push(b),
+    (b) => stderr.push(b),
+  );
+  const outcome = await proc.done;
+  return ctx.res.destroyed ? null : { outcome, stdout, stderr };
+}
+
+/** POST /exec: buffered JSON result. */
+export async function handleCommand(ctx: RequestContext): Promise<void> {
+  const p = await plan(ctx);
+  const cap = p.maxOutputBytes ?? ctx.config.maxOutputBytes;
+  const run = await runCaptured(ctx, p, cap, cap);
+  if (!run) return;
+  const { outcome, stdout, stderr } = run;
+  const result: CommandResult = {
+    exitCode: outcome.exitCode,
+    signal: outcome.signal,
+    stdout: stdout.toBuffer().toString('utf8'),
+    stderr: stderr.toBuffer().toString('utf8'),
+    durationMs: outcome.durationMs,
+    timedOut: outcome.timedOut,
+    truncated: stdout.truncated || stderr.truncated,
+  };
+  sendJson(ctx.res, 200, result);
+}
+
+/**
+ * POST /exec/stream: SSE. `stdout`/`stderr` events carry a JSON string each (UTF-8 decoded without
+ * splitting characters across events), then one `exit` event. No cap unless the request sets
+ * maxOutputBytes: a slow client slows the command down (backpressure) instead of filling memory.
+ */
+export async function handleCommandStream(ctx: RequestContext): Promise<void> {
+  const p = await plan(ctx);
+  const cap = p.maxOutputBytes ?? Number.POSITIVE_INFINITY;
+  const sse = new SseWriter(ctx.res);
+  let truncated = false;
+  let paused = false;
+  const emitter = (event: 'stdout' | 'stderr') => {
+    const decoder = new StringDecoder('utf8');
+    let sent = 0;
+    const write = (text: string) => {
+      if (text === '' || ctx.res.destroyed) return;
+      if (!sse.send(event, text) && !paused) {
+        paused = true;
+        proc.pause();
+        ctx.res.once('drain', () => {
+          paused = false;
+          proc.resume();
+        });
+      }
+    };
+    return {
+      chunk(b: Buffer) {
+        const room = cap - sent;
+        if (b.length > room) truncated = true;
+        if (room <= 0) return;
+        const kept = b.length > room ? b.subarray(0, room) : b;
+        sent += kept.length;
+        write(decoder.write(kept));
+      },
+      flush: () => write(decoder.end()),
+    };
+  };
+  const out = emitter('stdout');
+  const err = emitter('stderr');
+  const proc = start(
+    ctx,
+    p,
+    (b) => out.chunk(b),
+    (b) => err.chunk(b),
+  );
+  const outcome = await proc.done;
+  if (ctx.res.destroyed) return;
+  out.flush();
+  err.flush();
+  const exit: CommandExitEventData = {
+    exitCode: outcome.exitCode,
+    signal: outcome.signal,
+    durationMs: outcome.durationMs,
+    timedOut: outcome.timedOut,
+    truncated,
+  };
+  sse.send('exit', exit);
+  sse.end();
+}
+
+/** POST /exec/binary: raw stdout bytes, the rest in headers (the command must end before headers go out). */
+export async function handleBinaryCommand(ctx: RequestContext): Promise<void> {
+  const p = await plan(ctx);
+  const run = await runCaptured(
+    ctx,
+    p,
+    p.maxOutputBytes ?? WORKSPACE_AGENT_LIMITS.maxOutputBytesLimit,
+    WORKSPACE_AGENT_LIMITS.binaryStderrBytes,
+  );
+  if (!run) return;
+  const { outcome, stdout, stderr } = run;
+  const body = stdout.toBuffer();
+  const h = COMMAND_BINARY_HEADERS;
+  ctx.res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'content-length': body.length,
+    [h.exitCode]: outcome.exitCode === null ? 'null' : String(outcome.exitCode),
+    ...(outcome.signal !== null && { [h.signal]: outcome.signal }),
+    [h.timedOut]: String(outcome.timedOut),
+    [h.durationMs]: String(outcome.durationMs),
+    [h.truncated]: String(stdout.truncated),
+    [h.stderr]: stderr.toBuffer().toString('base64'),
+  });
+  ctx.res.end(body);
+}
