@@ -1,7 +1,10 @@
 import type { SSTConfig } from 'sst';
+import { Api } from './stacks/Api.js';
 import { Data } from './stacks/Data.js';
+import { Events } from './stacks/Events.js';
 import { Network } from './stacks/Network.js';
 import { Observability } from './stacks/Observability.js';
+import { Provisioning } from './stacks/Provisioning.js';
 import { Workspaces } from './stacks/Workspaces.js';
 
 /**
@@ -16,7 +19,7 @@ export default {
   stacks(app) {
     // Traces come from Lambda active tracing, not the Powertools Tracer (docs/lambda-router.md: bundle size).
     // keepNames off: SST turns it on by default, it costs ~9 KB per entry, and Berth's error classes name
-    // themselves. splitting: what a handler loads with import() (the OpenAPI document) is its own chunk, not
+    // themselves. splitting: what a handler loads with import() (OpenAPI document, snapshot codec) is its own chunk, not
     // part of every cold start. scripts/bundle-lambdas.mjs measures with the same options.
     app.setDefaultFunctionProps({
       runtime: 'nodejs22.x',
@@ -24,6 +27,14 @@ export default {
       tracing: 'active',
       nodejs: { format: 'esm', minify: true, splitting: true, esbuild: { keepNames: false } },
     });
-    app.stack(Data).stack(Network).stack(Workspaces).stack(Observability);
+    // Each stack use()s only earlier ones; Observability last: it finds every function, machine and DLQ.
+    app
+      .stack(Data)
+      .stack(Network)
+      .stack(Workspaces)
+      .stack(Provisioning)
+      .stack(Api)
+      .stack(Events)
+      .stack(Observability);
   },
 } satisfies SSTConfig;

@@ -8,7 +8,10 @@ const alias = {
   '@berth/protocol/openapi.json': src('./packages/protocol/openapi.json'),
   '@berth/protocol/validation': src('./packages/protocol/src/validation.ts'),
   '@berth/protocol/client': src('./packages/protocol/src/client.ts'),
+  '@berth/protocol/snapshot-stream': src('./packages/protocol/src/snapshot-stream.ts'),
   '@berth/protocol': src('./packages/protocol/src/index.ts'),
+  // Subpaths before their package: an alias also matches its subpaths, and the first match wins.
+  '@berth/core/file-transfers': src('./packages/core/src/services/file-transfers.ts'),
   '@berth/core': src('./packages/core/src/index.ts'),
   // Before '@berth/aws': an alias also matches its subpaths, and the first match wins.
   '@berth/aws/local': src('./packages/aws/src/local/index.ts'),

@@ -76,15 +76,23 @@ export async function bundleEntry(file) {
     outdir: 'out',
     absWorkingDir: ROOT,
   });
-  const outputs = Object.entries(result.metafile.outputs).filter(([path]) => path.endsWith('.mjs'));
+  const outputs = new Map(Object.entries(result.metafile.outputs).filter(([path]) => path.endsWith('.mjs')));
   // import() targets are entry points too in the metafile: the entry chunk is the one built from `file`.
-  const entry = outputs.find(([, out]) => out.entryPoint === relative(ROOT, file));
-  if (!entry) throw new Error(`esbuild produced no bundle for ${file}`);
-  const lazyBytes = outputs
-    .filter(([, out]) => out !== entry[1])
-    .reduce((sum, [, out]) => sum + out.bytes, 0);
+  const entryPath = [...outputs].find(([, out]) => out.entryPoint === relative(ROOT, file))?.[0];
+  if (!entryPath) throw new Error(`esbuild produced no bundle for ${file}`);
+  // What a cold start loads: the entry chunk and every chunk it imports statically, transitively (shared chunks
+  // that splitting makes count here). Lazy: chunks reached only through import().
+  const loaded = new Set([entryPath]);
+  for (const path of loaded) {
+    for (const imp of outputs.get(path)?.imports ?? []) {
+      if (imp.kind === 'import-statement' && outputs.has(imp.path)) loaded.add(imp.path);
+    }
+  }
+  const bytesOf = (paths) => paths.reduce((sum, path) => sum + outputs.get(path).bytes, 0);
+  const bytes = bytesOf([...loaded]);
+  const lazyBytes = bytesOf([...outputs.keys()].filter((path) => !loaded.has(path)));
   const byOwner = new Map();
-  for (const out of [entry[1]]) {
+  for (const out of [...loaded].map((path) => outputs.get(path))) {
     for (const [input, { bytesInOutput }] of Object.entries(out.inputs)) {
       const owner = ownerOf(input);
       byOwner.set(owner, (byOwner.get(owner) ?? 0) + bytesInOutput);
@@ -100,7 +108,7 @@ export async function bundleEntry(file) {
       if (client) sdk.add(client);
     }
   }
-  return { bytes: entry[1].bytes, lazyBytes, heaviest, sdk: [...sdk].sort() };
+  return { bytes, lazyBytes, heaviest, sdk: [...sdk].sort() };
 }
 
 const kb = (bytes) => (bytes / 1024).toFixed(1);

@@ -1,6 +1,17 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { IConstruct } from 'constructs';
 import type { StackContext } from 'sst/constructs';
+import { isBerthFunction } from './lambda-function.js';
+import { suppressSstInternals } from './nag-suppressions.js';
+import { berthSettings } from './settings.js';
 import {
   METRIC,
   METRIC_NAMESPACE,
@@ -37,7 +48,8 @@ export const ALARM_THRESHOLDS = {
  * the alarms on it. Every metric name comes from the catalog the code emits with, so a widget cannot go
  * silently empty.
  */
-export function Observability({ stack }: StackContext) {
+export function Observability({ stack, app }: StackContext) {
+  suppressSstInternals(stack);
   const created = metric(METRIC.WorkspaceCreated, SERVICE.api);
   const provisionFailed = metric(METRIC.ProvisionFailed, SERVICE.provision);
   const successRate = new cw.MathExpression({
@@ -138,6 +150,11 @@ export function Observability({ stack }: StackContext) {
         ],
       },
     ),
+    graph(
+      'Large files through presigned URLs: bytes, p95 ms',
+      [metric(METRIC.FileTransferBytes, SERVICE.api)],
+      { right: [metric(METRIC.FileTransferLatency, SERVICE.api, 'p95')] },
+    ),
   );
 
   const alarms = {
@@ -174,6 +191,110 @@ export function Observability({ stack }: StackContext) {
       treatMissingData: cw.TreatMissingData.NOT_BREACHING,
     }),
   };
-  stack.addOutputs({ Dashboard: dashboard.dashboardName });
-  return { dashboard, alarms };
+  const topic = alarmTopic(stack);
+  const watched = watchedResourceAlarms(stack, app.logicalPrefixedName(''));
+  for (const alarm of [...Object.values(alarms), ...watched])
+    alarm.addAlarmAction(new cwActions.SnsAction(topic));
+  stack.addOutputs({ Dashboard: dashboard.dashboardName, AlarmTopic: topic.topicArn });
+  return { dashboard, alarms, topic };
+}
+
+/**
+ * Where every alarm goes: an SNS topic, encrypted with a key of its own (CloudWatch cannot publish to a topic
+ * under the AWS managed SNS key), TLS only; emailed to BERTH_ALARM_EMAIL when that is set.
+ */
+function alarmTopic(stack: Stack): sns.Topic {
+  const key = new kms.Key(stack, 'AlarmTopicKey', {
+    description: 'Berth alarm topic',
+    enableKeyRotation: true,
+    removalPolicy: RemovalPolicy.DESTROY,
+    pendingWindow: Duration.days(7),
+  });
+  const cloudwatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+  key.grant(cloudwatch, 'kms:Decrypt', 'kms:GenerateDataKey*');
+  const topic = new sns.Topic(stack, 'Alarms', { masterKey: key, enforceSSL: true });
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'CloudWatchAlarms',
+      principals: [cloudwatch],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+    }),
+  );
+  const email = berthSettings().alarmEmail;
+  if (email) topic.addSubscription(new subscriptions.EmailSubscription(email));
+  return topic;
+}
+
+/** Marks a dead-letter queue for the depth alarm (Events calls it for its queue). */
+const DEAD_LETTERS = Symbol.for('berth.deadLetterQueue');
+export function watchDeadLetters(queue: sqs.Queue): sqs.Queue {
+  Object.defineProperty(queue, DEAD_LETTERS, { value: true });
+  return queue;
+}
+const isDeadLetterQueue = (c: IConstruct): c is sqs.Queue =>
+  (c as unknown as Record<symbol, unknown>)[DEAD_LETTERS] === true;
+
+/** A threshold alarm at or above `threshold` (default: any) in one period; no data is no trouble. */
+const atLeast = (scope: Stack, id: string, description: string, metric: cw.IMetric, threshold = 1) =>
+  new cw.Alarm(scope, id, {
+    alarmDescription: description,
+    metric,
+    threshold,
+    evaluationPeriods: 1,
+    comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+  });
+
+/**
+ * Alarms on what the app's earlier stacks made: each Berth function (errors, throttles), each state machine
+ * (failed and timed-out executions) and each dead-letter queue (any message). Found in the app's construct
+ * tree, so a stack added later is watched without an edit here; Observability is the last stack.
+ */
+function watchedResourceAlarms(stack: Stack, stackPrefix: string): cw.Alarm[] {
+  const period = Duration.minutes(5);
+  const all = stack.node.root.node.findAll();
+  // `<stack><construct>` without the stage and app (SST's stack-name prefix): the same ids in every stage.
+  const name = (c: IConstruct) => `${Stack.of(c).node.id.replace(stackPrefix, '')}${c.node.id}`;
+  return [
+    ...all
+      .filter(isBerthFunction)
+      .flatMap((fn) => [
+        atLeast(stack, `${name(fn)}Errors`, `${name(fn)}: the function failed`, fn.metricErrors({ period })),
+        atLeast(
+          stack,
+          `${name(fn)}Throttles`,
+          `${name(fn)}: invocations throttled (concurrency limit)`,
+          fn.metricThrottles({ period }),
+        ),
+      ]),
+    ...all
+      .filter((c): c is sfn.StateMachine => c instanceof sfn.StateMachine)
+      .flatMap((machine) => [
+        atLeast(
+          stack,
+          `${name(machine)}ExecutionsFailed`,
+          `${name(machine)}: a workspace start failed`,
+          machine.metricFailed({ period }),
+        ),
+        atLeast(
+          stack,
+          `${name(machine)}ExecutionsTimedOut`,
+          `${name(machine)}: a workspace start ran past the machine's timeout`,
+          machine.metricTimedOut({ period }),
+        ),
+      ]),
+    ...all.filter(isDeadLetterQueue).map((queue) =>
+      atLeast(
+        stack,
+        `${name(queue)}Depth`,
+        `${name(queue)}: an event could not be handled (see the queue's messages)`,
+        queue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+      ),
+    ),
+  ];
 }

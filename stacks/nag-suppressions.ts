@@ -1,5 +1,6 @@
 import type { Stack } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 
 const BASIC_EXECUTION_ROLE =
   'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
@@ -54,4 +55,52 @@ export function suppressAwsCustomResourceProvider(stack: Stack): void {
     ],
     true,
   );
+}
+
+/** A wildcard resource in a Berth function's policy that is as narrow as the service allows, and why. */
+const BERTH_FUNCTION_WILDCARDS = [
+  {
+    appliesTo: 'Resource::*',
+    reason:
+      'Only actions without resource-level permissions: ENI management of a VPC Lambda (ec2:*NetworkInterface*, DescribeSubnets), X-Ray trace upload, and ecs:ListTasks (scoped by its ecs:cluster condition)',
+  },
+  {
+    appliesTo: { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>\\/index\\/\\*$/' },
+    reason: "dynamodb:Query on the workspace table's own indexes",
+  },
+  {
+    appliesTo: { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>\\/\\*$/' },
+    reason: "Objects of the workspace files bucket: any conversation's snapshot key",
+  },
+  {
+    appliesTo: { regex: '/^Resource::arn:<AWS::Partition>:ecs:[^:]+:[^:]+:task\\/<[A-Za-z0-9]+>\\/\\*$/' },
+    reason: "Tasks of Berth's workspace cluster (task ids are not known in advance)",
+  },
+  {
+    appliesTo: { regex: '/^Resource::arn:<AWS::Partition>:ecs:[^:]+:[^:]+:task-definition\\/[^:]+:\\*$/' },
+    reason: 'Every revision of the workspace task definition family (RunTask, cluster-conditioned)',
+  },
+];
+
+/**
+ * cdk-nag findings on a function of stacks/lambda-function.ts: its role's wildcards are the narrowest each
+ * service allows (stacks/test/iam.test.ts checks every action and resource), and its runtime is the pinned
+ * nodejs22.x the bundle budget is measured on, not whichever is newest.
+ */
+export function suppressBerthFunction(fn: IConstruct, role: IConstruct): void {
+  NagSuppressions.addResourceSuppressions(
+    role,
+    BERTH_FUNCTION_WILDCARDS.map(({ appliesTo, reason }) => ({
+      id: 'AwsSolutions-IAM5',
+      appliesTo: [appliesTo],
+      reason,
+    })),
+    true,
+  );
+  NagSuppressions.addResourceSuppressions(fn, [
+    {
+      id: 'AwsSolutions-L1',
+      reason: 'Berth pins nodejs22.x (the runtime its bundles and tests target); upgrades are deliberate',
+    },
+  ]);
 }

@@ -55,6 +55,17 @@ export interface BerthSettings {
   availabilityZones: string[] | undefined;
   /** An interface endpoint for Bedrock runtime in the VPC (BERTH_BEDROCK_ENDPOINT=1). */
   bedrockEndpoint: boolean;
+  /** How often the sweep runs (BERTH_SWEEP_MINUTES, 1 to 60). */
+  sweepMinutes: number;
+  /** API Gateway throttling (requests per second, burst): the whole stage, and each API key (its usage plan). */
+  api: {
+    /** Stage-wide steady rate and burst (BERTH_API_RATE, BERTH_API_BURST): every tenant together. */
+    rateLimit: number;
+    burstLimit: number;
+    /** Per API key of the standard tier (BERTH_API_KEY_RATE, BERTH_API_KEY_BURST). */
+    keyRateLimit: number;
+    keyBurstLimit: number;
+  };
 }
 
 export class SettingsError extends Error {
@@ -164,5 +175,12 @@ export function berthSettings(env: Env = process.env): BerthSettings {
     alarmEmail,
     availabilityZones,
     bedrockEndpoint: oneOf(env, 'BERTH_BEDROCK_ENDPOINT', ['0', '1'] as const, '0') === '1',
+    sweepMinutes: int(env, 'BERTH_SWEEP_MINUTES', 1, 1, 60),
+    api: {
+      rateLimit: int(env, 'BERTH_API_RATE', 100, 1, 10000),
+      burstLimit: int(env, 'BERTH_API_BURST', 200, 1, 5000),
+      keyRateLimit: int(env, 'BERTH_API_KEY_RATE', 10, 1, 10000),
+      keyBurstLimit: int(env, 'BERTH_API_KEY_BURST', 20, 1, 5000),
+    },
   };
 }

@@ -1,8 +1,15 @@
-import type { Template } from 'aws-cdk-lib/assertions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import type { StackContext } from 'sst/constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { METRIC, METRIC_NAMESPACE } from '../../packages/core/src/observability/metric-names.js';
+import { Data } from '../Data.js';
+import { Events } from '../Events.js';
+import { Network } from '../Network.js';
 import { ALARM_THRESHOLDS, Observability } from '../Observability.js';
-import { synth } from './synth.js';
+import { Workspaces } from '../Workspaces.js';
+import { nag } from './nag.js';
+import { synth, synthStacks } from './synth.js';
 
 describe('Observability stack', () => {
   let template: Template;
@@ -44,5 +51,108 @@ describe('Observability stack', () => {
       MetricName: METRIC.ApiServerErrors,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
+  });
+});
+
+/** A stand-in for the provisioning stack's state machine (Observability finds machines in the app). */
+function Machines({ stack }: StackContext) {
+  new sfn.StateMachine(stack, 'Provisioning', {
+    definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Nothing')),
+  });
+}
+
+const APP = [Data, Network, Workspaces, Events, Machines, Observability];
+
+describe('Observability alarms on the app', () => {
+  let template: Template;
+  let events: Template;
+  let topic: string;
+  beforeAll(async () => {
+    const templates = await synthStacks(APP);
+    template = templates.get(Observability)!;
+    events = templates.get(Events)!;
+    topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
+  }, 120_000);
+
+  const alarms = () =>
+    Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
+      Properties: Record<string, unknown> & { AlarmActions: unknown[]; Dimensions?: { Value: unknown }[] };
+    }[];
+
+  it('sends every alarm to one encrypted, TLS-only topic', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlarmTopicKey'), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+        ]),
+      },
+    });
+    expect(alarms().length).toBeGreaterThan(4);
+    for (const alarm of alarms()) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it("alarms on each Berth function's errors and throttles", () => {
+    const functions = Object.entries(events.findResources('AWS::Lambda::Function'))
+      .filter(([, f]) =>
+        String((f as { Properties: { Description?: string } }).Properties.Description).startsWith('Berth '),
+      )
+      .map(([id]) => id);
+    expect(functions).toHaveLength(2);
+    for (const metric of ['Errors', 'Throttles']) {
+      const watched = alarms()
+        .filter((a) => a.Properties.MetricName === metric && a.Properties.Namespace === 'AWS/Lambda')
+        .map((a) => JSON.stringify(a.Properties.Dimensions));
+      expect(watched).toHaveLength(functions.length);
+      for (const fn of functions) expect(watched.some((d) => d.includes(fn))).toBe(true);
+    }
+  });
+
+  it('alarms on failed and timed-out executions of the state machine', () => {
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/States',
+        MetricName: metric,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it('alarms on the first message in the dead-letter queue', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Dimensions: [{ Name: 'QueueName', Value: Match.objectLike({ 'Fn::ImportValue': Match.anyValue() }) }],
+    });
+  });
+
+  it('emails the alarms to BERTH_ALARM_EMAIL when it is set', async () => {
+    process.env.BERTH_ALARM_EMAIL = 'oncall@example.com';
+    try {
+      (await synthStacks(APP)).get(Observability)!.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'oncall@example.com',
+        TopicArn: { Ref: topic },
+      });
+    } finally {
+      delete process.env.BERTH_ALARM_EMAIL;
+    }
+  });
+
+  it('passes cdk-nag AwsSolutions with a reason on every suppression', async () => {
+    const report = await nag(APP);
+    expect(report.errors).toEqual([]);
+    expect(report.validationFailures).toEqual([]);
+    for (const s of report.suppressions) expect(s.reason.length, `${s.path} ${s.id}`).toBeGreaterThan(20);
   });
 });

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareManifests, ManifestBuilder } from '@berth/protocol';
+import { compareManifests } from '@berth/protocol';
+import { ManifestBuilder } from '@berth/protocol/snapshot-stream';
 import { extractArchive, treeManifest } from '../src/files/archive.js';
 import { openWorkspaceRoot } from '../src/files/safe-path.js';
 

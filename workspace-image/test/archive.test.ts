@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { link, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ManifestBuilder, compareManifests, type Manifest } from '@berth/protocol';
+import { compareManifests, type Manifest } from '@berth/protocol';
+import { ManifestBuilder } from '@berth/protocol/snapshot-stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeTar, q, startTestAgent, type TarEntry, type TestAgent } from './helpers.js';
 

@@ -1,6 +1,7 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import {
-  PROVISION_STEPS,
+  ALL_PROVISION_STEPS,
+  PROVISION_WAITS,
   installPromiseWithResolvers,
   provisioningDefinitionWith,
   type ProvisionInput,
@@ -13,8 +14,9 @@ type StepHandler = (state: unknown) => Promise<unknown>;
 
 /**
  * Runs the cloud's provisioning state machine definition in process with aws-local-stepfunctions: each Task
- * state calls the same step handler its Lambda would. Retry pauses are shortened: locally there is no
- * RunTask throttling to wait out, only a container that is a few milliseconds from ready.
+ * state calls the same step handler its Lambda would. Retry pauses and the loops' Wait states are shortened:
+ * locally there is no RunTask throttling to wait out, only a container that is a few milliseconds from ready
+ * (and each check polls its budget before the machine waits at all).
  */
 export class LocalProvisioner implements Provisioner {
   private readonly machine: StateMachine;
@@ -35,7 +37,8 @@ export class LocalProvisioner implements Provisioner {
     const execution = this.machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: this.steps as never,
-        retryIntervalOverrides: Object.fromEntries([...PROVISION_STEPS, 'MarkFailed'].map((s) => [s, 50])),
+        retryIntervalOverrides: Object.fromEntries(ALL_PROVISION_STEPS.map((s) => [s, 50])),
+        waitTimeOverrides: Object.fromEntries(PROVISION_WAITS.map((w) => [w, 50])),
       },
       noThrowOnAbort: true,
     });

@@ -56,9 +56,13 @@ export const configSchema = z.object(
     provisioning: group({
       /** A workspace still provisioning after this is failed by the sweep. */
       deadlineMs: withDefault(positiveInt(), 120_000),
-      endpointTimeoutMs: withDefault(positiveInt(), 60_000),
-      healthTimeoutMs: withDefault(positiveInt(), 30_000),
-      /** Poll interval of the wait-for-endpoint and wait-for-health steps. */
+      /**
+       * How long one check of the state machine's endpoint / health loop may poll before it answers "not yet"
+       * (the machine then waits and checks again; provisioning/definition.ts bounds the loops).
+       */
+      endpointTimeoutMs: withDefault(positiveInt(), 1_500),
+      healthTimeoutMs: withDefault(positiveInt(), 1_500),
+      /** Poll interval within one such check. */
       pollIntervalMs: withDefault(positiveInt(), 250),
       /**
        * The slowest snapshot restore rate counted on: a restore of N bytes moves the deadline out by N / rate

@@ -37,6 +37,7 @@ export * from './services/commands.js';
 export * from './services/agent-runs.js';
 export * from './services/coalesced-task.js';
 export * from './services/files.js';
+export * from './services/file-transfers.js';
 export * from './services/provision-steps.js';
 export * from './services/task-state.js';
 export * from './services/sweep.js';

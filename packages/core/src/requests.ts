@@ -8,6 +8,8 @@ import { invalidRequest } from './errors.js';
 export {
   agentRunRequest,
   commandRequest,
+  createDownloadRequest,
+  createUploadRequest,
   createWorkspaceRequest,
   egressRequest,
   keepaliveRequest,

@@ -1,11 +1,14 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  ALL_PROVISION_STEPS,
   RestoreIncomplete,
-  EndpointPending,
+  PROVISION_LOOPS,
   PROVISION_STEPS,
+  PROVISION_WAITS,
   functionArnPlaceholder,
   installPromiseWithResolvers,
+  loadBerthConfig,
   provisioningDefinition,
   provisioningDefinitionWith,
   type ProvisionState,
@@ -14,22 +17,59 @@ import {
 import { STEP_FUNCTIONS } from './support/fake-provisioner.js';
 import { makeDeps, seedWorkspace, type TestDeps } from './support/make-deps.js';
 
-const ALL_STEPS = [...PROVISION_STEPS, 'MarkFailed'] as const;
+const ALL_STEPS = ALL_PROVISION_STEPS;
 const arn = (step: ProvisionStepName) => `arn:aws:lambda:us-east-1:123456789012:function:berth-${step}`;
 
-type Definition = ReturnType<typeof provisioningDefinition>;
-type AnyState = {
+interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: string;
+}
+interface AnyState {
   Type: string;
   Resource?: string;
+  TimeoutSeconds?: number;
+  Seconds?: number;
+  Retry?: Retrier[];
   Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
+  Choices?: { Variable: string; Next: string; BooleanEquals?: boolean; NumericGreaterThanEquals?: number }[];
+  Default?: string;
+  Branches?: { StartAt: string; States: Record<string, AnyState> }[];
   Next?: string;
   End?: boolean;
-};
+}
+type Definition = { StartAt: string; TimeoutSeconds: number; States: Record<string, AnyState> };
+
+const def = provisioningDefinition() as unknown as Definition;
+const branch = def.States.Provision!.Branches![0]!;
+const inBranch = branch.States;
+
+/** ASL retry pauses of one retrier, every attempt used (before jitter, which only shortens them). */
+const retryPauses = (r: Retrier) =>
+  Array.from({ length: r.MaxAttempts ?? 3 }, (_, k) =>
+    Math.min((r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** k, r.MaxDelaySeconds ?? Infinity),
+  ).reduce((a, b) => a + b, 0);
+/** A Task's retry pauses, all retriers exhausted. */
+const pausesOf = (s: AnyState) => (s.Retry ?? []).reduce((sum, r) => sum + retryPauses(r), 0);
+/** The worst a Task may take: every attempt (each retrier's, plus the first) runs to its TimeoutSeconds. */
+const worstOf = (s: AnyState) =>
+  (1 + (s.Retry ?? []).reduce((n, r) => n + (r.MaxAttempts ?? 3), 0)) * s.TimeoutSeconds! + pausesOf(s);
+/** A wait loop's checks, pauses and retries, nominal (each check polls its budget) or worst. */
+function loopSeconds(check: 'WaitForEndpoint' | 'WaitForHealthy', choice: string, budgetS: number) {
+  const bound = inBranch[choice]!.Choices!.find((c) => c.NumericGreaterThanEquals !== undefined)!;
+  const wait = inBranch[inBranch[choice]!.Default!]!;
+  const checks = bound.NumericGreaterThanEquals!;
+  const task = inBranch[check]!;
+  return {
+    nominal: checks * budgetS + (checks - 1) * wait.Seconds! + pausesOf(task),
+    worst: checks * worstOf(task) + (checks - 1) * wait.Seconds!,
+  };
+}
 
 describe('provisioning definition (ASL)', () => {
-  const def = provisioningDefinition() as unknown as Omit<Definition, 'States'> & {
-    States: Record<string, AnyState>;
-  };
   const text = JSON.stringify(def);
 
   it('is JSONPath only: no JSONata, no Assign, no Arguments/Output (so aws-local-stepfunctions runs it)', () => {
@@ -41,37 +81,86 @@ describe('provisioning definition (ASL)', () => {
     expect(text).not.toContain('{%');
   });
 
-  it('starts at StartContainer and runs the steps in order to MarkReady', () => {
-    expect(def.StartAt).toBe('StartContainer');
-    let name: string | undefined = def.StartAt;
+  it('runs the steps in order inside one Parallel branch, the waits as Wait → check → Choice loops', () => {
+    expect(def.StartAt).toBe('Provision');
+    expect(branch.StartAt).toBe('StartContainer');
     const order: string[] = [];
+    let name: string | undefined = branch.StartAt;
     while (name) {
-      order.push(name);
-      const s: AnyState = def.States[name]!;
-      name = s.End ? undefined : s.Next;
+      const s: AnyState = inBranch[name]!;
+      if (s.Type === 'Task') order.push(name);
+      // Follow a Choice's "ready" rule: the way forward.
+      name = s.Type === 'Choice' ? s.Choices![0]!.Next : s.End ? undefined : s.Next;
     }
     expect(order).toEqual([...PROVISION_STEPS]);
+    for (const [check, choice, wait] of [
+      ['WaitForEndpoint', 'EndpointKnown', 'EndpointWait'],
+      ['WaitForHealthy', 'AgentHealthy', 'HealthWait'],
+    ] as const) {
+      expect(inBranch[check]!.Next).toBe(choice);
+      expect(inBranch[choice]!.Choices![0]).toMatchObject({ Variable: '$.ready', BooleanEquals: true });
+      expect(inBranch[choice]!.Default).toBe(wait);
+      expect(inBranch[wait]).toMatchObject({ Type: 'Wait', Next: check });
+      expect(PROVISION_WAITS).toContain(wait);
+    }
+    expect(inBranch.EndpointNeverCame).toMatchObject({ Type: 'Fail', Error: 'EndpointPending' });
+    expect(inBranch.AgentNeverHealthy).toMatchObject({ Type: 'Fail', Error: 'AgentNotHealthy' });
   });
 
-  it('gives every Task but MarkFailed a Catch of States.ALL to MarkFailed with the error at $.error', () => {
-    const tasks = Object.entries(def.States).filter(([, s]) => s.Type === 'Task');
-    expect(tasks.map(([n]) => n).sort()).toEqual([...ALL_STEPS].sort());
-    for (const [name, s] of tasks) {
-      if (name === 'MarkFailed') continue;
-      expect(s.Catch, name).toEqual([
-        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' },
-      ]);
-    }
+  it('catches States.ALL around the whole branch into MarkFailed with the error at $.error', () => {
+    expect(def.States.Provision!.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' },
+    ]);
+    // Nothing inside the branch catches: every error reaches the one Catch.
+    for (const s of Object.values(inBranch)) expect(s.Catch).toBeUndefined();
     expect(def.States.MarkFailed!.Next).toBe('Failed');
     expect(def.States.Failed!.Type).toBe('Fail');
   });
 
-  it('names each Task resource by its placeholder, and provisioningDefinitionWith substitutes every one', () => {
-    for (const step of ALL_STEPS) expect(def.States[step]!.Resource).toBe(functionArnPlaceholder(step));
-    const sub = provisioningDefinitionWith(arn) as unknown as { States: Record<string, AnyState> };
-    const subText = JSON.stringify(sub);
+  it('retries ECS throttling with exponential backoff, full jitter and a cap, on RunTask and DescribeTasks', () => {
+    for (const step of ['StartContainer', 'WaitForEndpoint', 'WaitForHealthy']) {
+      const r = inBranch[step]!.Retry!.find((x) => x.ErrorEquals.includes('Throttled'));
+      expect(r, step).toMatchObject({ JitterStrategy: 'FULL', BackoffRate: 2 });
+      expect(r!.MaxDelaySeconds, step).toBeGreaterThan(0);
+    }
+    expect(inBranch.StartContainer!.Retry![0]!.ErrorEquals).toContain('CapacityUnavailable');
+  });
+
+  it('fits its retries and loops in the provisioning deadline, and its machine timeout above every worst case', () => {
+    const { deadlineMs, endpointTimeoutMs, healthTimeoutMs } = loadBerthConfig().provisioning;
+    const endpoint = loopSeconds('WaitForEndpoint', 'EndpointKnown', endpointTimeoutMs / 1000);
+    const health = loopSeconds('WaitForHealthy', 'AgentHealthy', healthTimeoutMs / 1000);
+    // Until ready to restore (the restore moves the deadline out by its size): pauses + loops, nominal.
+    const beforeRestore = pausesOf(inBranch.StartContainer!) + endpoint.nominal + health.nominal;
+    expect(beforeRestore).toBeLessThanOrEqual(deadlineMs / 1000);
+    // Each step also fails ProvisioningTimedOut past the deadline; whatever happens, MarkFailed gets to run
+    // before the machine's own (uncatchable) timeout: the worst of every attempt, then MarkFailed's worst.
+    const work =
+      worstOf(inBranch.StartContainer!) +
+      endpoint.worst +
+      health.worst +
+      worstOf(inBranch.RestoreFiles!) +
+      worstOf(inBranch.MarkReady!);
+    expect(work + worstOf(def.States.MarkFailed!)).toBeLessThan(def.TimeoutSeconds);
+    // And not absurdly beyond it.
+    expect(def.TimeoutSeconds).toBeLessThan((work + worstOf(def.States.MarkFailed!)) * 1.5);
+    expect(PROVISION_LOOPS.endpoint.maxChecks).toBe(
+      inBranch.EndpointKnown!.Choices![1]!.NumericGreaterThanEquals,
+    );
+  });
+
+  it('gives every Task a TimeoutSeconds and names its resource by its placeholder; substitution replaces each', () => {
+    const tasks: Record<string, (typeof inBranch)[string]> = {
+      ...inBranch,
+      MarkFailed: def.States.MarkFailed!,
+    };
+    for (const step of ALL_STEPS) {
+      expect(tasks[step]!.Resource).toBe(functionArnPlaceholder(step));
+      expect(tasks[step]!.TimeoutSeconds, step).toBeGreaterThan(0);
+    }
+    const subText = JSON.stringify(provisioningDefinitionWith(arn));
     expect(subText).not.toContain('${');
-    for (const step of ALL_STEPS) expect(sub.States[step]!.Resource).toBe(arn(step));
+    for (const step of ALL_STEPS) expect(subText).toContain(`"${arn(step)}"`);
     // Nothing but the resources changed.
     expect(
       JSON.parse(
@@ -109,6 +198,7 @@ describe('provisioning definition run by aws-local-stepfunctions', () => {
         overrides: {
           taskResourceLocalHandlers: handlers as never,
           retryIntervalOverrides: Object.fromEntries(ALL_STEPS.map((s) => [s, 1])),
+          waitTimeOverrides: Object.fromEntries(PROVISION_WAITS.map((w) => [w, 1])),
         },
       });
     return { calls, run };
@@ -124,25 +214,33 @@ describe('provisioning definition run by aws-local-stepfunctions', () => {
     expect(deps.store.peek(ws.id)!.status).toBe('ready');
   });
 
-  it('an EndpointPending thrown once is retried (matched by the error name) and then succeeds', async () => {
+  it('an endpoint that is not there at first: the loop waits and checks again, then succeeds', async () => {
     const deps = makeDeps();
     const ws = seedWorkspace(deps, { status: 'provisioning', taskRef: null, endpoint: null });
-    let thrown = 0;
+    let misses = 2;
     const m = machine(deps, {
-      WaitForEndpoint: async (s) => {
-        if (thrown++ === 0) throw new EndpointPending('not yet');
-        return STEP_FUNCTIONS.WaitForEndpoint(deps, s);
-      },
+      WaitForEndpoint: async (s) =>
+        misses-- > 0
+          ? { ...s, ready: false, checks: (s.checks ?? 0) + 1 }
+          : STEP_FUNCTIONS.WaitForEndpoint(deps, s),
     });
     await m.run(ws.id).result;
     expect(m.calls.map((c) => c.step)).toEqual([
       'StartContainer',
       'WaitForEndpoint',
       'WaitForEndpoint',
+      'WaitForEndpoint',
       'WaitForHealthy',
       'RestoreFiles',
       'MarkReady',
     ]);
+    // The count travels through the loop, and the health loop starts from zero.
+    expect(m.calls.filter((c) => c.step === 'WaitForEndpoint').map((c) => c.input.checks)).toEqual([
+      undefined,
+      1,
+      2,
+    ]);
+    expect(m.calls.find((c) => c.step === 'WaitForHealthy')!.input.checks).toBe(0);
     expect(deps.store.peek(ws.id)!.status).toBe('ready');
   });
 
@@ -169,7 +267,8 @@ describe('provisioning definition run by aws-local-stepfunctions', () => {
     const markFailed = m.calls[2]!.input;
     expect(markFailed.error?.Error).toBe('TaskStoppedEarly');
     expect(markFailed.error?.Cause).toContain('CannotPullContainerError');
-    expect(markFailed.taskRef).toBe('task-1');
+    // The Catch hands MarkFailed the execution's input: it finds the task through the workspace record.
+    expect(markFailed.workspaceId).toBe(ws.id);
     expect(deps.store.peek(ws.id)).toMatchObject({
       status: 'failed',
       terminationReason: 'provision_failed:TaskStoppedEarly',
@@ -177,16 +276,15 @@ describe('provisioning definition run by aws-local-stepfunctions', () => {
     expect(deps.runtime.running()).toEqual([]);
   });
 
-  it('an EndpointPending that persists exhausts its retries (3 attempts) and fails the workspace', async () => {
+  it('an endpoint that never comes exhausts the loop checks and fails the workspace EndpointPending', async () => {
     const deps = makeDeps();
+    deps.runtime.endpointAtStart = false;
     const ws = seedWorkspace(deps, { status: 'provisioning', taskRef: null, endpoint: null });
-    const m = machine(deps, {
-      WaitForEndpoint: async () => {
-        throw new EndpointPending('never');
-      },
-    });
+    const m = machine(deps);
     await expect(m.run(ws.id).result).rejects.toThrow();
-    expect(m.calls.filter((c) => c.step === 'WaitForEndpoint')).toHaveLength(3);
+    expect(m.calls.filter((c) => c.step === 'WaitForEndpoint')).toHaveLength(
+      PROVISION_LOOPS.endpoint.maxChecks,
+    );
     expect(deps.store.peek(ws.id)!.terminationReason).toBe('provision_failed:EndpointPending');
     expect(deps.runtime.running()).toEqual([]);
   });

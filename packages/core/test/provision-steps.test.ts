@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  EndpointPending,
   ProvisioningAbandoned,
+  ProvisioningTimedOut,
   TaskStoppedEarly,
-  AgentNotHealthy,
   markFailedStep,
   markReadyStep,
   releaseWorkspace,
@@ -79,34 +78,88 @@ describe('provisioning steps', () => {
     expect(deps.runtime.callsOf('start')).toEqual([]);
   });
 
-  it('WaitForEndpoint throws EndpointPending after its budget and TaskStoppedEarly for a dead task', async () => {
+  it('WaitForEndpoint answers not ready (counting its checks) after its budget, TaskStoppedEarly for a dead task', async () => {
     const deps = makeDeps();
     deps.runtime.endpointAtStart = false;
     const ws = provisioning(deps);
     const state = await startContainerStep(deps, { workspaceId: ws.id });
-    const pending = await waitForEndpointStep(deps, state).catch((e: unknown) => e);
-    expect(pending).toBeInstanceOf(EndpointPending);
-    expect((pending as Error).name).toBe('EndpointPending');
+    const first = await waitForEndpointStep(deps, state);
+    expect(first).toMatchObject({ ready: false, checks: 1, taskRef: state.taskRef });
+    expect(await waitForEndpointStep(deps, first)).toMatchObject({ ready: false, checks: 2 });
+    expect(deps.store.peek(ws.id)!.endpoint).toBeNull();
     deps.runtime.setState(state.taskRef!, 'stopped', { stoppedReason: 'CannotPullContainerError' });
-    const early = await waitForEndpointStep(deps, state).catch((e: unknown) => e);
+    const early = await waitForEndpointStep(deps, first).catch((e: unknown) => e);
     expect(early).toBeInstanceOf(TaskStoppedEarly);
     expect((early as Error).message).toContain('CannotPullContainerError');
     expect((early as Error).name).toBe('TaskStoppedEarly');
   });
 
-  it('WaitForHealthy waits for /health and gives up with AgentNotHealthy', async () => {
+  it('WaitForEndpoint looks at once: a task that has its address answers ready without polling', async () => {
+    const deps = makeDeps({
+      config: { provisioning: { endpointTimeoutMs: 60_000, pollIntervalMs: 60_000 } },
+    });
+    const ws = provisioning(deps);
+    const state = await startContainerStep(deps, { workspaceId: ws.id });
+    const t0 = Date.now();
+    expect(await waitForEndpointStep(deps, { ...state, checks: 3 })).toMatchObject({
+      ready: true,
+      checks: 0,
+    });
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(deps.store.peek(ws.id)!.endpoint).toEqual(deps.runtime.endpointFor(state.taskRef!));
+  });
+
+  it('WaitForHealthy waits for /health within its budget, else answers not ready; a dead task fails it', async () => {
     const deps = makeDeps();
     const ws = provisioning(deps);
     let state = await startContainerStep(deps, { workspaceId: ws.id });
     state = await waitForEndpointStep(deps, state);
     let misses = 3;
     deps.workspaceAgent.healthy = () => misses-- <= 0;
-    await waitForHealthyStep(deps, state);
+    expect(await waitForHealthyStep(deps, state)).toMatchObject({ ready: true });
     expect(deps.workspaceAgent.callsOf('health')).toHaveLength(4);
     deps.workspaceAgent.healthy = false;
-    const e = await waitForHealthyStep(deps, state).catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(AgentNotHealthy);
-    expect((e as Error).name).toBe('AgentNotHealthy');
+    expect(await waitForHealthyStep(deps, state)).toMatchObject({ ready: false, checks: 1 });
+    deps.runtime.setState(state.taskRef!, 'stopped', { stoppedReason: 'Essential container in task exited' });
+    await expect(waitForHealthyStep(deps, state)).rejects.toBeInstanceOf(TaskStoppedEarly);
+  });
+
+  it('every check fails with ProvisioningTimedOut once the provisioning deadline passed (MarkFailed: timeout)', async () => {
+    const deps = makeDeps();
+    deps.runtime.endpointAtStart = false;
+    const ws = provisioning(deps);
+    const state = await startContainerStep(deps, { workspaceId: ws.id });
+    deps.clock.advance(deps.config.provisioning.deadlineMs + 1);
+    const e = await waitForEndpointStep(deps, state).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ProvisioningTimedOut);
+    await markFailedStep(deps, {
+      ...state,
+      error: { Error: (e as Error).name, Cause: (e as Error).message },
+    });
+    expect(deps.store.peek(ws.id)).toMatchObject({
+      status: 'failed',
+      terminationReason: 'provision_failed:timeout',
+    });
+    expect(deps.runtime.running()).toEqual([]);
+  });
+
+  it('the in-order provisioner gives up with EndpointPending and AgentNotHealthy when the loops run out', async () => {
+    const deps = makeDeps({ config: { provisioning: { endpointTimeoutMs: 1, healthTimeoutMs: 1 } } });
+    deps.runtime.endpointAtStart = false;
+    const a = provisioning(deps);
+    await deps.provisioner.run({ workspaceId: a.id });
+    expect(deps.provisioner.stepsOf(a.id)).toEqual([
+      'StartContainer',
+      'WaitForEndpoint!EndpointPending',
+      'MarkFailed',
+    ]);
+    expect(deps.store.peek(a.id)!.terminationReason).toBe('provision_failed:EndpointPending');
+    deps.runtime.endpointAtStart = true;
+    deps.workspaceAgent.healthy = false;
+    const b = provisioning(deps);
+    await deps.provisioner.run({ workspaceId: b.id });
+    expect(deps.store.peek(b.id)!.terminationReason).toBe('provision_failed:AgentNotHealthy');
+    expect(deps.runtime.running()).toEqual([]);
   });
 
   it("RestoreFiles restores the conversation's legacy snapshot (no manifest)", async () => {

@@ -1,7 +1,10 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  ALL_PROVISION_STEPS,
+  PROVISION_LOOPS,
   PROVISION_STEPS,
+  PROVISION_WAITS,
   provisioningDefinitionWith,
   type ProvisionState,
   type ProvisionStepName,
@@ -30,7 +33,7 @@ beforeAll(() => {
   );
 });
 
-const STEPS = [...PROVISION_STEPS, 'MarkFailed'] as const;
+const STEPS = ALL_PROVISION_STEPS;
 
 /** The deployed shape: each state a middy-wrapped Lambda handler, run by the very definition the cloud runs. */
 function machine() {
@@ -54,6 +57,7 @@ function machine() {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         retryIntervalOverrides: Object.fromEntries(STEPS.map((s) => [s, 1])),
+        waitTimeOverrides: Object.fromEntries(PROVISION_WAITS.map((w) => [w, 1])),
       },
     }).result;
   return { deps, seen, run };
@@ -68,17 +72,15 @@ describe('provision step handlers inside the state machine', () => {
     expect(deps.store.peek(ws.id)!.status).toBe('ready');
   });
 
-  it('keep the error name through middy, so Retry matches EndpointPending and Catch records TaskStoppedEarly', async () => {
+  it('answer the loop through middy (ready/checks), and the Catch records the Fail state when checks run out', async () => {
     const { deps, seen, run } = machine();
     deps.runtime.endpointAtStart = false;
     const ws = seedWorkspace(deps, { status: 'provisioning', taskRef: null, endpoint: null });
-    // Every attempt runs out of its (30 ms) endpoint budget: EndpointPending, retried twice, then the Catch.
+    // Every check runs out of its (30 ms) budget and answers "not yet"; the Choice gives up, then the Catch.
     await expect(run(ws.id)).rejects.toThrow();
     expect(seen).toEqual([
       'StartContainer',
-      'WaitForEndpoint',
-      'WaitForEndpoint',
-      'WaitForEndpoint',
+      ...Array<ProvisionStepName>(PROVISION_LOOPS.endpoint.maxChecks).fill('WaitForEndpoint'),
       'MarkFailed',
     ]);
     expect(deps.store.peek(ws.id)).toMatchObject({
@@ -86,5 +88,19 @@ describe('provision step handlers inside the state machine', () => {
       terminationReason: 'provision_failed:EndpointPending',
     });
     expect(deps.runtime.running()).toEqual([]);
+  });
+
+  it('keep the error name through middy, so the Catch records TaskStoppedEarly', async () => {
+    const { deps, seen, run } = machine();
+    deps.runtime.endpointAtStart = false;
+    const ws = seedWorkspace(deps, { status: 'provisioning', taskRef: null, endpoint: null });
+    const describe = deps.runtime.describe.bind(deps.runtime);
+    deps.runtime.describe = (taskRef) => {
+      deps.runtime.setState(taskRef, 'stopped', { stoppedReason: 'CannotPullContainerError' });
+      return describe(taskRef);
+    };
+    await expect(run(ws.id)).rejects.toThrow();
+    expect(seen).toEqual(['StartContainer', 'WaitForEndpoint', 'MarkFailed']);
+    expect(deps.store.peek(ws.id)!.terminationReason).toBe('provision_failed:TaskStoppedEarly');
   });
 });

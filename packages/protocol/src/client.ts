@@ -23,6 +23,8 @@ export { WORKSPACE_STATUSES, type WorkspaceStatus } from './api/workspace-status
 export type {
   ComponentStatus,
   EgressApplied,
+  FileDownload,
+  FileUpload,
   HealthReport,
   PoolState,
   PoolTemplateState,

@@ -25,19 +25,8 @@ export {
 export { WORKSPACE_AGENT_LIMITS } from './workspace-agent/limits.js';
 export { WORKSPACE_AGENT_ENV, type WorkspaceAgentEnvName } from './workspace-agent/env.js';
 export {
-  TarFormatError,
-  TarParser,
-  TarReader,
-  type TarEntry,
-  type TarEntryType,
-  type TarHandlers,
-  type TarParserOptions,
-} from './snapshot/tar-reader.js';
-export {
   MANIFEST_VERSION,
   MAX_MANIFEST_BYTES,
-  ManifestBuilder,
-  ManifestTap,
   compareManifests,
   normalizeTarPath,
   parseManifest,
@@ -48,7 +37,6 @@ export {
   type ManifestEntry,
   type ManifestEntryType,
 } from './snapshot/manifest.js';
-export { DigestCheck } from './snapshot/digest-check.js';
 
 // ---- Public API requests (zod/mini schemas), shared with the workspace agent ----
 export { parseWith, type ParseResult, type Parsed, type RequestSchema } from './api/parse.js';
@@ -68,6 +56,14 @@ export {
 export { agentCommandRequest, commandRequest, type CommandRequest } from './api/commands.js';
 export { agentRunRequest } from './api/agent-runs.js';
 export { egressRequest, type EgressRequest } from './api/egress.js';
+export {
+  FILE_TRANSFER_LIMITS,
+  UPLOAD_ID,
+  createDownloadRequest,
+  createUploadRequest,
+  type CreateDownloadRequest,
+  type CreateUploadRequest,
+} from './api/file-transfers.js';
 
 // ---- Egress rule grammar (control plane and proxy) ----
 export {
@@ -89,6 +85,8 @@ export { BodyTooLarge, readBounded, type ReadBoundedOptions } from './http/read-
 export type {
   ComponentStatus,
   EgressApplied,
+  FileDownload,
+  FileUpload,
   HealthReport,
   PoolState,
   PoolTemplateState,

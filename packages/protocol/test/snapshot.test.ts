@@ -4,15 +4,8 @@ import { link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ManifestBuilder,
-  TarFormatError,
-  TarParser,
-  compareManifests,
-  summarizeComparison,
-  type Manifest,
-  type TarEntry,
-} from '@berth/protocol';
+import { compareManifests, summarizeComparison, type Manifest } from '@berth/protocol';
+import { ManifestBuilder, TarFormatError, TarParser, type TarEntry } from '@berth/protocol/snapshot-stream';
 
 let dir: string;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');

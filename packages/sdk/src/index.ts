@@ -30,7 +30,7 @@ export {
   type CommandResult,
   type RunOptions,
 } from './workspaces/commands.js';
-export { Files, type FileData, type FileEntry } from './workspaces/files.js';
+export { Files, type FileData, type FileDownload, type FileEntry } from './workspaces/files.js';
 export {
   Agent,
   type AgentEvent,

@@ -18,7 +18,7 @@ import {
 } from '@berth/core';
 import { WORKSPACE_AGENT_ENV } from '@berth/protocol';
 import { withSdkTimeouts } from '../client-timeouts.js';
-import { failuresError, runTaskException } from './run-task-errors.js';
+import { failuresError, runTaskException, throttledError } from './run-task-errors.js';
 import { TAG, WORKSPACE_CONTAINER, isBerthManaged, toTaskStatus } from './task-mapping.js';
 
 export interface EcsRuntimeOptions {
@@ -55,8 +55,9 @@ const MAX_STOP_REASON = 255;
  *   may call ecs:DescribeTasks in the account (overrides are part of the task description) and stays in the
  *   agent's /proc/1/environ. The agent deletes it from its own environment at start and never passes it to
  *   the commands it runs (workspace-image child-env). Restrict DescribeTasks to the control plane's roles.
- * - Limits (CPU, memory, pids, read-only root, dropped capabilities) live in the task definition; RunTask
- *   does not override them, so `spec.limits` is informational here. TODO(disk quota): `limits.diskMiB` is to
+ * - Hardening (pids, read-only root, dropped capabilities) lives in the task definition. The template's CPU
+ *   and memory go to RunTask as task-level overrides (`overrides.cpu`/`memory`; on Fargate they must be a
+ *   valid size pair). TODO(disk quota): `limits.diskMiB` is to
  *   become the task's ephemeral storage (RunTask `overrides.ephemeralStorage.sizeInGiB`, 21..200 GiB, or the
  *   task definition's); it is not applied on ECS yet.
  */
@@ -87,6 +88,9 @@ export class EcsRuntime implements ContainerRuntime {
           cluster: this.opts.cluster,
           taskDefinition,
           count: 1,
+          // Idempotent: a StartContainer retried after RunTask succeeded but before the task was recorded gets
+          // the same task back, never a second one.
+          clientToken: spec.workspaceId,
           // EventBridge's Task State Change events carry `startedBy` but no tags: the workspace id goes in both.
           startedBy: spec.workspaceId,
           ...(this.opts.capacityProviderStrategy?.length
@@ -99,7 +103,10 @@ export class EcsRuntime implements ContainerRuntime {
               assignPublicIp: 'DISABLED',
             },
           },
-          overrides: { containerOverrides: [{ name: this.containerName, environment }] },
+          overrides: {
+            ...taskSize(spec),
+            containerOverrides: [{ name: this.containerName, environment }],
+          },
           tags: [
             { key: TAG.managed, value: 'true' },
             { key: TAG.workspaceId, value: spec.workspaceId },
@@ -124,7 +131,8 @@ export class EcsRuntime implements ContainerRuntime {
     } catch (err) {
       // A ref that is not a task id or ARN at all is unknown, not an outage (the port never throws for it).
       if ((err as Error).name === 'InvalidParameterException') return missingTask(taskRef);
-      throw err;
+      // Named for the state machine, whose check steps retry `Throttled` with backoff and jitter.
+      throw throttledError(err, 'DescribeTasks') ?? err;
     }
     const task = tasks[0];
     // Unknown refs come back as failures[] with reason MISSING and no task.
@@ -156,9 +164,10 @@ export class EcsRuntime implements ContainerRuntime {
   }
 
   async list(): Promise<TaskStatus[]> {
-    // ListTasks filters by one `startedBy` only and not by tag, so list every task (running, then the
-    // recently stopped ones ECS still keeps) and keep those tagged as Berth's.
-    const arns = [...(await this.listArns('RUNNING')), ...(await this.listArns('STOPPED'))];
+    // ListTasks filters by one `startedBy` only and not by tag, so list every task and keep those tagged as
+    // Berth's. Only those ECS still means to run (desired RUNNING, PENDING ones included): a STOPPED task is
+    // gone for good, and listing it would have the sweep stop and count it again on every run.
+    const arns = await this.listArns('RUNNING');
     const out: TaskStatus[] = [];
     for (let i = 0; i < arns.length; i += DESCRIBE_BATCH) {
       for (const task of await this.describeBatch(arns.slice(i, i + DESCRIBE_BATCH))) {
@@ -188,7 +197,7 @@ export class EcsRuntime implements ContainerRuntime {
     return answer.tasks ?? [];
   }
 
-  private async listArns(desiredStatus: 'RUNNING' | 'STOPPED'): Promise<string[]> {
+  private async listArns(desiredStatus: 'RUNNING'): Promise<string[]> {
     const arns: string[] = [];
     let nextToken: string | undefined;
     do {
@@ -201,6 +210,12 @@ export class EcsRuntime implements ContainerRuntime {
     return arns;
   }
 }
+
+/** The template's size as RunTask's task-level overrides: CPU units (1 vCPU = 1024) and MiB. */
+const taskSize = (spec: ContainerSpec) => ({
+  cpu: String(Math.round(spec.limits.cpus * 1024)),
+  memory: String(spec.limits.memoryMiB),
+});
 
 /** ECS cannot freeze a task (no docker pause on Fargate or through the ECS API): 422, not a silent no-op. */
 const unsupported = (op: 'pause' | 'resume', taskRef: string) =>

@@ -38,13 +38,22 @@ export function failuresError(failures: Failure[], taskDefinition: string): RunT
 
 const THROTTLING = new Set(['ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
 
+/** ECS said "slow down" (ECS models no throttling shape: a service exception by name, or a 429). */
+const isThrottling = (err: Error) =>
+  THROTTLING.has(err.name) ||
+  (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 429;
+
+/** A throttled ECS call as `Throttled` (the name the state machine retries with backoff); else undefined. */
+export function throttledError(err: unknown, what: string): RunTaskError | undefined {
+  if (!(err instanceof Error) || !isThrottling(err)) return undefined;
+  return new RunTaskError('Throttled', `${what} throttled: ${err.message}`);
+}
+
 /** An exception from RunTask, renamed so the state machine can tell retryable from final. */
 export function runTaskException(err: unknown, taskDefinition: string): Error {
   if (!(err instanceof Error)) return new RunTaskError('RunTaskFailed', `RunTask failed: ${String(err)}`);
-  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  if (THROTTLING.has(err.name) || status === 429) {
-    return new RunTaskError('Throttled', `RunTask throttled for ${taskDefinition}: ${err.message}`);
-  }
+  const throttled = throttledError(err, `RunTask for ${taskDefinition}`);
+  if (throttled) return throttled;
   if (err.name === 'InvalidParameterException' || err.name === 'ClientException') {
     // Typically an unknown task definition ("TaskDefinition not found."): name it, retrying will not help.
     return new RunTaskError('RunTaskRejected', `RunTask rejected for ${taskDefinition}: ${err.message}`);

@@ -8,8 +8,9 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
-import { BlobTooLarge, type BlobStore } from '@berth/core';
+import { BlobTooLarge, type BlobStore, type PresignedRequest } from '@berth/core';
 import { withSdkTimeouts } from '../client-timeouts.js';
 
 export interface S3BlobStoreOptions {
@@ -121,6 +122,46 @@ export class S3BlobStore implements BlobStore {
 
   async ping(): Promise<void> {
     await this.s3.send(new HeadBucketCommand({ Bucket: this.bucket }));
+  }
+
+  /** Signed with the length, so S3 refuses a PUT of any other size. */
+  async presignPut(
+    key: string,
+    opts: { expiresInSeconds: number; contentLength: number },
+  ): Promise<PresignedRequest> {
+    const put = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: this.prefix + key,
+      ContentLength: opts.contentLength,
+    });
+    put.middlewareStack.add(
+      (next) => (args) => {
+        dropBodyChecksum((args.request as { headers?: Record<string, string> }).headers);
+        return next(args);
+      },
+      { step: 'build', priority: 'low' },
+    );
+    const url = await getSignedUrl(this.s3, put, {
+      expiresIn: opts.expiresInSeconds,
+      signableHeaders: new Set(['content-length']),
+    });
+    return { url, headers: {} };
+  }
+
+  async presignGet(key: string, opts: { expiresInSeconds: number }): Promise<PresignedRequest> {
+    const get = new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key });
+    return { url: await getSignedUrl(this.s3, get, { expiresIn: opts.expiresInSeconds }), headers: {} };
+  }
+}
+
+/**
+ * The SDK adds a checksum of the request body it is given, which for a presigned PUT is empty: S3 would
+ * refuse every upload whose bytes do not hash to nothing. Dropped after the checksum step, before signing.
+ */
+function dropBodyChecksum(headers: Record<string, string> = {}): void {
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    if (lower.startsWith('x-amz-checksum-') || lower === 'x-amz-sdk-checksum-algorithm') delete headers[name];
   }
 }
 

@@ -79,6 +79,9 @@ describe('EcsRuntime.start', () => {
         { name: 'AGENT_TOKEN', value: spec.agentToken },
       ]),
     );
+    // Idempotent retries (one task per workspace) and the template's size as task-level overrides.
+    expect(input.clientToken).toBe(spec.workspaceId);
+    expect(input.overrides).toMatchObject({ cpu: '2048', memory: '2048' });
     // No credentials are handed to the task: no role override, no ECS Exec.
     expect(input.overrides).not.toHaveProperty('taskRoleArn');
     expect(input).not.toHaveProperty('capacityProviderStrategy');
@@ -144,6 +147,15 @@ describe('EcsRuntime.start', () => {
       );
     await expect(runtime().start(spec)).rejects.toMatchObject({
       name: 'Throttled',
+    });
+  });
+
+  it('passes a template of 0.5 vCPU / 1 GiB as task-level cpu 512 and memory 1024', async () => {
+    ecs.on(RunTaskCommand).resolves({ tasks: [ecsTask({ id: 'small', lastStatus: 'PROVISIONING' })] });
+    await runtime().start({ ...spec, limits: { ...spec.limits, cpus: 0.5, memoryMiB: 1024 } });
+    expect(ecs.commandCalls(RunTaskCommand)[0]!.args[0].input.overrides).toMatchObject({
+      cpu: '512',
+      memory: '1024',
     });
   });
 
@@ -241,6 +253,18 @@ describe('EcsRuntime.describe', () => {
     });
   });
 
+  it('turns a throttled DescribeTasks into Throttled (the check steps back off on it)', async () => {
+    ecs.on(DescribeTasksCommand).rejects(
+      new ECSServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        message: 'Rate exceeded',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    await expect(runtime().describe(taskArn('t'))).rejects.toMatchObject({ name: 'Throttled' });
+  });
+
   it('reports a malformed ref as missing (ECS answers InvalidParameterException)', async () => {
     ecs
       .on(DescribeTasksCommand)
@@ -292,7 +316,7 @@ describe('EcsRuntime pause/resume', () => {
 });
 
 describe('EcsRuntime.list', () => {
-  it('pages RUNNING then STOPPED tasks, describes in batches of 100 with tags, keeps Berth-tagged ones', async () => {
+  it('pages the tasks ECS still means to run (not STOPPED ones), describes in batches of 100 with tags, keeps Berth-tagged ones', async () => {
     const running = Array.from({ length: 150 }, (_, i) => taskArn(`run${i}`));
     ecs
       .on(ListTasksCommand, { desiredStatus: 'RUNNING', nextToken: undefined })
@@ -316,14 +340,16 @@ describe('EcsRuntime.list', () => {
 
     const all = await runtime().list();
     const batches = ecs.commandCalls(DescribeTasksCommand).map((c) => c.args[0].input);
-    expect(batches.map((b) => b.tasks?.length)).toEqual([100, 51]);
+    expect(batches.map((b) => b.tasks?.length)).toEqual([100, 50]);
     for (const b of batches) expect(b.include).toEqual(['TAGS']);
-    expect(all).toHaveLength(100 + 1); // 150 running, 50 foreign; plus the stopped one
+    expect(all).toHaveLength(100); // 150 running, 50 foreign; the stopped one is never asked for
     expect(all.every((s) => s.workspaceId !== null)).toBe(true);
-    expect(all.find((s) => s.taskRef === taskArn('old'))).toMatchObject({
-      state: 'stopped',
-      workspaceId: 'ws_old',
-    });
+    // A STOPPED task is gone: the sweep must not stop (and count) it again on every run.
+    expect(ecs.commandCalls(ListTasksCommand).map((c) => c.args[0].input.desiredStatus)).toEqual([
+      'RUNNING',
+      'RUNNING',
+    ]);
+    expect(all.find((s) => s.taskRef === taskArn('old'))).toBeUndefined();
     expect(all.find((s) => s.taskRef === taskArn('run1'))).toMatchObject({
       state: 'running',
       endpoint: { kind: 'http', host: '10.0.1.1', port: 9000 },

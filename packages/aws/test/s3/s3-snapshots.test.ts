@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { DigestCheck, ManifestBuilder } from '@berth/protocol';
+import { DigestCheck, ManifestBuilder } from '@berth/protocol/snapshot-stream';
 import {
   noMetrics,
   readSnapshotManifest,

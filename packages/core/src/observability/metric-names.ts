@@ -22,6 +22,10 @@ export const METRIC = {
   SnapshotBytes: 'SnapshotBytes',
   /** Restores that did not match their snapshot's manifest (the workspace failed `restore_incomplete`). */
   RestoreIncomplete: 'RestoreIncomplete',
+  // Large files through presigned URLs (uploads completed, downloads staged)
+  /** Bytes moved between object storage and a workspace (count metric, summed). */
+  FileTransferBytes: 'FileTransferBytes',
+  FileTransferLatency: 'FileTransferLatency',
   // Agent runs (POST /execute)
   AgentRuns: 'AgentRuns',
   AgentRunFileSyncs: 'AgentRunFileSyncs',

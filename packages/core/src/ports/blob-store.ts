@@ -19,6 +19,23 @@ export interface BlobStore {
   /** Keys under a prefix. */
   list(prefix: string): Promise<string[]>;
   ping(): Promise<void>;
+  /**
+   * A URL that lets a client PUT exactly `contentLength` bytes to `key` without credentials, for
+   * `expiresInSeconds`. Absent where the store cannot hand out URLs (a directory on a laptop): presigned
+   * transfers then answer 422.
+   */
+  presignPut?(
+    key: string,
+    opts: { expiresInSeconds: number; contentLength: number },
+  ): Promise<PresignedRequest>;
+  /** A URL that lets a client GET `key` without credentials, for `expiresInSeconds`. Absent as `presignPut`. */
+  presignGet?(key: string, opts: { expiresInSeconds: number }): Promise<PresignedRequest>;
+}
+
+/** A presigned request: the URL, and the headers it was signed with that the client must send (Host aside). */
+export interface PresignedRequest {
+  url: string;
+  headers: Record<string, string>;
 }
 
 /** An object is larger than the caller's limit for reading it whole. */

@@ -56,7 +56,10 @@ export interface ContainerRuntime {
   /** Freezes every process of the task (docker pause); resume thaws it. */
   pause(taskRef: string): Promise<void>;
   resume(taskRef: string): Promise<void>;
-  /** Every task labelled as Berth's, in any state. */
+  /**
+   * Every task labelled as Berth's that may still need stopping: Docker lists exited containers too (stop
+   * removes them); ECS leaves STOPPED tasks out (they are gone for good).
+   */
   list(): Promise<TaskStatus[]>;
   /** Cheap round trip for /health. */
   ping(): Promise<void>;

@@ -1,13 +1,23 @@
 /**
  * The provisioning state machine (ASL, JSONPath only: no JSONata, no Assign, so aws-local-stepfunctions
  * runs the very same definition locally). Each Task is a Lambda whose ARN the deploy substitutes for
- * `${<Step>FunctionArn}`; locally each state name maps to the same step handler.
+ * `${<Step>FunctionArn}`; locally each Task state name maps to the same step handler.
  *
- * StartContainer → WaitForEndpoint → WaitForHealthy → RestoreFiles → MarkReady; any failure → MarkFailed
- * (workspace failed with the error as reason, task stopped) → Failed.
+ * Provision (one Parallel branch, so that one Catch covers every state, loops included):
+ *   StartContainer → WaitForEndpoint ⇄ EndpointWait → WaitForHealthy ⇄ HealthWait → RestoreFiles → MarkReady
+ * Any failure → MarkFailed (workspace failed with the error as reason, task stopped) → Failed.
+ *
+ * The waits are loops in the machine (Wait → one short check → Choice), not sleeps in a Lambda: a check step
+ * looks at once, polls for at most `provisioning.endpointTimeoutMs`/`healthTimeoutMs` (about a second), then
+ * answers `ready: false` with its `checks` count; the Choice gives up after a bounded number of checks.
+ *
+ * Time budget (asserted by core's definition.test.ts): the retry pauses and the loops' nominal length fit in
+ * the provisioning deadline (config `provisioning.deadlineMs`, 120 s, which the sweep enforces and each step
+ * checks too); the machine's own TimeoutSeconds, which nothing can Catch, is above the worst case of every
+ * attempt running to its TimeoutSeconds, MarkFailed included — so an execution always ends through MarkFailed.
  */
 
-/** State names, in order; also the keys of the local handler overrides. */
+/** Task state names (each a Lambda), in order; also the keys of the local handler overrides. */
 export const PROVISION_STEPS = [
   'StartContainer',
   'WaitForEndpoint',
@@ -16,11 +26,28 @@ export const PROVISION_STEPS = [
   'MarkReady',
 ] as const;
 export type ProvisionStepName = (typeof PROVISION_STEPS)[number] | 'MarkFailed';
+/** Every Task state, MarkFailed included. */
+export const ALL_PROVISION_STEPS: readonly ProvisionStepName[] = [...PROVISION_STEPS, 'MarkFailed'];
+
+/** Wait states of the two loops (the local runner shortens them). */
+export const PROVISION_WAITS = ['EndpointWait', 'HealthWait'] as const;
 
 /** Placeholder the deploy replaces with the step's Lambda ARN. */
 export const functionArnPlaceholder = (step: ProvisionStepName) => `\${${step}FunctionArn}`;
 
-const catchToFailed = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }];
+/** How each wait loop is paced and bounded: checks × (wait + one check's poll) is its nominal length. */
+export const PROVISION_LOOPS = {
+  /** The ENI's private IP comes with RUNNING: image pull included, tens of seconds on Fargate. */
+  endpoint: { maxChecks: 16, waitSeconds: 2 },
+  /** The agent answers /health a second or so after its container started. */
+  health: { maxChecks: 10, waitSeconds: 1 },
+} as const;
+
+/** A snapshot restore streams gigabytes: it may take as long as a Lambda may run. */
+export const RESTORE_STEP_TIMEOUT_SECONDS = 900;
+
+/** Beyond the worst case of every state (definition.test.ts computes it): a backstop that never decides. */
+export const PROVISION_MACHINE_TIMEOUT_SECONDS = 9000;
 
 const lambdaTransientRetry = {
   ErrorEquals: [
@@ -30,62 +57,109 @@ const lambdaTransientRetry = {
     'Lambda.TooManyRequestsException',
   ],
   IntervalSeconds: 1,
-  MaxAttempts: 3,
+  MaxAttempts: 2,
   BackoffRate: 2,
 };
 
-/** A snapshot restore streams gigabytes: it may take as long as a Lambda may run. */
-export const RESTORE_STEP_TIMEOUT_SECONDS = 900;
+/** ECS throttling (EcsRuntime names it `Throttled`): exponential backoff with full jitter, capped. */
+const throttledRetry = (maxAttempts: number, maxDelaySeconds: number, also: string[] = []) => ({
+  ErrorEquals: ['Throttled', ...also],
+  IntervalSeconds: 1,
+  MaxAttempts: maxAttempts,
+  BackoffRate: 2,
+  MaxDelaySeconds: maxDelaySeconds,
+  JitterStrategy: 'FULL',
+});
 
-function task(step: ProvisionStepName, next: string | null, retry: object[] = [], timeoutSeconds = 120) {
+type Next = { Next: string } | { End: true };
+
+function task(step: ProvisionStepName, next: Next, timeoutSeconds: number, retry: object[] = []) {
   return {
     Type: 'Task',
     Resource: functionArnPlaceholder(step),
     TimeoutSeconds: timeoutSeconds,
     Retry: [...retry, lambdaTransientRetry],
-    Catch: catchToFailed,
-    ...(next ? { Next: next } : { End: true }),
+    ...next,
+  };
+}
+
+/** Check → ready? go on : out of checks? fail with `error` : wait and check again. */
+function loop(
+  check: 'WaitForEndpoint' | 'WaitForHealthy',
+  choice: string,
+  wait: (typeof PROVISION_WAITS)[number],
+  giveUp: string,
+  error: string,
+  bounds: { maxChecks: number; waitSeconds: number },
+  then: string,
+) {
+  return {
+    [check]: task(check, { Next: choice }, 10, [throttledRetry(3, 4)]),
+    [choice]: {
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.ready', BooleanEquals: true, Next: then },
+        { Variable: '$.checks', NumericGreaterThanEquals: bounds.maxChecks, Next: giveUp },
+      ],
+      Default: wait,
+    },
+    [wait]: { Type: 'Wait', Seconds: bounds.waitSeconds, Next: check },
+    [giveUp]: { Type: 'Fail', Error: error, Cause: `no answer after ${bounds.maxChecks} checks` },
   };
 }
 
 export function provisioningDefinition() {
   return {
     Comment: 'Berth: start a workspace container and make it ready',
-    StartAt: 'StartContainer',
-    // Room for the longest restore (RESTORE_STEP_TIMEOUT_SECONDS) after a slow start.
-    TimeoutSeconds: 1200,
+    StartAt: 'Provision',
+    TimeoutSeconds: PROVISION_MACHINE_TIMEOUT_SECONDS,
     States: {
-      StartContainer: task('StartContainer', 'WaitForEndpoint', [
-        // RunTask throttling and capacity: back off, then give up.
-        {
-          ErrorEquals: ['Throttled', 'CapacityUnavailable'],
-          IntervalSeconds: 2,
-          MaxAttempts: 5,
-          BackoffRate: 2,
-        },
-      ]),
-      WaitForEndpoint: task('WaitForEndpoint', 'WaitForHealthy', [
-        { ErrorEquals: ['EndpointPending'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 1 },
-      ]),
-      WaitForHealthy: task('WaitForHealthy', 'RestoreFiles', [
-        { ErrorEquals: ['AgentNotHealthy'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 1 },
-      ]),
-      RestoreFiles: task(
-        'RestoreFiles',
-        'MarkReady',
-        [
-          // A restore that does not match its snapshot's manifest fails as it is: another try restores the same.
-          { ErrorEquals: ['RestoreIncomplete'], MaxAttempts: 0 },
-          { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 },
+      Provision: {
+        Type: 'Parallel',
+        Branches: [
+          {
+            StartAt: 'StartContainer',
+            States: {
+              // RunTask throttling and "no capacity right now": back off, then give up. RunTask carries the
+              // workspace id as clientToken, and the step reuses a recorded task: a retry never starts a second.
+              StartContainer: task('StartContainer', { Next: 'WaitForEndpoint' }, 15, [
+                throttledRetry(4, 8, ['CapacityUnavailable']),
+              ]),
+              ...loop(
+                'WaitForEndpoint',
+                'EndpointKnown',
+                'EndpointWait',
+                'EndpointNeverCame',
+                'EndpointPending',
+                PROVISION_LOOPS.endpoint,
+                'WaitForHealthy',
+              ),
+              ...loop(
+                'WaitForHealthy',
+                'AgentHealthy',
+                'HealthWait',
+                'AgentNeverHealthy',
+                'AgentNotHealthy',
+                PROVISION_LOOPS.health,
+                'RestoreFiles',
+              ),
+              RestoreFiles: task('RestoreFiles', { Next: 'MarkReady' }, RESTORE_STEP_TIMEOUT_SECONDS, [
+                // A restore that does not match its snapshot's manifest fails as it is: another try restores the same.
+                { ErrorEquals: ['RestoreIncomplete'], MaxAttempts: 0 },
+                { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 },
+              ]),
+              MarkReady: task('MarkReady', { End: true }, 30),
+            },
+          },
         ],
-        RESTORE_STEP_TIMEOUT_SECONDS,
-      ),
-      MarkReady: task('MarkReady', null),
+        // One branch: its output is the state.
+        OutputPath: '$[0]',
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }],
+        End: true,
+      },
       MarkFailed: {
-        Type: 'Task',
-        Resource: functionArnPlaceholder('MarkFailed'),
+        ...task('MarkFailed', { Next: 'Failed' }, 30),
         Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 }],
-        Next: 'Failed',
       },
       Failed: { Type: 'Fail', Error: 'ProvisioningFailed', Cause: 'see the workspace terminationReason' },
     },
@@ -95,7 +169,7 @@ export function provisioningDefinition() {
 /** The definition with each `${<Step>FunctionArn}` replaced (what CDK's definitionSubstitutions does on deploy). */
 export function provisioningDefinitionWith(arnOf: (step: ProvisionStepName) => string) {
   let text = JSON.stringify(provisioningDefinition());
-  for (const step of [...PROVISION_STEPS, 'MarkFailed'] as const) {
+  for (const step of ALL_PROVISION_STEPS) {
     text = text.split(functionArnPlaceholder(step)).join(arnOf(step));
   }
   return JSON.parse(text) as ReturnType<typeof provisioningDefinition>;

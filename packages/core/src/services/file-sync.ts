@@ -3,12 +3,18 @@ import { RESTORE_STEP_TIMEOUT_SECONDS } from '../provisioning/definition.js';
 import { conditionalUpdate } from './conditional-update.js';
 import type { ServiceDeps } from './deps.js';
 import { METRIC } from '../observability/metric-names.js';
-import { restoreSnapshot, saveSnapshot } from './snapshots.js';
+
+/**
+ * The snapshot codec (tar reader, manifest, digests) is loaded on the first save or restore: a deployed API
+ * bundle keeps it out of every cold start (docs/lambda-router.md); Node caches the module after that.
+ */
+const snapshots = () => import('./snapshots.js');
 
 /** Saves the workspace's files to durable storage, keyed by conversation, so a successor restores them. */
 export async function syncFilesToBlob(deps: ServiceDeps, ws: WorkspaceRecord): Promise<boolean> {
   if (!ws.endpoint) return false;
   const started = deps.clock.now();
+  const { saveSnapshot } = await snapshots();
   const tar = await deps.workspaceAgent.archiveOut({ endpoint: ws.endpoint, token: ws.agentToken }, '.');
   await saveSnapshot(deps, ws, tar);
   deps.metrics.duration(METRIC.FileSyncLatency, deps.clock.now() - started);
@@ -21,6 +27,7 @@ export async function syncFilesToBlob(deps: ServiceDeps, ws: WorkspaceRecord): P
  */
 export async function restoreFilesFromBlob(deps: ServiceDeps, ws: WorkspaceRecord): Promise<boolean> {
   if (!ws.endpoint) return false;
+  const { restoreSnapshot } = await snapshots();
   return restoreSnapshot(deps, ws, { endpoint: ws.endpoint, token: ws.agentToken }, (manifest) =>
     extendDeadlineForRestore(deps, ws.id, manifest.tarBytes),
   );

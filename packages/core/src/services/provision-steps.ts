@@ -14,6 +14,10 @@ import { METRIC } from '../observability/metric-names.js';
 export interface ProvisionState {
   workspaceId: string;
   taskRef?: string;
+  /** A wait loop's check: whether what it waits for is there (the machine's Choice reads it). */
+  ready?: boolean;
+  /** How many checks the current wait loop made; the Choice gives up past its bound. */
+  checks?: number;
   restored?: boolean;
   /** Set by the state machine's Catch before MarkFailed. */
   error?: { Error?: string; Cause?: string };
@@ -23,11 +27,15 @@ export interface ProvisionState {
 export class ProvisioningAbandoned extends Error {
   override name = 'ProvisioningAbandoned';
 }
-/** The task has no reachable endpoint yet; the state machine retries. */
+/** The provisioning deadline (the one the sweep enforces) passed: give up now, with the real cause logged. */
+export class ProvisioningTimedOut extends Error {
+  override name = 'ProvisioningTimedOut';
+}
+/** The task has no reachable endpoint and the state machine is out of checks. */
 export class EndpointPending extends Error {
   override name = 'EndpointPending';
 }
-/** The agent did not answer /health in time; the state machine retries. */
+/** The agent did not answer /health and the state machine is out of checks. */
 export class AgentNotHealthy extends Error {
   override name = 'AgentNotHealthy';
 }
@@ -37,11 +45,41 @@ export class TaskStoppedEarly extends Error {
 }
 
 async function provisioningRecord(deps: ServiceDeps, id: string): Promise<WorkspaceRecord> {
-  const ws = await deps.store.get(id, { now: deps.clock.now(), includeExpired: true });
+  const now = deps.clock.now();
+  const ws = await deps.store.get(id, { now, includeExpired: true });
   if (!ws || ws.status !== 'provisioning') {
     throw new ProvisioningAbandoned(`workspace ${id} is ${ws?.status ?? 'gone'}`);
   }
+  if (ws.deadlineAt !== null && now >= ws.deadlineAt) {
+    throw new ProvisioningTimedOut(`provisioning deadline passed ${now - ws.deadlineAt} ms ago`);
+  }
   return ws;
+}
+
+/**
+ * One check of a wait loop: looks at once (a local container is there in milliseconds), then polls for at
+ * most `budgetMs` before answering "not yet" — the state machine waits between checks, not the Lambda.
+ */
+async function check(
+  deps: ServiceDeps,
+  state: ProvisionState,
+  budgetMs: number,
+  isReady: () => Promise<boolean>,
+): Promise<ProvisionState> {
+  const until = deps.clock.now() + budgetMs;
+  for (;;) {
+    if (await isReady()) return { ...state, ready: true, checks: 0 };
+    if (deps.clock.now() >= until) return { ...state, ready: false, checks: (state.checks ?? 0) + 1 };
+    await sleep(deps.config.provisioning.pollIntervalMs);
+  }
+}
+
+async function assertTaskAlive(deps: ServiceDeps, taskRef: string) {
+  const task = await deps.runtime.describe(taskRef);
+  if (task.state === 'stopped' || task.state === 'missing') {
+    throw new TaskStoppedEarly(`task ${task.state}: ${task.stoppedReason ?? 'no reason given'}`);
+  }
+  return task;
 }
 
 export async function startContainerStep(deps: ServiceDeps, state: ProvisionState): Promise<ProvisionState> {
@@ -76,46 +114,33 @@ export async function startContainerStep(deps: ServiceDeps, state: ProvisionStat
   return { ...state, taskRef };
 }
 
+/** One check for the task's address (ECS: the ENI's private IP, known once the task runs); records it. */
 export async function waitForEndpointStep(deps: ServiceDeps, state: ProvisionState): Promise<ProvisionState> {
-  const { endpointTimeoutMs, pollIntervalMs } = deps.config.provisioning;
-  const until = deps.clock.now() + endpointTimeoutMs;
-  const taskRef = state.taskRef;
+  const ws = await provisioningRecord(deps, state.workspaceId);
+  const taskRef = state.taskRef ?? ws.taskRef;
   if (!taskRef) throw new TaskStoppedEarly('no task was started');
-  for (;;) {
-    const task = await deps.runtime.describe(taskRef);
-    if (task.state === 'stopped' || task.state === 'missing') {
-      throw new TaskStoppedEarly(`task ${task.state}: ${task.stoppedReason ?? 'no reason given'}`);
-    }
-    if (task.endpoint) {
-      const endpoint = task.endpoint;
-      await conditionalUpdate(deps, state.workspaceId, (ws) => {
-        if (ws.status !== 'provisioning') throw new ProvisioningAbandoned(`workspace is ${ws.status}`);
-        return { endpoint };
-      });
-      return state;
-    }
-    if (deps.clock.now() >= until) throw new EndpointPending(`no endpoint after ${endpointTimeoutMs} ms`);
-    await sleep(pollIntervalMs);
-  }
+  return check(deps, { ...state, taskRef }, deps.config.provisioning.endpointTimeoutMs, async () => {
+    const task = await assertTaskAlive(deps, taskRef);
+    if (!task.endpoint) return false;
+    const endpoint = task.endpoint;
+    await conditionalUpdate(deps, state.workspaceId, (fresh) => {
+      if (fresh.status !== 'provisioning') throw new ProvisioningAbandoned(`workspace is ${fresh.status}`);
+      return { endpoint };
+    });
+    return true;
+  });
 }
 
+/** One check of the agent's /health; the task is described first, so a dead task fails rather than waits. */
 export async function waitForHealthyStep(deps: ServiceDeps, state: ProvisionState): Promise<ProvisionState> {
   const ws = await provisioningRecord(deps, state.workspaceId);
-  if (!ws.endpoint) throw new EndpointPending('endpoint not recorded');
-  const { healthTimeoutMs, pollIntervalMs } = deps.config.provisioning;
-  const until = deps.clock.now() + healthTimeoutMs;
-  for (let i = 0; ; i++) {
-    if (await deps.workspaceAgent.health(ws.endpoint, 1000)) return state;
-    if (deps.clock.now() >= until) throw new AgentNotHealthy(`agent not healthy after ${healthTimeoutMs} ms`);
-    // Every few misses, make sure the task is still there rather than polling a corpse.
-    if (i % 10 === 9 && ws.taskRef) {
-      const task = await deps.runtime.describe(ws.taskRef);
-      if (task.state === 'stopped' || task.state === 'missing') {
-        throw new TaskStoppedEarly(`task ${task.state}: ${task.stoppedReason ?? 'no reason given'}`);
-      }
-    }
-    await sleep(pollIntervalMs);
-  }
+  const endpoint = ws.endpoint;
+  if (!endpoint) throw new EndpointPending('endpoint not recorded');
+  const taskRef = state.taskRef ?? ws.taskRef;
+  if (taskRef) await assertTaskAlive(deps, taskRef);
+  return check(deps, state, deps.config.provisioning.healthTimeoutMs, () =>
+    deps.workspaceAgent.health(endpoint, 1000),
+  );
 }
 
 export async function restoreFilesStep(deps: ServiceDeps, state: ProvisionState): Promise<ProvisionState> {
@@ -144,7 +169,11 @@ export async function markReadyStep(deps: ServiceDeps, state: ProvisionState): P
 }
 
 /** Errors whose reason API.md names (`provision_failed:<reason>`); others keep their error name. */
-const FAILURE_REASONS: Record<string, string> = { RestoreIncomplete: 'restore_incomplete' };
+const FAILURE_REASONS: Record<string, string> = {
+  RestoreIncomplete: 'restore_incomplete',
+  // The same reason the sweep gives when it finds the deadline passed first.
+  ProvisioningTimedOut: 'timeout',
+};
 
 /** The Catch of every step: the workspace fails with the step's error as reason and its task is stopped. */
 export async function markFailedStep(deps: ServiceDeps, state: ProvisionState): Promise<ProvisionState> {

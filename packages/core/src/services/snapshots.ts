@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { pipeline, type Readable } from 'node:stream';
 import {
-  DigestCheck,
   MAX_MANIFEST_BYTES,
-  ManifestTap,
   compareManifests,
   parseManifest,
   summarizeComparison,
   type Manifest,
 } from '@berth/protocol';
+import { DigestCheck, ManifestTap } from '@berth/protocol/snapshot-stream';
 import type { WorkspaceRecord } from '../model/workspace.js';
 import { WorkspaceAgentError, type WorkspaceAgentTarget } from '../ports/workspace-agent-client.js';
 import {

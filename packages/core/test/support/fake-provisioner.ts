@@ -1,4 +1,7 @@
 import {
+  AgentNotHealthy,
+  EndpointPending,
+  PROVISION_LOOPS,
   PROVISION_STEPS,
   PROVISION_STEP_FUNCTIONS,
   type ProvisionInput,
@@ -7,6 +10,11 @@ import {
   type Provisioner,
   type ServiceDeps,
 } from '@berth/core';
+
+const LOOPS: Partial<Record<ProvisionStepName, { maxChecks: number; giveUp: () => Error }>> = {
+  WaitForEndpoint: { ...PROVISION_LOOPS.endpoint, giveUp: () => new EndpointPending('out of checks') },
+  WaitForHealthy: { ...PROVISION_LOOPS.health, giveUp: () => new AgentNotHealthy('out of checks') },
+};
 
 /** The step functions by state name (the table the Lambda handlers use too). */
 export const STEP_FUNCTIONS = PROVISION_STEP_FUNCTIONS;
@@ -21,7 +29,7 @@ export interface StepRun {
  * A Provisioner that runs the real step functions against the deps, in the ASL's order, without a state
  * machine: StartContainer → WaitForEndpoint → WaitForHealthy → RestoreFiles → MarkReady, and on the first
  * error MarkFailed with `$.error = {Error: name, Cause: message}` (the Catch's ResultPath). No retries: the
- * ASL's Retry behaviour is tested against the definition itself. `manual` records the start only.
+ * ASL's Retry behaviour is tested against the definition itself. A wait loop's check repeats without pause. `manual` records the start only.
  */
 export class FakeProvisioner implements Provisioner {
   readonly started: ProvisionInput[] = [];
@@ -48,7 +56,7 @@ export class FakeProvisioner implements Provisioner {
     for (const step of PROVISION_STEPS) {
       try {
         await this.beforeStep(step, state);
-        state = await STEP_FUNCTIONS[step](this.deps(), state);
+        state = await this.runStep(step, state);
         this.runs.push({ workspaceId: input.workspaceId, step });
       } catch (e) {
         const err = e as Error;
@@ -62,6 +70,18 @@ export class FakeProvisioner implements Provisioner {
     }
     this.finalStates.push(state);
     return state;
+  }
+
+  /** A step; a wait loop's check runs again (no pause) until ready or out of checks, as the ASL's Choice does. */
+  private async runStep(step: ProvisionStepName, state: ProvisionState): Promise<ProvisionState> {
+    const loop = LOOPS[step];
+    let out = await STEP_FUNCTIONS[step](this.deps(), state);
+    if (!loop) return out;
+    while (!out.ready) {
+      if ((out.checks ?? 0) >= loop.maxChecks) throw loop.giveUp();
+      out = await STEP_FUNCTIONS[step](this.deps(), out);
+    }
+    return out;
   }
 
   stepsOf(workspaceId: string): string[] {

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { ManifestBuilder, type Manifest } from '@berth/protocol';
+import { type Manifest } from '@berth/protocol';
+import { ManifestBuilder } from '@berth/protocol/snapshot-stream';
 import {
   WorkspaceAgentError,
   type WorkspaceAgentClient,

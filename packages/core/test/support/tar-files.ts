@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { TarParser, normalizeTarPath } from '@berth/protocol';
+import { normalizeTarPath } from '@berth/protocol';
+import { TarParser } from '@berth/protocol/snapshot-stream';
 import {
   readSnapshotManifest,
   snapshotKey,

@@ -7,6 +7,7 @@ import type { DepsProvider } from '../app-deps.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { ApiEvent } from '../http/api-event.js';
 import { bufferBody } from '../http/buffered-body.js';
+import { apiEventNormalizer } from '../http/rest-api-event.js';
 import { pathParams } from '../http/path-params.js';
 import { routeWith } from '../http/middy-router.js';
 import type { ApiResponse } from '../http/responses.js';
@@ -20,9 +21,10 @@ import { handlerDeps } from './lazy.js';
 
 export interface ApiHandlerOptions {
   /**
-   * Response streaming (Lambda function URL with `streamifyResponse`, and the local host): SSE bodies flow
-   * as produced, and byte bodies (files) go out raw with their length. Without it (HTTP API), a streamed
-   * body is collected up to the platform's response limit and sent whole; past it the answer is a 413.
+   * Response streaming (API Gateway's response transfer mode STREAM over `streamifyResponse`, and the local
+   * host): SSE bodies flow as produced, and byte bodies (files) go out raw with their length. Without it
+   * (buffered proxy integration), a streamed body is collected up to the platform's response limit and sent
+   * whole; past it the answer is a 413.
    */
   streaming?: boolean;
   maxBodyBytes?: number;
@@ -40,9 +42,10 @@ class NoRoute extends Error {
 }
 
 /**
- * The public HTTP API (API.md) as one Lambda handler: API Gateway v2 event in, route (routes/api-routes.ts,
- * matched by middy's http-router) → core service, response out. Middlewares, in order: Lambda context into
- * logs, EMF metrics, request count and latency, errors in API.md's shape, body limit. Each route but the
+ * The public HTTP API (API.md) as one Lambda handler: API Gateway event in (REST API proxy payload 1.0 in
+ * the cloud, 2.0 locally: both read as an ApiEvent), route (routes/api-routes.ts, matched by middy's
+ * http-router) → core service, response out. Middlewares, in order: the event as an ApiEvent, Lambda
+ * context into logs, EMF metrics, request count and latency, errors in API.md's shape, body limit. Each route but the
  * public ones authenticates first; so does a request no route matches (401 before 404 reveals nothing).
  */
 export function createApiHandler(getDeps: DepsProvider, opts: ApiHandlerOptions = {}) {
@@ -71,6 +74,7 @@ export function createApiHandler(getDeps: DepsProvider, opts: ApiHandlerOptions 
   };
 
   return middy<ApiEvent, ApiResponse>({ streamifyResponse: opts.streaming ?? false })
+    .use(apiEventNormalizer())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use(requestMetrics(metrics))
@@ -80,8 +84,9 @@ export function createApiHandler(getDeps: DepsProvider, opts: ApiHandlerOptions 
 }
 
 /**
- * A route's answer as the deployment sends it. Buffered (HTTP API): a streamed body is collected, up to the
- * platform's limit. Streaming: written as is, where `isBase64Encoded` means nothing, so binary bodies (files,
+ * A route's answer as the deployment sends it (statusCode, headers, body, isBase64Encoded: what a REST API
+ * proxy integration reads; no cookies or multi-value headers are set). Buffered: a streamed body is
+ * collected, up to the platform's limit. Streaming: written as is, where `isBase64Encoded` means nothing, so binary bodies (files,
  * exec/binary) go out as their bytes, not as base64 text.
  */
 async function forDeployment(response: ApiResponse, streaming = false): Promise<ApiResponse> {

@@ -1,14 +1,24 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
-/** An API Gateway HTTP API (payload v2) request, with what our middlewares attach. */
+/**
+ * A request as every route reads it: API Gateway's payload 2.0 shape (the local host builds it; a deployed
+ * REST API's 1.0 events are turned into it first, rest-api-event.ts), with what our middlewares attach.
+ */
 export interface ApiEvent extends APIGatewayProxyEventV2 {
   berth?: { tenantId?: string };
 }
 
-export const header = (event: ApiEvent, name: string): string | undefined => {
-  const h = event.headers ?? {};
-  return h[name] ?? h[name.toLowerCase()] ?? Object.entries(h).find(([k]) => k.toLowerCase() === name)?.[1];
+/** A header's value by name, whatever its case (payload 2.0 lower-cases names; REST authorizers do not). */
+export const headerIn = (
+  headers: Record<string, string | undefined> | null | undefined,
+  name: string,
+): string | undefined => {
+  const h = headers ?? {};
+  const lower = name.toLowerCase();
+  return h[name] ?? h[lower] ?? Object.entries(h).find(([k]) => k.toLowerCase() === lower)?.[1];
 };
+
+export const header = (event: ApiEvent, name: string): string | undefined => headerIn(event.headers, name);
 
 export const requestIdOf = (event: ApiEvent): string => event.requestContext?.requestId ?? 'unknown';
 

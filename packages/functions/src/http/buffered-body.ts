@@ -4,8 +4,8 @@ import { BodyTooLarge } from '@berth/protocol';
 import type { ApiResponse } from './responses.js';
 
 /**
- * What a buffered deployment (API Gateway HTTP API → Lambda: 6 MB response payload) can answer. Bytes go out
- * base64-encoded (4/3 larger), so they get less room than text.
+ * What a buffered deployment (API Gateway REST API → Lambda proxy: 6 MB response payload) can answer. Bytes
+ * go out base64-encoded (4/3 larger), so they get less room than text.
  */
 export const BUFFERED_BODY_LIMITS = {
   bytes: 4 * 1024 * 1024,

@@ -21,8 +21,8 @@ export interface Route {
   auth?: boolean;
   /**
    * The answer is a stream whatever the request asks (agent-run SSE, file and binary-output bytes): served by
-   * the streaming deployment (function URL in the cloud, the local host's streaming handler), where any size
-   * flows in bounded memory. Any route asked for `text/event-stream` streams too.
+   * the streaming deployment (API Gateway's STREAM mode in the cloud, the local host's streaming handler),
+   * where any size flows in bounded memory. Any route asked for `text/event-stream` streams too.
    */
   streams?: boolean;
   handle(ctx: RouteContext): Promise<ApiResponse>;

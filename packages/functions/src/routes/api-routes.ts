@@ -4,6 +4,7 @@ import { egressRoutes } from './egress.js';
 import { commandRoutes } from './commands.js';
 import { agentRunRoutes } from './agent-runs.js';
 import { fileRoutes } from './files.js';
+import { fileTransferRoutes } from './file-transfers.js';
 import { openapiRoutes } from './openapi.js';
 import { serviceRoutes } from './service.js';
 import { workspaceRoutes } from './workspaces.js';
@@ -19,6 +20,7 @@ export const apiRoutes: readonly Route[] = [
   ...commandRoutes,
   ...agentRunRoutes,
   ...fileRoutes,
+  ...fileTransferRoutes,
   ...egressRoutes,
 ];
 

@@ -4,6 +4,7 @@ import { awsDepsFromEnv, readAwsEnv } from '../../src/lambda/aws-deps.js';
 const ENTRY_POINTS = [
   'api',
   'api-stream',
+  'api-authorizer',
   'provision-start-container',
   'provision-wait-for-endpoint',
   'provision-wait-for-healthy',

@@ -60,3 +60,24 @@ export interface PoolState {
 export interface EgressApplied {
   applied: true;
 }
+
+/** Where to move a large file's bytes: a presigned URL of object storage (no API key; it carries its signature). */
+interface PresignedTransfer {
+  url: string;
+  /** Headers the request must carry besides Host and Content-Length (usually none). */
+  headers: Record<string, string>;
+  /** When the URL stops working (ISO-8601). */
+  expiresAt: string;
+  size: number;
+}
+
+/** `POST /v1/workspaces/{id}/files/uploads`: PUT exactly `size` bytes to `url`, then complete `uploadId`. */
+export interface FileUpload extends PresignedTransfer {
+  uploadId: string;
+  method: 'PUT';
+}
+
+/** `POST /v1/workspaces/{id}/files/downloads`: GET the file's `size` bytes from `url`. */
+export interface FileDownload extends PresignedTransfer {
+  method: 'GET';
+}

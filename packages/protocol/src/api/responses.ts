@@ -10,6 +10,8 @@ import type {
 import { ERROR_STATUS, type ApiErrorBody, type ErrorCode } from './errors.js';
 import type {
   EgressApplied,
+  FileDownload,
+  FileUpload,
   HealthReport,
   PoolState,
   WorkspaceViewPage,
@@ -131,6 +133,30 @@ export const changesResponse = z.strictObject({
   deletedKnown: z.boolean(),
 });
 
+// ---- large files (presigned transfers, ./file-transfers.ts) -------------------------------------------
+
+const transferFields = {
+  url: described(z.string(), 'The presigned URL: no Authorization header, it carries its own signature.'),
+  headers: described(
+    z.record(z.string(), z.string()),
+    'Headers the request must carry besides Host and Content-Length (usually none).',
+  ),
+  expiresAt: described(isoTime, 'When the URL stops working.'),
+};
+
+export const fileUpload = z.strictObject({
+  uploadId: z.string(),
+  method: z.literal('PUT'),
+  ...transferFields,
+  size: described(z.number(), 'The size declared: the PUT must send exactly this many bytes.'),
+});
+
+export const fileDownload = z.strictObject({
+  method: z.literal('GET'),
+  ...transferFields,
+  size: described(z.number(), "The file's size in bytes."),
+});
+
 // ---- egress, service ---------------------------------------------------------------------------------
 
 export const egressApplied = z.strictObject({ applied: z.literal(true) });
@@ -184,7 +210,9 @@ const _schemasMatchWireTypes: [
   Same<z.infer<typeof directoryListing>, DirectoryListing>,
   Same<z.infer<typeof changesResponse>, ChangesResponse>,
   Same<z.infer<typeof egressApplied>, EgressApplied>,
+  Same<z.infer<typeof fileUpload>, FileUpload>,
+  Same<z.infer<typeof fileDownload>, FileDownload>,
   Same<z.infer<typeof healthReport>, HealthReport>,
   Same<z.infer<typeof poolState>, PoolState>,
   Same<z.infer<typeof apiErrorBody>, ApiErrorBody>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];

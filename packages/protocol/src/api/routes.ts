@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { agentRunRequest } from './agent-runs.js';
 import { commandRequest } from './commands.js';
 import { egressRequest } from './egress.js';
+import { createDownloadRequest, createUploadRequest } from './file-transfers.js';
 import {
   agentRunEvent,
   COMMAND_BINARY_HEADERS,
@@ -9,6 +10,8 @@ import {
   commandStreamEvent,
   directoryListing,
   egressApplied,
+  fileDownload,
+  fileUpload,
   healthReport,
   openApiDocument,
   poolState,
@@ -69,6 +72,8 @@ export interface ApiOperation {
 /** The path parameters of every operation. */
 export const PATH_PARAMETERS = {
   id: 'The workspace id (opaque; another tenant’s answers 404).',
+  uploadId:
+    'The id `POST /v1/workspaces/{id}/files/uploads` answered (an unknown or completed one answers 404).',
 } as const;
 
 /** `?path=` of the file routes: relative to /workspace, or absolute under it. */
@@ -237,6 +242,37 @@ export const API_OPERATIONS = {
     query: filePathQuery,
     responses: { 204: { description: 'Deleted.' } },
     errors: ON_AGENT,
+  }),
+  createFileUpload: operation({
+    method: 'POST',
+    path: '/v1/workspaces/{id}/files/uploads',
+    summary: 'Get a presigned URL to upload a large file (any size up to 5 GiB)',
+    auth: true,
+    body: { json: createUploadRequest },
+    responses: {
+      201: {
+        description: 'PUT exactly `size` bytes to `url`, then complete the upload.',
+        json: fileUpload,
+      },
+    },
+    errors: [...ON_AGENT, 415],
+  }),
+  completeFileUpload: operation({
+    method: 'POST',
+    path: '/v1/workspaces/{id}/files/uploads/{uploadId}/complete',
+    summary: 'Move an uploaded file into the workspace',
+    auth: true,
+    responses: { 204: { description: 'Written (parents are created).' } },
+    errors: ON_AGENT,
+  }),
+  createFileDownload: operation({
+    method: 'POST',
+    path: '/v1/workspaces/{id}/files/downloads',
+    summary: 'Get a presigned URL to download a large file',
+    auth: true,
+    body: { json: createDownloadRequest },
+    responses: { 201: { description: 'GET `url` for the file’s bytes.', json: fileDownload } },
+    errors: [...ON_AGENT, 415],
   }),
   startAgentRun: operation({
     method: 'POST',

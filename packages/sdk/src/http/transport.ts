@@ -111,6 +111,32 @@ export class Transport {
     await this.read(call, (r) => r.arrayBuffer());
   }
 
+  /**
+   * A request to a presigned URL (object storage, not Berth): no API key (the URL carries its signature), no
+   * retries, no client timeout (a large transfer takes as long as it takes); the caller's `signal` and
+   * `timeoutMs` apply. A non-2xx answer is a BerthError with the storage's status and words.
+   */
+  async presigned(
+    url: string,
+    init: { method: 'PUT' | 'GET'; headers: Record<string, string>; body?: BodyInit },
+    options: CallOptions,
+  ): Promise<Answer> {
+    const signal = attemptSignal(options.signal, options.timeoutMs || undefined);
+    let response: Response;
+    try {
+      response = await this.#options.fetch(url, { ...init, signal: signal.signal });
+    } catch (e) {
+      signal.release();
+      throw this.#fetchFailure(e, options.signal, signal);
+    }
+    if (response.ok) return { response, release: () => signal.release() };
+    const text = await response.text().catch(() => '');
+    signal.release();
+    throw new BerthError(
+      `${init.method} of a presigned URL answered ${response.status}: ${text.slice(0, 300)}`,
+    );
+  }
+
   /** The call's own limit, else the client's; 0 (or none) means no timeout. */
   #timeoutMs(call: Call): number | undefined {
     const ms = call.timeoutMs ?? this.#options.timeoutMs;

@@ -1,10 +1,13 @@
-import type { DirectoryListing, FileEntry } from '@berth/protocol/client';
+import type { DirectoryListing, FileDownload, FileEntry, FileUpload } from '@berth/protocol/client';
 import { BerthError } from '../errors.js';
 import { callOptions, type CallOptions } from '../http/call-options.js';
-import type { Transport } from '../http/transport.js';
+import { segment, type Transport } from '../http/transport.js';
 
 /** One entry of a directory listing. Symlinks are not followed. */
 export type { FileEntry };
+
+/** Where to GET a file from (`Files.downloadUrl`): a presigned URL, no API key needed, until `expiresAt`. */
+export type { FileDownload };
 
 /** What a file can be written from. */
 export type FileData = string | Uint8Array | ArrayBuffer;
@@ -56,6 +59,52 @@ export class Files {
   /** Creates or replaces a file; a string is written as UTF-8. */
   write(path: string, data: FileData, options?: CallOptions): Promise<void> {
     return this.#http.none({ ...this.#call('PUT', path, options), bytes: toBytes(data) });
+  }
+
+  /**
+   * Creates or replaces a file of any size up to 5 GiB (a `Blob` streams from disk: `fs.openAsBlob`). The
+   * bytes go straight to object storage through a presigned URL, never through the API and its 6 MiB body
+   * limit; Berth then moves them into the workspace. A deployment without object storage (the local host)
+   * answers `422 unprocessable`: use `write` there.
+   */
+  async upload(path: string, data: FileData | Blob, options?: CallOptions): Promise<void> {
+    const body = data instanceof Blob ? data : toBytes(data);
+    const size = data instanceof Blob ? data.size : (body as Uint8Array).byteLength;
+    const calls = callOptions(options);
+    const upload = await this.#http.json<FileUpload>({
+      method: 'POST',
+      path: `${this.#path}/uploads`,
+      json: { path, size },
+      retry: 'safe',
+      ...calls,
+    });
+    const put = await this.#http.presigned(
+      upload.url,
+      { method: 'PUT', headers: upload.headers, body },
+      calls,
+    );
+    await put.response.arrayBuffer().finally(() => put.release());
+    await this.#http.none({
+      method: 'POST',
+      path: `${this.#path}/uploads/${segment(upload.uploadId)}/complete`,
+      retry: 'safe',
+      ...calls,
+    });
+  }
+
+  /**
+   * A presigned URL to GET a file of any size from (a browser can follow it; no API key needed), valid
+   * until `expiresAt`. Berth first copies the file to object storage, so the URL shows the file as it was
+   * now. A deployment without object storage answers `422 unprocessable`: use `readStream` there.
+   */
+  downloadUrl(path: string, options?: CallOptions): Promise<FileDownload> {
+    return this.#http.json<FileDownload>({
+      method: 'POST',
+      path: `${this.#path}/downloads`,
+      json: { path },
+      retry: 'safe',
+      ...callOptions(options),
+    });
   }
 
   /** The entries of a directory (default: `/workspace` itself). */

@@ -1,0 +1,88 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
+import { use, type StackContext } from 'sst/constructs';
+import { berthFunction } from './lambda-function.js';
+import { suppressSstInternals } from './nag-suppressions.js';
+import { watchDeadLetters } from './Observability.js';
+import { berthSettings } from './settings.js';
+import { Workspaces } from './Workspaces.js';
+
+/** How long a task-state event is worth delivering: past this, the sweep has settled the workspace anyway. */
+export const TASK_STATE_MAX_EVENT_AGE = Duration.hours(1);
+/** Delivery attempts of a task-state event (EventBridge → Lambda), and the function's own retries of it. */
+export const TASK_STATE_RETRY_ATTEMPTS = 8;
+export const TASK_STATE_FUNCTION_RETRIES = 2;
+
+/**
+ * What happens without a request: a stopped workspace task ends its workspace (the task-state function, fed
+ * by EventBridge's ECS events of this cluster), and the sweep runs on a schedule (expiry, stuck states,
+ * orphan tasks). An event that cannot be handled after its retries lands in the dead-letter queue, which
+ * Observability alarms on.
+ */
+export function Events({ stack }: StackContext) {
+  suppressSstInternals(stack);
+  const { cluster } = use(Workspaces);
+  const settings = berthSettings();
+
+  const deadLetters = watchDeadLetters(
+    new sqs.Queue(stack, 'EventDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    }),
+  );
+  NagSuppressions.addResourceSuppressions(deadLetters, [
+    { id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the event targets' },
+  ]);
+
+  const taskState = berthFunction(stack, 'TaskState', 'task-state');
+  // The function's own retries (an error thrown by the handler) end in the same queue as failed deliveries.
+  taskState.configureAsyncInvoke({
+    retryAttempts: TASK_STATE_FUNCTION_RETRIES,
+    maxEventAge: TASK_STATE_MAX_EVENT_AGE,
+    onFailure: new destinations.SqsDestination(deadLetters),
+  });
+  const taskStateRule = new events.Rule(stack, 'TaskStopped', {
+    description: 'Berth: a workspace task of this cluster stopped',
+    eventPattern: {
+      source: ['aws.ecs'],
+      detailType: ['ECS Task State Change'],
+      // The handler acts on STOPPED only (parseEcsTaskStateChange): the other transitions are not sent.
+      detail: { clusterArn: [cluster.clusterArn], lastStatus: ['STOPPED'] },
+    },
+  });
+  taskStateRule.addTarget(
+    new targets.LambdaFunction(taskState, {
+      deadLetterQueue: deadLetters,
+      maxEventAge: TASK_STATE_MAX_EVENT_AGE,
+      retryAttempts: TASK_STATE_RETRY_ATTEMPTS,
+    }),
+  );
+
+  // Saving an expired workspace's files happens inside a run: room for a few of them.
+  const sweep = berthFunction(stack, 'Sweep', 'sweep', { timeout: 300 });
+  // A failed run is repeated by the next one: no retries that would overlap it.
+  sweep.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(settings.sweepMinutes) });
+  const sweepSchedule = new events.Rule(stack, 'SweepSchedule', {
+    description: 'Berth: sweep expired, stuck and orphaned workspaces',
+    schedule: events.Schedule.rate(Duration.minutes(settings.sweepMinutes)),
+  });
+  sweepSchedule.addTarget(
+    new targets.LambdaFunction(sweep, {
+      deadLetterQueue: deadLetters,
+      maxEventAge: Duration.minutes(settings.sweepMinutes),
+      retryAttempts: 2,
+    }),
+  );
+
+  // Slot for the warm pool's refill (a `pool-refill` entry, when it exists): another rule on a schedule,
+  //   const refill = berthFunction(stack, 'PoolRefill', 'pool-refill');
+  //   new events.Rule(stack, 'PoolRefillSchedule', { schedule: events.Schedule.rate(Duration.minutes(1)) })
+  //     .addTarget(new targets.LambdaFunction(refill, { deadLetterQueue: deadLetters, retryAttempts: 2 }));
+
+  return { taskState, sweep, deadLetters, taskStateRule, sweepSchedule };
+}

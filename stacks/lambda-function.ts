@@ -1,0 +1,228 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { IConstruct } from 'constructs';
+import { Function, use, type Stack } from 'sst/constructs';
+import { Data } from './Data.js';
+import { suppressBerthFunction } from './nag-suppressions.js';
+import { Network } from './Network.js';
+import { berthSettings } from './settings.js';
+import { Workspaces } from './Workspaces.js';
+
+/**
+ * What one Lambda entry (packages/functions/src/lambda/<entry>.ts) may reach on AWS, port by port: the keys
+ * are exactly its `wiring`'s (lambda-function.test.ts fails when they disagree), the values narrow a port to
+ * what that entry's work calls. `workspaceAgent` is plain HTTP to the task: a security-group rule, no grant.
+ */
+export interface PortAccess {
+  store?: 'readWrite';
+  /** `read`: restoring a snapshot (GetObject; ListBucket so a missing key is a 404, not a 403). */
+  blobs?: 'read' | 'readWrite';
+  /** `start`: RunTask as well; only the provisioning step that starts the task. */
+  runtime?: 'manage' | 'start';
+  provisioner?: 'start';
+  workspaceAgent?: 'http';
+  tenants?: 'read';
+}
+
+export const ENTRY_ACCESS = {
+  api: {
+    store: 'readWrite',
+    blobs: 'readWrite',
+    runtime: 'manage',
+    provisioner: 'start',
+    workspaceAgent: 'http',
+    tenants: 'read',
+  },
+  'api-stream': {
+    store: 'readWrite',
+    blobs: 'readWrite',
+    runtime: 'manage',
+    provisioner: 'start',
+    workspaceAgent: 'http',
+    tenants: 'read',
+  },
+  // The REST API's authorizer: API key → tenant, nothing else.
+  'api-authorizer': { tenants: 'read' },
+  'provision-start-container': { store: 'readWrite', runtime: 'start' },
+  'provision-wait-for-endpoint': { store: 'readWrite', runtime: 'manage' },
+  'provision-wait-for-healthy': { store: 'readWrite', runtime: 'manage', workspaceAgent: 'http' },
+  'provision-restore-files': { store: 'readWrite', blobs: 'read', workspaceAgent: 'http' },
+  'provision-mark-ready': { store: 'readWrite' },
+  'provision-mark-failed': { store: 'readWrite', runtime: 'manage' },
+  // Expiry saves the workspace's files (snapshot write) before it stops the task.
+  sweep: { store: 'readWrite', blobs: 'readWrite', runtime: 'manage', workspaceAgent: 'http' },
+  'task-state': { store: 'readWrite', runtime: 'manage' },
+} as const satisfies Record<string, PortAccess>;
+
+/** A Lambda entry of Berth: a file name of packages/functions/src/lambda/. */
+export type BerthEntry = keyof typeof ENTRY_ACCESS;
+
+export interface BerthFunctionProps {
+  /** The provisioning state machine: required for entries that wire `provisioner` (the API functions). */
+  stateMachine?: sfn.IStateMachine;
+  /** Seconds; default 30 (API Gateway gives up after 29 s). */
+  timeout?: number;
+  /** MB; default 1024. */
+  memorySize?: number;
+}
+
+/**
+ * The name of the SSM SecureString of API keys (`tenant:key,…`) of a stage. The operator creates it
+ * (CloudFormation cannot create SecureStrings); with SSM's default key (aws/ssm) the key policy lets the
+ * account's principals decrypt through SSM, so ssm:GetParameter on it is all the API needs.
+ */
+export const apiKeysParameterName = (stage: string) => `/berth/${stage}/api-keys`;
+
+/** Marks the functions made here, so Observability can find every one of them in the app. */
+const BERTH_FUNCTION = Symbol.for('berth.function');
+
+export const isBerthFunction = (c: IConstruct): c is Function =>
+  (c as unknown as Record<symbol, unknown>)[BERTH_FUNCTION] === true;
+
+/**
+ * Every Berth Lambda is made here: the entry's handler on nodejs22.x/arm64 in the functions' private subnets
+ * and security group, with the environment its ports read and an IAM role granting only what those ports
+ * call. Call it in a stack registered after Data, Network and Workspaces (it `use()`s them); add no grants
+ * or environment elsewhere (stacks/test/iam.test.ts lists each function's actions exactly).
+ */
+export function berthFunction(
+  stack: Stack,
+  id: string,
+  entry: BerthEntry,
+  props: BerthFunctionProps = {},
+): Function {
+  const access: PortAccess = ENTRY_ACCESS[entry];
+  const data = use(Data);
+  const network = use(Network);
+  const workspaces = use(Workspaces);
+  const settings = berthSettings();
+  const arn = (service: string, resource: string, resourceName?: string) =>
+    stack.formatArn({ service, resource, resourceName });
+
+  const environment: Record<string, string> = {};
+  const statements: iam.PolicyStatement[] = [];
+  const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+    statements.push(new iam.PolicyStatement({ sid, actions, resources, conditions }));
+
+  if (access.store) {
+    environment.TABLE_NAME = data.table.tableName;
+    // DynamoWorkspaceStore: Get/Update/Delete, Puts inside TransactWriteItems (authorized per item), Queries
+    // on the indexes only.
+    allow(
+      'WorkspaceTable',
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      [data.table.tableArn],
+    );
+    allow('WorkspaceTableIndexes', ['dynamodb:Query'], [`${data.table.tableArn}/index/*`]);
+  }
+  if (access.blobs) {
+    environment.FILES_BUCKET = data.files.bucketName;
+    // ListObjectsV2 and HeadBucket are s3:ListBucket; without it a missing key answers 403, not 404.
+    allow('FilesBucket', ['s3:ListBucket'], [data.files.bucketArn]);
+    allow(
+      'FilesObjects',
+      access.blobs === 'read'
+        ? ['s3:GetObject']
+        : // Multipart uploads (lib-storage) are s3:PutObject, plus AbortMultipartUpload on failure.
+          ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+      [`${data.files.bucketArn}/*`],
+    );
+  }
+  if (access.runtime) {
+    const { cluster, taskDefinition, executionRole } = workspaces;
+    const vpc = network.vpc;
+    environment.CLUSTER_ARN = cluster.clusterArn;
+    environment.SUBNET_IDS = vpc.selectSubnets(network.workspaceSubnets).subnetIds.join(',');
+    environment.SECURITY_GROUP_IDS = network.workspacesSecurityGroup.securityGroupId;
+    environment.TASK_DEFINITION_ARN = taskDefinition.taskDefinitionArn;
+    const inCluster = { ArnEquals: { 'ecs:cluster': cluster.clusterArn } };
+    const tasks = arn('ecs', 'task', `${cluster.clusterName}/*`);
+    allow('WorkspaceTasks', ['ecs:DescribeTasks', 'ecs:StopTask'], [tasks], inCluster);
+    // ListTasks' resource is a container instance (Fargate has none): the cluster condition scopes it.
+    allow('ListWorkspaceTasks', ['ecs:ListTasks'], ['*'], inCluster);
+    allow('WorkspaceCluster', ['ecs:DescribeClusters'], [cluster.clusterArn]);
+    if (access.runtime === 'start') {
+      allow(
+        'RunWorkspaceTask',
+        ['ecs:RunTask'],
+        [arn('ecs', 'task-definition', `${taskDefinition.family}:*`)],
+        inCluster,
+      );
+      // RunTask's `tags` need TagResource, allowed only as part of RunTask.
+      allow('TagWorkspaceTask', ['ecs:TagResource'], [tasks], {
+        StringEquals: { 'ecs:CreateAction': 'RunTask' },
+      });
+      // The task definition has an execution role and no task role: that role is all RunTask passes.
+      allow('PassExecutionRole', ['iam:PassRole'], [executionRole.roleArn], {
+        StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+      });
+    }
+  }
+  if (access.provisioner) {
+    if (!props.stateMachine) {
+      throw new Error(`berthFunction ${id} (${entry}) wires the provisioner: pass props.stateMachine`);
+    }
+    environment.STATE_MACHINE_ARN = props.stateMachine.stateMachineArn;
+    allow('StartProvisioning', ['states:StartExecution'], [props.stateMachine.stateMachineArn]);
+  }
+  if (access.tenants) {
+    const parameter = apiKeysParameterName(stack.stage);
+    environment.API_KEYS_PARAMETER = parameter;
+    allow('ApiKeys', ['ssm:GetParameter'], [arn('ssm', 'parameter', parameter.slice(1))]);
+  }
+
+  // A role of its own (not CDK's default with AWS managed policies): logs to its own group only, plus what a
+  // VPC function and active tracing need, which have no resource-level permissions.
+  const role = new iam.Role(stack, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `Berth ${entry} function`,
+  });
+  const logGroup = new logs.LogGroup(stack, `${id}Logs`, {
+    retention: settings.logRetentionDays as logs.RetentionDays,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'OwnLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'VpcNetworkInterfaces',
+      actions: [
+        'ec2:CreateNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      resources: ['*'],
+    }),
+  );
+  for (const statement of statements) role.addToPrincipalPolicy(statement);
+
+  const fn = new Function(stack, id, {
+    handler: `packages/functions/src/lambda/${entry}.handler`,
+    // iam.test.ts finds a function's entry by it.
+    description: `Berth ${entry}`,
+    runtime: 'nodejs22.x',
+    architecture: 'arm_64',
+    tracing: 'active',
+    timeout: props.timeout ?? 30,
+    memorySize: props.memorySize ?? 1024,
+    environment,
+    role,
+    logGroup,
+    vpc: network.vpc,
+    vpcSubnets: network.functionSubnets,
+    securityGroups: [network.functionsSecurityGroup],
+  });
+  Object.defineProperty(fn, BERTH_FUNCTION, { value: true });
+  suppressBerthFunction(fn, role);
+  return fn;
+}
