@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Bucket, Table, type StackContext } from 'sst/constructs';
 import { WORKSPACE_TABLE } from '../packages/aws/src/dynamodb/table-definition.js';
+import { TRANSFER_PREFIX } from '../packages/core/src/services/file-transfers.js';
 
 /**
  * State: one DynamoDB table (workspaces, conversation bindings; TTL on `expiresAt`) and the bucket of
@@ -44,7 +45,16 @@ export function Data({ stack, app }: StackContext) {
         enforceSSL: true,
         removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         autoDeleteObjects: !production,
-        lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
+        lifecycleRules: [
+          { noncurrentVersionExpiration: Duration.days(30) },
+          // Staged large-file transfers (presigned uploads not completed, download copies) are for minutes.
+          {
+            prefix: TRANSFER_PREFIX,
+            expiration: Duration.days(1),
+            noncurrentVersionExpiration: Duration.days(1),
+            abortIncompleteMultipartUploadAfter: Duration.days(1),
+          },
+        ],
       },
     },
   });

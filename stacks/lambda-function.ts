@@ -137,6 +137,10 @@ export function berthFunction(
     environment.SUBNET_IDS = vpc.selectSubnets(network.workspaceSubnets).subnetIds.join(',');
     environment.SECURITY_GROUP_IDS = network.workspacesSecurityGroup.securityGroupId;
     environment.TASK_DEFINITION_ARN = taskDefinition.taskDefinitionArn;
+    environment.WORKSPACE_CAPACITY =
+      workspaces.capacity.type === 'ec2'
+        ? workspaces.capacity.capacityProviderStrategy.map((s) => s.capacityProvider).join(',')
+        : 'FARGATE';
     const inCluster = { ArnEquals: { 'ecs:cluster': cluster.clusterArn } };
     const tasks = arn('ecs', 'task', `${cluster.clusterName}/*`);
     allow('WorkspaceTasks', ['ecs:DescribeTasks', 'ecs:StopTask'], [tasks], inCluster);

@@ -52,3 +52,22 @@ describe('Data stack', () => {
     });
   });
 });
+
+describe('Data stack: staged transfers', () => {
+  it('expires staged large-file transfers after a day (and their old versions and unfinished uploads)', async () => {
+    const template = await synth(Data);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Prefix: 'transfers/',
+            ExpirationInDays: 1,
+            NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            Status: 'Enabled',
+          }),
+        ]),
+      },
+    });
+  }, 120_000);
+});

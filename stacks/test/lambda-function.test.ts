@@ -120,3 +120,26 @@ describe('berthFunction', () => {
     await expect(synthStacks([Data, Network, Workspaces, NoMachine])).rejects.toThrow(/props.stateMachine/);
   });
 });
+
+describe('berthFunction: where workspace tasks run', () => {
+  const capacityOf = async (capacity?: string) => {
+    const saved = process.env.BERTH_CAPACITY;
+    if (capacity) process.env.BERTH_CAPACITY = capacity;
+    else delete process.env.BERTH_CAPACITY;
+    try {
+      const template = (await synthStacks([Data, Network, Workspaces, AllFunctions])).get(AllFunctions)!;
+      const start = Object.values(template.findResources('AWS::Lambda::Function')).find(
+        (f) => (f as LambdaResource).Properties.Description === 'Berth provision-start-container',
+      ) as LambdaResource;
+      return start.Properties.Environment.Variables.WORKSPACE_CAPACITY;
+    } finally {
+      if (saved === undefined) delete process.env.BERTH_CAPACITY;
+      else process.env.BERTH_CAPACITY = saved;
+    }
+  };
+
+  it('tells EcsRuntime FARGATE by default, and the EC2 capacity provider with BERTH_CAPACITY=ec2', async () => {
+    expect(await capacityOf()).toBe('FARGATE');
+    expect(JSON.stringify(await capacityOf('ec2'))).toMatch(/Fn::ImportValue.*Workspaces/);
+  }, 120_000);
+});

@@ -316,3 +316,12 @@ describe('berthSettings', () => {
     expect(() => berthSettings(vars)).toThrow(message);
   });
 });
+
+describe('workspace image', () => {
+  it('declares every task volume path a VOLUME, so ECS volumes start owned by the agent, not root', async () => {
+    const { readFileSync } = await import('node:fs');
+    const dockerfile = readFileSync(new URL('../../workspace-image/Dockerfile', import.meta.url), 'utf8');
+    const declared = JSON.parse(/^VOLUME (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+    expect(declared.sort()).toEqual(Object.values(WORKSPACE_VOLUMES).sort());
+  });
+});

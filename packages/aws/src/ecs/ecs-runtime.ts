@@ -20,6 +20,7 @@ import { WORKSPACE_AGENT_ENV } from '@berth/protocol';
 import { withSdkTimeouts } from '../client-timeouts.js';
 import { failuresError, runTaskException, throttledError } from './run-task-errors.js';
 import { TAG, WORKSPACE_CONTAINER, isBerthManaged, toTaskStatus } from './task-mapping.js';
+import { taskSizeOverrides } from './task-size.js';
 
 export interface EcsRuntimeOptions {
   cluster: string;
@@ -30,6 +31,8 @@ export interface EcsRuntimeOptions {
   taskDefinitionFor?: (template: string, spec: ContainerSpec) => string;
   /** Where tasks are placed; without it, launch type FARGATE. */
   capacityProviderStrategy?: CapacityProviderStrategyItem[];
+  /** Memory the task definition reserves for the proxy sidecar (MiB), added to a template's. Default 256. */
+  sidecarMemoryMiB?: number;
   /** TCP port the agent listens on in the task (AGENT_PORT). Default 9000. */
   agentPort?: number;
   /** Name of the agent's container in the task definition. Default `workspace`. */
@@ -81,6 +84,10 @@ export class EcsRuntime implements ContainerRuntime {
       [WORKSPACE_AGENT_ENV.port]: String(this.agentPort),
       [WORKSPACE_AGENT_ENV.token]: spec.agentToken,
     }).map(([name, value]) => ({ name, value }));
+    const size = taskSizeOverrides(spec, {
+      sidecarMemoryMiB: this.opts.sidecarMemoryMiB ?? 256,
+      fargate: !this.opts.capacityProviderStrategy?.length,
+    });
     let answer;
     try {
       answer = await this.ecs.send(
@@ -104,8 +111,8 @@ export class EcsRuntime implements ContainerRuntime {
             },
           },
           overrides: {
-            ...taskSize(spec),
-            containerOverrides: [{ name: this.containerName, environment }],
+            ...size.task,
+            containerOverrides: [{ name: this.containerName, environment, memory: size.workspaceMemoryMiB }],
           },
           tags: [
             { key: TAG.managed, value: 'true' },
@@ -212,11 +219,6 @@ export class EcsRuntime implements ContainerRuntime {
 }
 
 /** The template's size as RunTask's task-level overrides: CPU units (1 vCPU = 1024) and MiB. */
-const taskSize = (spec: ContainerSpec) => ({
-  cpu: String(Math.round(spec.limits.cpus * 1024)),
-  memory: String(spec.limits.memoryMiB),
-});
-
 /** ECS cannot freeze a task (no docker pause on Fargate or through the ECS API): 422, not a silent no-op. */
 const unsupported = (op: 'pause' | 'resume', taskRef: string) =>
   new ApiError(

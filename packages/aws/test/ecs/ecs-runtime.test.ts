@@ -79,9 +79,15 @@ describe('EcsRuntime.start', () => {
         { name: 'AGENT_TOKEN', value: spec.agentToken },
       ]),
     );
-    // Idempotent retries (one task per workspace) and the template's size as task-level overrides.
+    // Idempotent retries (one task per workspace) and the template's size as overrides: a valid Fargate size
+    // holding the workspace's 2 GiB limit and the sidecar, the limit on the workspace container, the disk.
     expect(input.clientToken).toBe(spec.workspaceId);
-    expect(input.overrides).toMatchObject({ cpu: '2048', memory: '2048' });
+    expect(input.overrides).toMatchObject({
+      cpu: '2048',
+      memory: '4096',
+      ephemeralStorage: { sizeInGiB: 21 },
+    });
+    expect(overrides?.[0]?.memory).toBe(2048);
     // No credentials are handed to the task: no role override, no ECS Exec.
     expect(input.overrides).not.toHaveProperty('taskRoleArn');
     expect(input).not.toHaveProperty('capacityProviderStrategy');
@@ -150,12 +156,12 @@ describe('EcsRuntime.start', () => {
     });
   });
 
-  it('passes a template of 0.5 vCPU / 1 GiB as task-level cpu 512 and memory 1024', async () => {
+  it('passes a template of 0.5 vCPU / 1 GiB as task-level cpu 512 and memory 2048 (1 GiB + the sidecar, a Fargate size)', async () => {
     ecs.on(RunTaskCommand).resolves({ tasks: [ecsTask({ id: 'small', lastStatus: 'PROVISIONING' })] });
     await runtime().start({ ...spec, limits: { ...spec.limits, cpus: 0.5, memoryMiB: 1024 } });
     expect(ecs.commandCalls(RunTaskCommand)[0]!.args[0].input.overrides).toMatchObject({
       cpu: '512',
-      memory: '1024',
+      memory: '2048',
     });
   });
 

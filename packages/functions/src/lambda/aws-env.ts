@@ -8,6 +8,7 @@ export const AWS_ENV = {
   SUBNET_IDS: 'comma-separated isolated subnets for workspace tasks',
   SECURITY_GROUP_IDS: 'comma-separated security groups for workspace tasks',
   TASK_DEFINITION_ARN: 'workspace task definition',
+  WORKSPACE_CAPACITY: 'FARGATE, or comma-separated EC2 capacity providers that run workspace tasks',
   STATE_MACHINE_ARN: 'provisioning state machine',
 } as const;
 

@@ -42,7 +42,15 @@ export const s3Blobs: PortWiring<'blobs'> = {
 };
 
 export const ecsRuntime: PortWiring<'runtime'> = {
-  missing: (env) => missingOf(env, 'CLUSTER_ARN', 'SUBNET_IDS', 'SECURITY_GROUP_IDS', 'TASK_DEFINITION_ARN'),
+  missing: (env) =>
+    missingOf(
+      env,
+      'CLUSTER_ARN',
+      'SUBNET_IDS',
+      'SECURITY_GROUP_IDS',
+      'TASK_DEFINITION_ARN',
+      'WORKSPACE_CAPACITY',
+    ),
   build: (env, config) =>
     runtimeWithDeadlines(
       new EcsRuntime({
@@ -51,11 +59,18 @@ export const ecsRuntime: PortWiring<'runtime'> = {
         securityGroups: envList(env, 'SECURITY_GROUP_IDS'),
         // One workspace task definition for every template for now; templates differ in the task's limits later.
         taskDefinitionFor: () => envValue(env, 'TASK_DEFINITION_ARN'),
+        capacityProviderStrategy: capacityStrategy(envList(env, 'WORKSPACE_CAPACITY')),
       }),
       config,
       sdk,
     ),
 };
+
+/** `FARGATE` → launch type Fargate (no strategy); provider names → an even strategy over them. */
+const capacityStrategy = (names: string[]) =>
+  names.length === 1 && names[0] === 'FARGATE'
+    ? undefined
+    : names.map((capacityProvider) => ({ capacityProvider, weight: 1 }));
 
 export const sfnProvisioner: PortWiring<'provisioner'> = {
   missing: (env) => missingOf(env, 'STATE_MACHINE_ARN'),

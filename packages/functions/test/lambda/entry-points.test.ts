@@ -22,6 +22,7 @@ const FULL_ENV = {
   SUBNET_IDS: 'subnet-0a1b2c3d4e5f6a7b8, subnet-0b1c2d3e4f5a6b7c8',
   SECURITY_GROUP_IDS: 'sg-0123456789abcdef0',
   TASK_DEFINITION_ARN: 'arn:aws:ecs:us-east-1:123456789012:task-definition/berth-workspace:7',
+  WORKSPACE_CAPACITY: 'FARGATE',
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:berth-provision',
   BERTH_API_KEYS: 'tenant-a:keyAAAAAAAA',
 };

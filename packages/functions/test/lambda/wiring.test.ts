@@ -21,6 +21,7 @@ const STORE_AND_ECS = {
   SUBNET_IDS: 'subnet-0a1b2c3d4e5f6a7b8',
   SECURITY_GROUP_IDS: 'sg-0123456789abcdef0',
   TASK_DEFINITION_ARN: 'arn:aws:ecs:us-east-1:123456789012:task-definition/berth-workspace:7',
+  WORKSPACE_CAPACITY: 'FARGATE',
 };
 
 const wiringOf = async (entry: string) =>
