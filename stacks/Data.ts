@@ -1,8 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { NagSuppressions } from 'cdk-nag';
 import { Bucket, Table, type StackContext } from 'sst/constructs';
 import { WORKSPACE_TABLE } from '../packages/aws/src/dynamodb/table-definition.js';
 import { TRANSFER_PREFIX } from '../packages/core/src/services/file-transfers.js';
+import { suppressSstInternals } from './nag-suppressions.js';
 
 /**
  * State: one DynamoDB table (workspaces, conversation bindings; TTL on `expiresAt`) and the bucket of
@@ -21,6 +23,7 @@ export function Data({ stack, app }: StackContext) {
     globalIndexes[gsi.indexName] = { partitionKey: gsi.partitionKey.name, sortKey: gsi.sortKey.name };
   }
   const production = app.stage === 'prod';
+  suppressSstInternals(stack);
 
   const table = new Table(stack, 'Workspaces', {
     fields,
@@ -35,10 +38,29 @@ export function Data({ stack, app }: StackContext) {
     },
   });
 
+  // Who read or wrote which snapshot: the files bucket's server access logs, kept a year.
+  const accessLogs = new s3.Bucket(stack, 'FilesAccessLogs', {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+    removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    autoDeleteObjects: !production,
+    lifecycleRules: [{ expiration: Duration.days(365) }],
+  });
+  NagSuppressions.addResourceSuppressions(accessLogs, [
+    {
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket itself: logging it into itself would loop.',
+    },
+  ]);
+
   // Snapshots are the only copy of a conversation's files once its container is gone: versioned, private.
   const files = new Bucket(stack, 'WorkspaceFiles', {
     cdk: {
       bucket: {
+        serverAccessLogsBucket: accessLogs,
+        serverAccessLogsPrefix: 'workspace-files/',
         versioned: true,
         encryption: s3.BucketEncryption.S3_MANAGED,
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,

@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ATTR, INDEX } from '../../packages/aws/src/dynamodb/table-definition.js';
 import { Data } from '../Data.js';
+import { nag } from './nag.js';
 import { synth } from './synth.js';
 
 describe('Data stack', () => {
@@ -69,5 +70,14 @@ describe('Data stack: staged transfers', () => {
         ]),
       },
     });
+  }, 120_000);
+});
+
+describe('Data stack: cdk-nag AwsSolutions', () => {
+  it('finds no unsuppressed error, can evaluate every rule, and every suppression has a reason', async () => {
+    const report = await nag([Data]);
+    expect(report.errors).toEqual([]);
+    expect(report.validationFailures).toEqual([]);
+    for (const s of report.suppressions) expect(s.reason.length, `${s.path} ${s.id}`).toBeGreaterThan(20);
   }, 120_000);
 });

@@ -128,7 +128,10 @@ describe('Network stack', () => {
   });
 
   it("limits the S3 endpoint to Berth's bucket and ECR's layer bucket", () => {
-    const bucketArn = importOf(data, template, 'AWS::S3::Bucket');
+    // The files bucket (versioned), not its access-log bucket.
+    const bucketArn = importOf(data, template, 'AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
     const statements = policyOf(gatewayEndpoint(template, 's3'));
     expect(statements.flatMap((s) => [s.Resource].flat())).toEqual([
       bucketArn,
@@ -288,8 +291,8 @@ const policyOf = (endpoint: Resource) =>
   (endpoint.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
 
 /** The Fn::ImportValue by which `consumer` reads the ARN of the one `type` resource of `producer`. */
-function importOf(producer: Template, consumer: Template, type: string) {
-  const logicalId = onlyId(producer, type);
+function importOf(producer: Template, consumer: Template, type: string, where?: Record<string, unknown>) {
+  const logicalId = onlyId(producer, type, where);
   const outputs = producer.findOutputs('*', { Value: { 'Fn::GetAtt': [logicalId, 'Arn'] } });
   const exportName = (Object.values(outputs)[0] as { Export: { Name: string } }).Export.Name;
   expect(JSON.stringify(consumer.toJSON())).toContain(exportName);
