@@ -209,7 +209,8 @@ export function importsOf(fileName, text) {
 
 const SOURCE = /\.(ts|mts|cts|tsx|js|mjs|cjs)$/;
 
-function sourceFiles(dir) {
+/** Every source file under `dir`, recursively (none when it does not exist). */
+export function sourceFiles(dir) {
   /** @type {string[]} */
   const files = [];
   let entries;

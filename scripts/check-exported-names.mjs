@@ -11,10 +11,11 @@
 //
 //   node scripts/check-exported-names.mjs [root]   exit 1, one line per name exported twice
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { sourceFiles } from './check-dependencies.mjs';
 
 /**
  * @typedef {{ name: string; line: number }} ExportedName
@@ -27,8 +28,6 @@ export const ALLOWED = {
   handler: 'the name AWS Lambda calls in each entry file (the entry is what tells them apart)',
   default: 'a default export has no name of its own',
 };
-
-const SOURCE = /\.(ts|mts|cts|tsx|js|mjs|cjs)$/;
 
 const isExported = (node) =>
   ts.getModifiers?.(node)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) ?? false;
@@ -81,22 +80,8 @@ export function exportedNames(fileName, text) {
   return found;
 }
 
-function sourceFiles(dir) {
-  /** @type {string[]} */
-  const files = [];
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return files;
-  }
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...sourceFiles(path));
-    else if (entry.isFile() && SOURCE.test(entry.name) && !entry.name.endsWith('.d.ts')) files.push(path);
-  }
-  return files;
-}
+/** A package's own sources: declaration files restate, they do not export anew. */
+const ownSources = (dir) => sourceFiles(dir).filter((file) => !file.endsWith('.d.ts'));
 
 /** The workspace packages of the root package.json (its `workspaces`, plain directories). */
 function workspacePackages(root) {
@@ -109,7 +94,7 @@ export function checkExportedNames(root, allowed = ALLOWED) {
   /** @type {Map<string, Place[]>} */
   const where = new Map();
   for (const pkg of workspacePackages(root)) {
-    for (const file of sourceFiles(join(root, pkg, 'src'))) {
+    for (const file of ownSources(join(root, pkg, 'src'))) {
       for (const { name, line } of exportedNames(file, readFileSync(file, 'utf8'))) {
         if (Object.hasOwn(allowed, name)) continue;
         const places = where.get(name) ?? [];
