@@ -19,7 +19,7 @@ export default {
   stacks(app) {
     // Traces come from Lambda active tracing, not the Powertools Tracer (docs/lambda-router.md: bundle size).
     // keepNames off: SST turns it on by default, it costs ~9 KB per entry, and Berth's error classes name
-    // themselves. splitting: what a handler loads with import() (OpenAPI document, snapshot codec) is its own chunk, not
+    // themselves. splitting: what a handler loads with import() (the snapshot codec) is its own chunk, not
     // part of every cold start. scripts/bundle-lambdas.mjs measures with the same options.
     app.setDefaultFunctionProps({
       runtime: 'nodejs22.x',

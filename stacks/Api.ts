@@ -71,8 +71,8 @@ interface GatewayError {
  * (SSE, bytes) go to the streaming function with response transfer mode STREAM; the rest to the buffered one.
  *
  * Authentication: every operation with `auth` has a REQUEST Lambda authorizer (api-authorizer entry) that
- * checks `Authorization: Bearer <key>` against the SSM key list, as the function does again (defense in
- * depth; both cache the list). Per-tenant throttling is API Gateway's usage plan, which meters only methods
+ * checks `Authorization: Bearer <key>` against the SSM key list; the API functions take the tenant from its
+ * answer (only API Gateway may invoke them) and hold no key list. Per-tenant throttling is API Gateway's usage plan, which meters only methods
  * that require an API key: they do, but the key comes from the authorizer (`apiKeySourceType: AUTHORIZER`),
  * not from a second header. It answers the tenant's usage-plan key (`berth-<apiId>-tenant-<tenantId>`,
  * functions/src/auth/usage-plan-key.ts), a non-secret name of the tenant's throttling bucket the operator
@@ -120,13 +120,17 @@ export function Api({ stack, app }: StackContext) {
   for (const op of apiOperationList()) {
     const streams = answersStream(op);
     if (streams) streamed.push(op.operationId);
-    const method = api.root
-      .resourceForPath(op.path)
-      .addMethod(op.method, streams ? functions.streamingIntegration(api) : functions.bufferedIntegration, {
-        operationName: op.operationId,
-        apiKeyRequired: op.auth,
-        ...(op.auth && { authorizer: functions.authorizer }),
-      });
+    const integration =
+      op.operationId === 'getOpenApiDocument'
+        ? functions.documentIntegration
+        : streams
+          ? functions.streamingIntegration(api)
+          : functions.bufferedIntegration;
+    const method = api.root.resourceForPath(op.path).addMethod(op.method, integration, {
+      operationName: op.operationId,
+      apiKeyRequired: op.auth,
+      ...(op.auth && { authorizer: functions.authorizer }),
+    });
     if (streams) streamResponse(method);
     suppressMethodFindings(method, op);
   }
@@ -156,9 +160,9 @@ export function Api({ stack, app }: StackContext) {
 }
 
 /**
- * The API's two Lambda functions: buffered answers (API Gateway's payload limits and 29 s) and streamed ones
- * (InvokeWithResponseStream, written as produced). Both run the same handler; only the deployment differs.
- * And the authorizer in front of both (API key → tenant and its usage-plan key).
+ * The API's Lambda functions: buffered answers (API Gateway's payload limits and 29 s) and streamed ones
+ * (InvokeWithResponseStream, written as produced), each carrying only its operations' code; the OpenAPI
+ * document's own small one; and the authorizer in front (API key → tenant and its usage-plan key).
  */
 function apiFunctions(stack: Stack, stateMachine: sfn.IStateMachine) {
   const buffered = berthFunction(stack, 'ApiFunction', 'api', { stateMachine });
@@ -169,10 +173,12 @@ function apiFunctions(stack: Stack, stateMachine: sfn.IStateMachine) {
   const authorizerFunction = berthFunction(stack, 'ApiAuthorizerFunction', 'api-authorizer', {
     memorySize: 512,
   });
+  const documentFunction = berthFunction(stack, 'ApiDocumentFunction', 'api-openapi', { memorySize: 256 });
   let streamingIntegration: apigw.Integration | undefined;
   return {
     buffered,
     streaming,
+    documentFunction,
     authorizerFunction,
     authorizer: new apigw.RequestAuthorizer(stack, 'ApiAuthorizer', {
       handler: authorizerFunction,
@@ -181,6 +187,11 @@ function apiFunctions(stack: Stack, stateMachine: sfn.IStateMachine) {
     }),
     // One permission per function for the whole API, not one per method (the policy size is limited).
     bufferedIntegration: new apigw.LambdaIntegration(buffered, {
+      proxy: true,
+      allowTestInvoke: false,
+      scopePermissionToMethod: false,
+    }),
+    documentIntegration: new apigw.LambdaIntegration(documentFunction, {
       proxy: true,
       allowTestInvoke: false,
       scopePermissionToMethod: false,
@@ -268,7 +279,7 @@ function suppressMethodFindings(method: apigw.Method, op: ApiOperation): void {
     {
       id: 'AwsSolutions-COG4',
       reason:
-        'Berth has no Cognito users: tenants authenticate with Berth API keys, checked by the Lambda authorizer and again in the function',
+        'Berth has no Cognito users: tenants authenticate with Berth API keys, checked by the Lambda authorizer',
     },
   ]);
 }

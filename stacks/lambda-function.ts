@@ -33,7 +33,6 @@ export const ENTRY_ACCESS = {
     runtime: 'manage',
     provisioner: 'start',
     workspaceAgent: 'http',
-    tenants: 'read',
   },
   'api-stream': {
     store: 'readWrite',
@@ -41,10 +40,11 @@ export const ENTRY_ACCESS = {
     runtime: 'manage',
     provisioner: 'start',
     workspaceAgent: 'http',
-    tenants: 'read',
   },
   // The REST API's authorizer: API key → tenant, nothing else.
   'api-authorizer': { tenants: 'read' },
+  // GET /v1/openapi.json: the document is in its code.
+  'api-openapi': {},
   'provision-start-container': { store: 'readWrite', runtime: 'start' },
   'provision-wait-for-endpoint': { store: 'readWrite', runtime: 'manage' },
   'provision-wait-for-healthy': { store: 'readWrite', runtime: 'manage', workspaceAgent: 'http' },

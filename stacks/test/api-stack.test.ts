@@ -92,7 +92,9 @@ describe('Api stack', () => {
   });
 
   it('answers the other operations buffered, through the buffered function', () => {
-    const buffered = apiOperationList().filter((op) => !answersStream(op));
+    const buffered = apiOperationList().filter(
+      (op) => !answersStream(op) && op.operationId !== 'getOpenApiDocument',
+    );
     expect(buffered.length).toBeGreaterThan(0);
     for (const op of buffered) {
       const method = all.find((m) => m.OperationName === op.operationId)!;
@@ -103,6 +105,13 @@ describe('Api stack', () => {
       expect(path).toMatch(/lambda:path\/2015-03-31\/functions\/\/invocations$/);
       expect(path).not.toContain('response-streaming');
     }
+  });
+
+  it('answers the OpenAPI document from its own function, without the authorizer', () => {
+    const method = all.find((m) => m.OperationName === 'getOpenApiDocument')!;
+    expect(method.Integration.Type).toBe('AWS_PROXY');
+    expect(method.AuthorizationType ?? 'NONE').toBe('NONE');
+    expect(target(method).fn).toMatch(/^ApiDocumentFunction/);
   });
 
   it('requires an API Gateway key on every operation with auth, and none on the public ones', () => {
@@ -271,7 +280,7 @@ describe('Api stack', () => {
     );
     expect(
       permissions.map((p) => p.FunctionName['Fn::GetAtt'][0]!.replace(/[0-9A-F]{8}$/, '')).sort(),
-    ).toEqual(['ApiAuthorizerFunction', 'ApiFunction', 'ApiStreamFunction']);
+    ).toEqual(['ApiAuthorizerFunction', 'ApiDocumentFunction', 'ApiFunction', 'ApiStreamFunction']);
     for (const p of permissions) {
       expect(p.Principal).toBe('apigateway.amazonaws.com');
       expect(JSON.stringify(p.SourceArn)).toMatch(/execute-api.*"Ref":"RestApi[0-9A-F]+"/);

@@ -96,7 +96,10 @@ describe('berthFunction', () => {
   });
 
   it('names the API keys parameter of the stage', () => {
-    expect(functions.get('api')!.Environment.Variables.API_KEYS_PARAMETER).toBe(apiKeysParameterName('test'));
+    expect(functions.get('api-authorizer')!.Environment.Variables.API_KEYS_PARAMETER).toBe(
+      apiKeysParameterName('test'),
+    );
+    expect(functions.get('api')!.Environment.Variables.API_KEYS_PARAMETER).toBeUndefined();
   });
 
   it.each(ENTRIES)('%s: nodejs22.x on arm64, traced, in the functions subnets and group', (entry) => {

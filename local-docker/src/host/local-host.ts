@@ -21,6 +21,7 @@ import {
 import {
   StaticTenantResolver,
   createApiHandler,
+  apiRoutes,
   createProvisionStepHandler,
   createSweepHandler,
   createTaskStoppedHandler,
@@ -181,6 +182,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   const apiObservability = observe('berth-api');
   const api = (streaming: boolean) =>
     createApiHandler(getDeps, {
+      routes: apiRoutes,
       streaming,
       maxBodyBytes: config.maxBodyBytes,
       observability: apiObservability,

@@ -4,7 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { ApiError, SERVICE } from '@berth/core';
 import type { DepsProvider } from '../app-deps.js';
-import { authenticate } from '../auth/authenticate.js';
+import { byApiKey, type Authenticate } from '../auth/authenticate.js';
 import type { ApiEvent } from '../http/api-event.js';
 import { bufferBody } from '../http/buffered-body.js';
 import { apiEventNormalizer } from '../http/rest-api-event.js';
@@ -16,10 +16,13 @@ import { bodyLimit } from '../middleware/body-limit.js';
 import { errorResponseMiddleware } from '../middleware/error-response.js';
 import { requestMetrics } from '../middleware/request-metrics.js';
 import { createObservability, type HandlerObservability } from '../observability.js';
-import { apiRoutes } from '../routes/api-routes.js';
 import { handlerDeps } from './lazy.js';
 
 export interface ApiHandlerOptions {
+  /** The routes this handler serves (routes/: all of them locally, one part per deployed function). */
+  routes: readonly Route[];
+  /** Who sent the request; default: the API key checked here against the deps' key list. */
+  authenticate?: Authenticate;
   /**
    * Response streaming (API Gateway's response transfer mode STREAM over `streamifyResponse`, and the local
    * host): SSE bodies flow as produced, and byte bodies (files) go out raw with their length. Without it
@@ -43,23 +46,28 @@ class NoRoute extends Error {
 
 /**
  * The public HTTP API (API.md) as one Lambda handler: API Gateway event in (REST API proxy payload 1.0 in
- * the cloud, 2.0 locally: both read as an ApiEvent), route (routes/api-routes.ts, matched by middy's
+ * the cloud, 2.0 locally: both read as an ApiEvent), route (`opts.routes`, matched by middy's
  * http-router) → core service, response out. Middlewares, in order: the event as an ApiEvent, Lambda
  * context into logs, EMF metrics, request count and latency, errors in API.md's shape, body limit. Each route but the
  * public ones authenticates first; so does a request no route matches (401 before 404 reveals nothing).
  */
-export function createApiHandler(getDeps: DepsProvider, opts: ApiHandlerOptions = {}) {
+export function createApiHandler(getDeps: DepsProvider, opts: ApiHandlerOptions) {
   const { logger, metrics } = opts.observability ?? createObservability(SERVICE.api);
   const deps = handlerDeps(getDeps, { logger, metrics });
-  const tenants = async () => (await deps()).tenants;
+  const tenantOfRequest = opts.authenticate ?? byApiKey;
+  const authenticate = async (event: ApiEvent) => {
+    const tenantId = await tenantOfRequest(event, deps);
+    event.berth = { ...event.berth, tenantId };
+    logger.appendKeys({ tenantId });
+  };
 
   const serve = (route: Route) => async (event: ApiEvent) => {
-    if (route.auth !== false) await authenticate(event, tenants, logger);
+    if (route.auth !== false) await authenticate(event);
     const params = pathParams(event);
     if (params.id) logger.appendKeys({ workspaceId: params.id });
     return forDeployment(await route.handle({ event, deps: await deps(), params, logger }), opts.streaming);
   };
-  const dispatch = routeWith<Promise<ApiResponse>>(apiRoutes, serve, (method, path) => {
+  const dispatch = routeWith<Promise<ApiResponse>>(opts.routes, serve, (method, path) => {
     throw new NoRoute(method, path);
   });
 
@@ -68,7 +76,7 @@ export function createApiHandler(getDeps: DepsProvider, opts: ApiHandlerOptions 
       return await dispatch(event);
     } catch (e) {
       if (!(e instanceof NoRoute)) throw e;
-      await authenticate(event, tenants, logger);
+      await authenticate(event);
       throw new ApiError('not_found', e.message);
     }
   };

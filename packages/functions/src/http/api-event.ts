@@ -1,10 +1,12 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayEventRequestContextV2, APIGatewayProxyEventV2 } from 'aws-lambda';
 
 /**
  * A request as every route reads it: API Gateway's payload 2.0 shape (the local host builds it; a deployed
  * REST API's 1.0 events are turned into it first, rest-api-event.ts), with what our middlewares attach.
  */
 export interface ApiEvent extends APIGatewayProxyEventV2 {
+  /** Deployed: the Lambda authorizer's context, where payload 2.0 puts it (auth/authorizer-context.ts). */
+  requestContext: APIGatewayEventRequestContextV2 & { authorizer?: { lambda?: Record<string, unknown> } };
   berth?: { tenantId?: string };
 }
 

@@ -37,7 +37,7 @@ const joined = (values: Record<string, string[]>): Record<string, string> =>
 /**
  * A REST API (v1) proxy event as the payload 2.0 event every route reads (ApiEvent): method and path (the
  * resource path, without the stage), headers and query joined as 2.0 joins repeated values, body as sent,
- * the request id. Path parameters are left to the router (it matches the path, as for 2.0 events), so they
+ * the request id, the authorizer's context. Path parameters are left to the router (it matches the path, as for 2.0 events), so they
  * are decoded in one place (path-params.ts). A 2.0 event is returned as it is.
  */
 export function toApiEvent(event: IncomingApiEvent): ApiEvent {
@@ -76,6 +76,8 @@ export function toApiEvent(event: IncomingApiEvent): ApiEvent {
       stage: ctx.stage,
       time: ctx.requestTime ?? new Date(ctx.requestTimeEpoch).toUTCString(),
       timeEpoch: ctx.requestTimeEpoch,
+      // A REST API Lambda authorizer's context fields sit on `authorizer` itself (with principalId).
+      ...(ctx.authorizer && { authorizer: { lambda: { ...ctx.authorizer } } }),
     },
   };
 }

@@ -1,17 +1,18 @@
 import type { AppDeps, DepsProvider } from '../app-deps.js';
-import { apiKeyTenants } from './api-keys.js';
 import { assertNoneMissing, AWS_ENV, envValue, type AwsEnvName, type Env } from './aws-env.js';
 import { dynamoStore, ecsRuntime, httpWorkspaceAgent, s3Blobs, sfnProvisioner } from './aws-ports.js';
 import { depsFromEnv, lambdaDeps, type Wiring } from './lambda-deps.js';
 
-/** The API functions' wiring: every port (the API reaches them all) and API-key authentication. */
+/**
+ * The API functions' wiring: every port of the core services. No key list: API Gateway's authorizer
+ * (api-authorizer.ts) authenticates, and the functions read its answer (auth/authorizer-context.ts).
+ */
 export const API_WIRING = {
   store: dynamoStore,
   blobs: s3Blobs,
   runtime: ecsRuntime,
   provisioner: sfnProvisioner,
   workspaceAgent: httpWorkspaceAgent,
-  tenants: apiKeyTenants,
 } satisfies Wiring;
 
 /** Checks the API functions' environment (one error naming all that is missing) and returns its values. */

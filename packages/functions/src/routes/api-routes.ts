@@ -1,28 +1,15 @@
 import { routeLookup } from '../http/middy-router.js';
 import type { Route } from '../http/route.js';
-import { egressRoutes } from './egress.js';
-import { commandRoutes } from './commands.js';
-import { agentRunRoutes } from './agent-runs.js';
-import { fileRoutes } from './files.js';
-import { fileTransferRoutes } from './file-transfers.js';
+import { bufferedApiRoutes } from './buffered-routes.js';
 import { openapiRoutes } from './openapi.js';
-import { serviceRoutes } from './service.js';
-import { workspaceRoutes } from './workspaces.js';
+import { streamedApiRoutes } from './streamed-routes.js';
 
 /**
- * The public HTTP API (API.md), one table: the API handler routes with it (middy http-router) and the local
- * host asks it which routes stream. A new route is one more entry here (see docs/lambda-router.md).
+ * The public HTTP API (API.md), one table: the local host serves all of it with one handler and asks it which
+ * routes stream. Deployed, each API function carries only its part (buffered-routes.ts, streamed-routes.ts)
+ * and API Gateway serves the OpenAPI document. A new route goes in one of the parts (docs/lambda-router.md).
  */
-export const apiRoutes: readonly Route[] = [
-  ...serviceRoutes,
-  ...openapiRoutes,
-  ...workspaceRoutes,
-  ...commandRoutes,
-  ...agentRunRoutes,
-  ...fileRoutes,
-  ...fileTransferRoutes,
-  ...egressRoutes,
-];
+export const apiRoutes: readonly Route[] = [...bufferedApiRoutes, ...streamedApiRoutes, ...openapiRoutes];
 
 /** The route of `method path` in the API table, if any (trailing slash optional, as the router does). */
 export const findApiRoute = routeLookup(apiRoutes);

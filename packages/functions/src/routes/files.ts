@@ -5,8 +5,8 @@ import type { Route } from '../http/route.js';
 
 const pathParam = (event: ApiEvent) => event.queryStringParameters?.path;
 
-/** Workspace files: raw bytes in and out (streamed out, never held whole), directories as JSON listings. */
-export const fileRoutes: Route[] = [
+/** Reading workspace files: raw bytes out (streamed, never held whole), directories as JSON listings. */
+export const fileReadRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/workspaces/{id}/files',
@@ -16,6 +16,10 @@ export const fileRoutes: Route[] = [
       return r.kind === 'file' ? byteStream(r.body, r.size) : json(200, { entries: r.entries });
     },
   },
+];
+
+/** Writing workspace files: raw bytes in (API Gateway's payload limit; larger files take the transfer routes). */
+export const fileWriteRoutes: Route[] = [
   {
     method: 'PUT',
     path: '/v1/workspaces/{id}/files',

@@ -1,28 +1,24 @@
 import { brotliDecompressSync } from 'node:zlib';
+import type { ApiResponse } from '../http/responses.js';
 import type { Route } from '../http/route.js';
+import { OPENAPI_DOCUMENT_BROTLI } from './openapi-document.js';
+
+let document: string | undefined;
 
 /**
- * The document as sent, loaded and decompressed on first use (once per cold start). Loaded with import() so
- * the deployed bundle keeps it in its own chunk: the API's cold start does not load it.
+ * The OpenAPI document generated from @berth/protocol's route table, as sent. The generator
+ * (scripts/generate-openapi.mjs) also writes it compressed next to this file, so the code carries ~5 KB of it
+ * (not ~45 KB of JSON) and none of the code that generates it; decompressed once, on first use.
  */
-let document: Promise<string> | undefined;
-const documentJson = () =>
-  (document ??= import('./openapi-document.js').then(({ OPENAPI_DOCUMENT_BROTLI }) =>
-    brotliDecompressSync(Buffer.from(OPENAPI_DOCUMENT_BROTLI, 'base64')).toString('utf8'),
-  ));
+export function openapiResponse(): ApiResponse {
+  document ??= brotliDecompressSync(Buffer.from(OPENAPI_DOCUMENT_BROTLI, 'base64')).toString('utf8');
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: document };
+}
 
 /**
- * `GET /v1/openapi.json` (no key): the OpenAPI document generated from @berth/protocol's route table. The
- * generator (scripts/generate-openapi.mjs) also writes it compressed next to this route, so the bundle carries
- * ~5 KB of it (not ~25 KB of JSON) and none of the code that generates it.
+ * `GET /v1/openapi.json` (no key) on the local host. Deployed, its own small function answers it
+ * (lambda/api-openapi.ts), so neither API function carries the document.
  */
 export const openapiRoutes: Route[] = [
-  {
-    method: 'GET',
-    path: '/v1/openapi.json',
-    auth: false,
-    async handle() {
-      return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: await documentJson() };
-    },
-  },
+  { method: 'GET', path: '/v1/openapi.json', auth: false, handle: async () => openapiResponse() },
 ];

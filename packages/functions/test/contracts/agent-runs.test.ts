@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { WorkspaceAgentError, acquireWorkspace, snapshotManifestKey } from '@berth/core';
-import { createApiHandler, StaticTenantResolver, type ApiEvent } from '@berth/functions';
+import { apiRoutes, createApiHandler, StaticTenantResolver, type ApiEvent } from '@berth/functions';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeDeps } from '../../../core/test/support/make-deps.js';
 import { apiEvent, lambdaContext } from '../support/api-event.js';
@@ -162,6 +162,7 @@ describe('POST /v1/workspaces/{id}/execute, streamed (function URL)', () => {
       tenants: StaticTenantResolver.parse(`tenantA:${KEY_A}`),
     });
     const handler = createApiHandler(() => deps, {
+      routes: apiRoutes,
       streaming: true,
       observability: quietObservability(),
     }) as unknown as (event: ApiEvent, stream: Writable, ctx: unknown) => Promise<void>;

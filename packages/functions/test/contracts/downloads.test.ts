@@ -3,6 +3,7 @@ import { Readable, Writable } from 'node:stream';
 import { WorkspaceAgentError, acquireWorkspace, type WorkspaceAgentTarget } from '@berth/core';
 import {
   BUFFERED_BODY_LIMITS,
+  apiRoutes,
   createApiHandler,
   StaticTenantResolver,
   type ApiEvent,
@@ -153,6 +154,7 @@ describe('downloads behind the streaming deployment (function URL)', () => {
       tenants: StaticTenantResolver.parse(`tenantA:${KEY_A}`),
     });
     const handler = createApiHandler(() => deps, {
+      routes: apiRoutes,
       streaming: true,
       observability: quietObservability(),
     }) as unknown as (event: ApiEvent, stream: Writable, ctx: unknown) => Promise<void>;

@@ -1,6 +1,12 @@
 import { Readable, Writable } from 'node:stream';
 import { acquireWorkspace } from '@berth/core';
-import { createApiHandler, StaticTenantResolver, type ApiEvent, type ApiResponse } from '@berth/functions';
+import {
+  apiRoutes,
+  createApiHandler,
+  StaticTenantResolver,
+  type ApiEvent,
+  type ApiResponse,
+} from '@berth/functions';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeDeps } from '../../../core/test/support/make-deps.js';
 import { toApiEvent } from '../../src/http/rest-api-event.js';
@@ -156,6 +162,7 @@ describe('REST API (payload 1.0) events through the streaming handler (transfer 
       tenants: StaticTenantResolver.parse(`tenantA:${KEY_A}`),
     });
     const handler = createApiHandler(() => deps, {
+      routes: apiRoutes,
       streaming: true,
       observability: quietObservability(),
     }) as unknown as (event: unknown, stream: Writable, ctx: unknown) => Promise<void>;

@@ -5,6 +5,7 @@ const ENTRY_POINTS = [
   'api',
   'api-stream',
   'api-authorizer',
+  'api-openapi',
   'provision-start-container',
   'provision-wait-for-endpoint',
   'provision-wait-for-healthy',
@@ -24,7 +25,6 @@ const FULL_ENV = {
   TASK_DEFINITION_ARN: 'arn:aws:ecs:us-east-1:123456789012:task-definition/berth-workspace:7',
   WORKSPACE_CAPACITY: 'FARGATE',
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:berth-provision',
-  BERTH_API_KEYS: 'tenant-a:keyAAAAAAAA',
 };
 
 describe('Lambda entry points', () => {
@@ -65,11 +65,6 @@ describe('aws-deps', () => {
     );
   });
 
-  it('names the API key variables when neither is set', () => {
-    const { BERTH_API_KEYS: _k, ...noKeys } = FULL_ENV;
-    expect(() => readAwsEnv(noKeys)).toThrow(/API_KEYS_PARAMETER .* or BERTH_API_KEYS/);
-  });
-
   it('treats a blank variable as missing', () => {
     expect(() => readAwsEnv({ ...FULL_ENV, CLUSTER_ARN: '  ' })).toThrow(/CLUSTER_ARN/);
   });
@@ -77,7 +72,6 @@ describe('aws-deps', () => {
   it('builds every port from a complete environment without calling AWS', async () => {
     const deps = await awsDepsFromEnv(FULL_ENV);
     expect(deps.runtime.kind).toBe('ecs');
-    expect(await deps.tenants.resolve('keyAAAAAAAA')).toBe('tenant-a');
     expect(deps.config.templates.default).toBeDefined();
   });
 

@@ -3,7 +3,11 @@ import { depsFromEnv, type Wiring } from '../../src/lambda/lambda-deps.js';
 
 /** What each function reaches (issue 8: no SSM where nothing authenticates, no S3 where nothing touches files). */
 const PORTS: Record<string, string[]> = {
-  api: ['blobs', 'provisioner', 'runtime', 'store', 'tenants', 'workspaceAgent'],
+  // The tenant comes from API Gateway's authorizer: no key list (no SSM) in the API functions (api-stream
+  // wires the same: stacks/test/lambda-function.test.ts checks each entry's table).
+  api: ['blobs', 'provisioner', 'runtime', 'store', 'workspaceAgent'],
+  'api-authorizer': ['tenants'],
+  'api-openapi': [],
   sweep: ['blobs', 'runtime', 'store', 'workspaceAgent'],
   'task-state': ['runtime', 'store'],
   'provision-start-container': ['runtime', 'store'],

@@ -3,6 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { BerthConfigInput } from '@berth/core';
 import {
   StaticTenantResolver,
+  apiRoutes,
   createApiHandler,
   type ApiEvent,
   type ApiResponse,
@@ -44,6 +45,7 @@ export function makeApi(opts: { config?: BerthConfigInput; maxBodyBytes?: number
   });
   const observability = quietObservability();
   const handler = createApiHandler(() => deps, {
+    routes: apiRoutes,
     streaming: false,
     observability,
     maxBodyBytes: opts.maxBodyBytes,

@@ -12,6 +12,8 @@ export interface RestApiEventOptions {
   resource?: string;
   stage?: string;
   requestId?: string;
+  /** What the REST API's Lambda authorizer answered as context (its principalId is added, as API Gateway does). */
+  authorizer?: Record<string, string>;
 }
 
 /** `{ name: [values] }` and `{ name: last value }`, as API Gateway fills both maps (null when empty). */
@@ -63,7 +65,9 @@ export function restApiEvent(
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc123',
-      authorizer: null,
+      authorizer: opts.authorizer
+        ? { principalId: opts.authorizer.tenantId ?? 'x', ...opts.authorizer }
+        : null,
       domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
       domainPrefix: 'abc123',
       extendedRequestId: 'BQGojGkBoAMFZ0A=',
