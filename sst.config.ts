@@ -5,6 +5,7 @@ import { Events } from './stacks/Events.js';
 import { Network } from './stacks/Network.js';
 import { Observability } from './stacks/Observability.js';
 import { Provisioning } from './stacks/Provisioning.js';
+import { Stopping } from './stacks/Stopping.js';
 import { Workspaces } from './stacks/Workspaces.js';
 
 /**
@@ -33,6 +34,7 @@ export default {
       .stack(Network)
       .stack(Workspaces)
       .stack(Provisioning)
+      .stack(Stopping)
       .stack(Api)
       .stack(Events)
       .stack(Observability);

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { use, type Stack, type StackContext } from 'sst/constructs';
 import { ERROR_STATUS, type ErrorCode } from '../packages/protocol/src/api/errors.js';
@@ -12,6 +13,7 @@ import { usagePlanKeyPrefix } from '../packages/functions/src/auth/usage-plan-ke
 import { berthFunction } from './lambda-function.js';
 import { suppressSstInternals } from './nag-suppressions.js';
 import { Provisioning } from './Provisioning.js';
+import { Stopping } from './Stopping.js';
 import { berthSettings } from './settings.js';
 
 /**
@@ -84,7 +86,7 @@ export function Api({ stack, app }: StackContext) {
   const settings = berthSettings();
   const production = app.stage === 'prod';
   // The API starts provisioning executions: registered after Provisioning.
-  const functions = apiFunctions(stack, use(Provisioning).stateMachine);
+  const functions = apiFunctions(stack, use(Provisioning).stateMachine, use(Stopping).queue);
 
   const accessLogs = new logs.LogGroup(stack, 'AccessLogs', {
     retention: settings.logRetentionDays as logs.RetentionDays,
@@ -164,10 +166,11 @@ export function Api({ stack, app }: StackContext) {
  * (InvokeWithResponseStream, written as produced), each carrying only its operations' code; the OpenAPI
  * document's own small one; and the authorizer in front (API key → tenant and its usage-plan key).
  */
-function apiFunctions(stack: Stack, stateMachine: sfn.IStateMachine) {
-  const buffered = berthFunction(stack, 'ApiFunction', 'api', { stateMachine });
+function apiFunctions(stack: Stack, stateMachine: sfn.IStateMachine, stopQueue: sqs.IQueue) {
+  const buffered = berthFunction(stack, 'ApiFunction', 'api', { stateMachine, stopQueue });
   const streaming = berthFunction(stack, 'ApiStreamFunction', 'api-stream', {
     stateMachine,
+    stopQueue,
     timeout: STREAM_TIMEOUT.toSeconds(),
   });
   const authorizerFunction = berthFunction(stack, 'ApiAuthorizerFunction', 'api-authorizer', {

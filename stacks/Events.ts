@@ -9,6 +9,7 @@ import { berthFunction } from './lambda-function.js';
 import { suppressSstInternals } from './nag-suppressions.js';
 import { watchDeadLetters } from './Observability.js';
 import { berthSettings } from './settings.js';
+import { Stopping } from './Stopping.js';
 import { Workspaces } from './Workspaces.js';
 
 /** How long a task-state event is worth delivering: past this, the sweep has settled the workspace anyway. */
@@ -63,8 +64,9 @@ export function Events({ stack }: StackContext) {
     }),
   );
 
-  // Saving an expired workspace's files happens inside a run: room for a few of them.
-  const sweep = berthFunction(stack, 'Sweep', 'sweep', { timeout: 300 });
+  // Expired workspaces are handed to the stop worker (their files are saved there): a run is store and ECS
+  // calls only.
+  const sweep = berthFunction(stack, 'Sweep', 'sweep', { timeout: 120, stopQueue: use(Stopping).queue });
   // A failed run is repeated by the next one: no retries that would overlap it.
   sweep.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(settings.sweepMinutes) });
   const sweepSchedule = new events.Rule(stack, 'SweepSchedule', {

@@ -80,6 +80,8 @@ export function Observability({ stack, app }: StackContext) {
     ),
     graph('Workspaces: created, stopped, failed', [
       created,
+      // Stops end in the stop worker (deletes and expiry); the API ends only what never got a task.
+      metric(METRIC.WorkspaceStopped, SERVICE.stop),
       metric(METRIC.WorkspaceStopped, SERVICE.api),
       metric(METRIC.WorkspaceFailed, SERVICE.taskState),
       provisionFailed,
@@ -97,10 +99,14 @@ export function Observability({ stack, app }: StackContext) {
     graph('Command and file sync latency (ms)', [
       metric(METRIC.CommandLatency, SERVICE.api, 'p50'),
       metric(METRIC.CommandLatency, SERVICE.api, 'p95'),
+      // Saves at stop (the stop worker) and during agent runs (the API).
+      metric(METRIC.FileSyncLatency, SERVICE.stop, 'p95'),
+      metric(METRIC.FileSyncFailed, SERVICE.stop),
       metric(METRIC.FileSyncLatency, SERVICE.api, 'p95'),
       metric(METRIC.FileSyncFailed, SERVICE.api),
     ]),
     graph('Snapshots: bytes saved, incomplete restores', [
+      metric(METRIC.SnapshotBytes, SERVICE.stop),
       metric(METRIC.SnapshotBytes, SERVICE.api),
       metric(METRIC.RestoreIncomplete, SERVICE.provision),
     ]),
@@ -112,6 +118,7 @@ export function Observability({ stack, app }: StackContext) {
     graph('Dependency calls past their deadline or unreachable (store, blobs, runtime)', [
       metric(METRIC.DependencyUnavailable, SERVICE.api),
       metric(METRIC.DependencyUnavailable, SERVICE.sweep),
+      metric(METRIC.DependencyUnavailable, SERVICE.stop),
     ]),
   );
   dashboard.addWidgets(

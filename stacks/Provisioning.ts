@@ -17,6 +17,7 @@ export const STEP_ENTRIES: Record<ProvisionStepName, BerthEntry> = {
   StartContainer: 'provision-start-container',
   WaitForEndpoint: 'provision-wait-for-endpoint',
   WaitForHealthy: 'provision-wait-for-healthy',
+  AwaitPredecessor: 'provision-await-predecessor',
   RestoreFiles: 'provision-restore-files',
   MarkReady: 'provision-mark-ready',
   MarkFailed: 'provision-mark-failed',
@@ -28,10 +29,10 @@ export const FUNCTION_TIMEOUT_MARGIN_SECONDS = 2;
 /** Each Task state's TimeoutSeconds, read from core's definition (inside the Provision branch or top level). */
 export function taskTimeouts(): Record<ProvisionStepName, number> {
   const def = provisioningDefinition();
-  const states: Record<string, { TimeoutSeconds?: number }> = {
+  const states = {
     ...def.States.Provision.Branches[0]!.States,
     MarkFailed: def.States.MarkFailed,
-  };
+  } as Record<string, { TimeoutSeconds?: number }>;
   return Object.fromEntries(ALL_PROVISION_STEPS.map((s) => [s, states[s]!.TimeoutSeconds!])) as Record<
     ProvisionStepName,
     number

@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { Function, use, type Stack } from 'sst/constructs';
 import { Data } from './Data.js';
@@ -24,6 +25,8 @@ export interface PortAccess {
   provisioner?: 'start';
   workspaceAgent?: 'http';
   tenants?: 'read';
+  /** `send`: hands stops to the stop worker's queue. */
+  stopper?: 'send';
 }
 
 export const ENTRY_ACCESS = {
@@ -33,6 +36,7 @@ export const ENTRY_ACCESS = {
     runtime: 'manage',
     provisioner: 'start',
     workspaceAgent: 'http',
+    stopper: 'send',
   },
   'api-stream': {
     store: 'readWrite',
@@ -40,6 +44,7 @@ export const ENTRY_ACCESS = {
     runtime: 'manage',
     provisioner: 'start',
     workspaceAgent: 'http',
+    stopper: 'send',
   },
   // The REST API's authorizer: API key → tenant, nothing else.
   'api-authorizer': { tenants: 'read' },
@@ -48,11 +53,14 @@ export const ENTRY_ACCESS = {
   'provision-start-container': { store: 'readWrite', runtime: 'start' },
   'provision-wait-for-endpoint': { store: 'readWrite', runtime: 'manage' },
   'provision-wait-for-healthy': { store: 'readWrite', runtime: 'manage', workspaceAgent: 'http' },
+  'provision-await-predecessor': { store: 'readWrite' },
   'provision-restore-files': { store: 'readWrite', blobs: 'read', workspaceAgent: 'http' },
   'provision-mark-ready': { store: 'readWrite' },
   'provision-mark-failed': { store: 'readWrite', runtime: 'manage' },
-  // Expiry saves the workspace's files (snapshot write) before it stops the task.
-  sweep: { store: 'readWrite', blobs: 'readWrite', runtime: 'manage', workspaceAgent: 'http' },
+  // Expiry is handed to the stop worker: the sweep never writes the bucket.
+  sweep: { store: 'readWrite', runtime: 'manage', stopper: 'send' },
+  // The stop worker: saves the files (snapshot write), stops the task, ends the record.
+  'workspace-stop': { store: 'readWrite', blobs: 'readWrite', runtime: 'manage', workspaceAgent: 'http' },
   'task-state': { store: 'readWrite', runtime: 'manage' },
 } as const satisfies Record<string, PortAccess>;
 
@@ -62,6 +70,8 @@ export type BerthEntry = keyof typeof ENTRY_ACCESS;
 export interface BerthFunctionProps {
   /** The provisioning state machine: required for entries that wire `provisioner` (the API functions). */
   stateMachine?: sfn.IStateMachine;
+  /** The stop worker's queue: required for entries that wire `stopper` (the API functions, the sweep). */
+  stopQueue?: sqs.IQueue;
   /** Seconds; default 30 (API Gateway gives up after 29 s). */
   timeout?: number;
   /** MB; default 1024. */
@@ -170,6 +180,13 @@ export function berthFunction(
     }
     environment.STATE_MACHINE_ARN = props.stateMachine.stateMachineArn;
     allow('StartProvisioning', ['states:StartExecution'], [props.stateMachine.stateMachineArn]);
+  }
+  if (access.stopper) {
+    if (!props.stopQueue) {
+      throw new Error(`berthFunction ${id} (${entry}) wires the stopper: pass props.stopQueue`);
+    }
+    environment.STOP_QUEUE_URL = props.stopQueue.queueUrl;
+    allow('HandOverStops', ['sqs:SendMessage'], [props.stopQueue.queueArn]);
   }
   if (access.tenants) {
     const parameter = apiKeysParameterName(stack.stage);

@@ -19,11 +19,18 @@ describe('Lambda bundles', async () => {
     },
   );
 
-  it('only the authorizer loads SSM (API keys); only the API functions Step Functions; only what touches files S3', () => {
+  it('only the authorizer loads SSM (API keys); only the API functions Step Functions; only what touches files S3; only what stops SQS', () => {
     const loading = (client: string) => rows.filter((r) => r.sdk.includes(client)).map((r) => r.entry);
     // The API functions take the tenant from the authorizer's answer.
     expect(loading('ssm')).toEqual(['api-authorizer.ts']);
     expect(loading('sfn')).toEqual(['api-stream.ts', 'api.ts']);
-    expect(loading('s3')).toEqual(['api-stream.ts', 'api.ts', 'provision-restore-files.ts', 'sweep.ts']);
+    // The sweep hands expired workspaces to the stop worker: no S3.
+    expect(loading('s3')).toEqual([
+      'api-stream.ts',
+      'api.ts',
+      'provision-restore-files.ts',
+      'workspace-stop.ts',
+    ]);
+    expect(loading('sqs')).toEqual(['api-stream.ts', 'api.ts', 'sweep.ts']);
   });
 });

@@ -7,12 +7,13 @@ import { Api, AUTHORIZER_CACHE_TTL, GATEWAY_ERRORS, STAGE_NAME, STREAM_TIMEOUT }
 import { Data } from '../Data.js';
 import { Network } from '../Network.js';
 import { Provisioning } from '../Provisioning.js';
+import { Stopping } from '../Stopping.js';
 import { berthSettings, SettingsError } from '../settings.js';
 import { Workspaces } from '../Workspaces.js';
 import { nag, type NagReport } from './nag.js';
 import { synthStacks } from './synth.js';
 
-const STACKS = [Data, Network, Workspaces, Provisioning, Api];
+const STACKS = [Data, Network, Workspaces, Provisioning, Stopping, Api];
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 

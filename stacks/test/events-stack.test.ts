@@ -8,11 +8,12 @@ import {
   TASK_STATE_RETRY_ATTEMPTS,
 } from '../Events.js';
 import { Network } from '../Network.js';
+import { Stopping } from '../Stopping.js';
 import { Workspaces } from '../Workspaces.js';
 import { nag, type NagReport } from './nag.js';
 import { synthStacks } from './synth.js';
 
-const STACKS = [Data, Network, Workspaces, Events];
+const STACKS = [Data, Network, Workspaces, Stopping, Events];
 
 const synthEvents = async () => (await synthStacks(STACKS)).get(Events)!;
 

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Api } from '../Api.js';
 import { Data } from '../Data.js';
 import { Events } from '../Events.js';
+import { Stopping } from '../Stopping.js';
 import { ENTRY_ACCESS, type BerthEntry } from '../lambda-function.js';
 import { Network } from '../Network.js';
 import { Observability } from '../Observability.js';
@@ -11,7 +12,7 @@ import { Workspaces } from '../Workspaces.js';
 import { synthStacks } from './synth.js';
 
 /** The app's stacks in sst.config.ts's order. */
-const APP = [Data, Network, Workspaces, Provisioning, Api, Events, Observability];
+const APP = [Data, Network, Workspaces, Provisioning, Stopping, Api, Events, Observability];
 
 // What every Berth function needs to run at all: its own log group, the ENIs of a VPC function, X-Ray.
 const RUN = [
@@ -43,8 +44,9 @@ const FILES_WRITE = [...FILES_READ, 's3:PutObject', 's3:DeleteObject', 's3:Abort
  */
 const EXPECTED: Record<BerthEntry, string[]> = {
   // The API functions hold no key list: the authorizer's answer names the tenant.
-  api: [...RUN, ...STORE, ...FILES_WRITE, ...ECS_MANAGE, 'states:StartExecution'],
-  'api-stream': [...RUN, ...STORE, ...FILES_WRITE, ...ECS_MANAGE, 'states:StartExecution'],
+  // A delete hands its stop to the stop worker's queue.
+  api: [...RUN, ...STORE, ...FILES_WRITE, ...ECS_MANAGE, 'states:StartExecution', 'sqs:SendMessage'],
+  'api-stream': [...RUN, ...STORE, ...FILES_WRITE, ...ECS_MANAGE, 'states:StartExecution', 'sqs:SendMessage'],
   // The authorizer reads the API keys (SSM parameter of this stage) and nothing else.
   'api-authorizer': [...RUN, 'ssm:GetParameter'],
   // The OpenAPI document is in its code: logs and traces only.
@@ -59,11 +61,24 @@ const EXPECTED: Record<BerthEntry, string[]> = {
   ],
   'provision-wait-for-endpoint': [...RUN, ...STORE, ...ECS_MANAGE],
   'provision-wait-for-healthy': [...RUN, ...STORE, ...ECS_MANAGE],
+  'provision-await-predecessor': [...RUN, ...STORE],
   'provision-restore-files': [...RUN, ...STORE, ...FILES_READ],
   'provision-mark-ready': [...RUN, ...STORE],
   'provision-mark-failed': [...RUN, ...STORE, ...ECS_MANAGE],
-  // The sweep saves an expired workspace's files before stopping it: it writes snapshots.
-  sweep: [...RUN, ...STORE, ...FILES_WRITE, ...ECS_MANAGE],
+  // The sweep hands expired workspaces to the stop worker: it cannot touch the bucket.
+  sweep: [...RUN, ...STORE, ...ECS_MANAGE, 'sqs:SendMessage'],
+  // The stop worker reads its queue (the event source's grant), saves snapshots, stops tasks.
+  'workspace-stop': [
+    ...RUN,
+    ...STORE,
+    ...FILES_WRITE,
+    ...ECS_MANAGE,
+    'sqs:ReceiveMessage',
+    'sqs:ChangeMessageVisibility',
+    'sqs:GetQueueUrl',
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+  ],
   // Its failed events go to the dead-letter queue (Lambda's on-failure destination).
   'task-state': [
     ...RUN,

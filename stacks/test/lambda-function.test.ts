@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { StackContext } from 'sst/constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +41,8 @@ function AllFunctions({ stack }: StackContext) {
   const stateMachine = new sfn.StateMachine(stack, 'Machine', {
     definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Nothing')),
   });
-  for (const entry of ENTRIES) berthFunction(stack, fnId(entry), entry, { stateMachine });
+  const stopQueue = new sqs.Queue(stack, 'Stops');
+  for (const entry of ENTRIES) berthFunction(stack, fnId(entry), entry, { stateMachine, stopQueue });
 }
 const fnId = (entry: string) => entry.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
 

@@ -7,6 +7,7 @@ import { Data } from '../Data.js';
 import { Events } from '../Events.js';
 import { Network } from '../Network.js';
 import { ALARM_THRESHOLDS, Observability } from '../Observability.js';
+import { Stopping } from '../Stopping.js';
 import { Workspaces } from '../Workspaces.js';
 import { nag } from './nag.js';
 import { synth, synthStacks } from './synth.js';
@@ -61,16 +62,18 @@ function Machines({ stack }: StackContext) {
   });
 }
 
-const APP = [Data, Network, Workspaces, Events, Machines, Observability];
+const APP = [Data, Network, Workspaces, Stopping, Events, Machines, Observability];
 
 describe('Observability alarms on the app', () => {
   let template: Template;
   let events: Template;
+  let stopping: Template;
   let topic: string;
   beforeAll(async () => {
     const templates = await synthStacks(APP);
     template = templates.get(Observability)!;
     events = templates.get(Events)!;
+    stopping = templates.get(Stopping)!;
     topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
   }, 120_000);
 
@@ -99,12 +102,14 @@ describe('Observability alarms on the app', () => {
   });
 
   it("alarms on each Berth function's errors and throttles", () => {
-    const functions = Object.entries(events.findResources('AWS::Lambda::Function'))
+    const functions = [events, stopping]
+      .flatMap((t) => Object.entries(t.findResources('AWS::Lambda::Function')))
       .filter(([, f]) =>
         String((f as { Properties: { Description?: string } }).Properties.Description).startsWith('Berth '),
       )
       .map(([id]) => id);
-    expect(functions).toHaveLength(2);
+    // Events: task-state and sweep; Stopping: the stop worker.
+    expect(functions).toHaveLength(3);
     for (const metric of ['Errors', 'Throttles']) {
       const watched = alarms()
         .filter((a) => a.Properties.MetricName === metric && a.Properties.Namespace === 'AWS/Lambda')
@@ -125,7 +130,9 @@ describe('Observability alarms on the app', () => {
     }
   });
 
-  it('alarms on the first message in the dead-letter queue', () => {
+  it('alarms on the first message in each dead-letter queue (events, stops)', () => {
+    const depth = alarms().filter((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible');
+    expect(depth).toHaveLength(2);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',

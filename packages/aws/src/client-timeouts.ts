@@ -10,6 +10,8 @@ export const SDK_TIMEOUTS = {
   ecs: { connectionTimeout: 2_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
   /** Step Functions: StartExecution and friends are small control calls. */
   sfn: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+  /** SQS: one small SendMessage (a stop handed to the stop worker). */
+  sqs: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
   /** SSM: one small GetParameter (the API keys). */
   ssm: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
   /** S3 moves large objects: no bound on the whole request, only on a socket that stops moving. */

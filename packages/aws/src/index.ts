@@ -22,4 +22,6 @@ export { toTaskStatus as ecsTaskStatus, TAG as BERTH_TASK_TAGS } from './ecs/tas
 export { RunTaskError } from './ecs/run-task-errors.js';
 export * from './ecs/task-state-event.js';
 export * from './sfn/step-functions-provisioner.js';
+export * from './sqs/sqs-stopper.js';
+export * from './sqs/stop-message.js';
 export * from './client-timeouts.js';

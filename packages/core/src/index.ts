@@ -10,6 +10,7 @@ export * from './ports/workspace-store.js';
 export * from './ports/container-runtime.js';
 export * from './ports/blob-store.js';
 export * from './ports/provisioner.js';
+export * from './ports/stopper.js';
 export * from './ports/workspace-agent-client.js';
 export * from './ports/egress-controller.js';
 export * from './ports/with-deadline.js';

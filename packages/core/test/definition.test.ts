@@ -2,6 +2,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ALL_PROVISION_STEPS,
+  endWorkspace,
   RestoreIncomplete,
   PROVISION_LOOPS,
   PROVISION_STEPS,
@@ -58,7 +59,11 @@ const pausesOf = (s: AnyState) => (s.Retry ?? []).reduce((sum, r) => sum + retry
 const worstOf = (s: AnyState) =>
   (1 + (s.Retry ?? []).reduce((n, r) => n + (r.MaxAttempts ?? 3), 0)) * s.TimeoutSeconds! + pausesOf(s);
 /** A wait loop's checks, pauses and retries, nominal (each check polls its budget) or worst. */
-function loopSeconds(check: 'WaitForEndpoint' | 'WaitForHealthy', choice: string, budgetS: number) {
+function loopSeconds(
+  check: 'WaitForEndpoint' | 'WaitForHealthy' | 'AwaitPredecessor',
+  choice: string,
+  budgetS: number,
+) {
   const bound = inBranch[choice]!.Choices!.find((c) => c.NumericGreaterThanEquals !== undefined)!;
   const wait = inBranch[inBranch[choice]!.Default!]!;
   const checks = bound.NumericGreaterThanEquals!;
@@ -135,10 +140,13 @@ describe('provisioning definition (ASL)', () => {
     expect(beforeRestore).toBeLessThanOrEqual(deadlineMs / 1000);
     // Each step also fails ProvisioningTimedOut past the deadline; whatever happens, MarkFailed gets to run
     // before the machine's own (uncatchable) timeout: the worst of every attempt, then MarkFailed's worst.
+    // Waiting for a predecessor moves the deadline out by itself (to the predecessor's): counted here only.
+    const predecessor = loopSeconds('AwaitPredecessor', 'PredecessorEnded', 0);
     const work =
       worstOf(inBranch.StartContainer!) +
       endpoint.worst +
       health.worst +
+      predecessor.worst +
       worstOf(inBranch.RestoreFiles!) +
       worstOf(inBranch.MarkReady!);
     expect(work + worstOf(def.States.MarkFailed!)).toBeLessThan(def.TimeoutSeconds);
@@ -193,8 +201,8 @@ describe('provisioning definition run by aws-local-stepfunctions', () => {
         },
       ]),
     );
-    const run = (workspaceId: string) =>
-      sm.run({ workspaceId } as never, {
+    const run = (workspaceId: string, input: Partial<ProvisionState> = {}) =>
+      sm.run({ workspaceId, ...input } as never, {
         overrides: {
           taskResourceLocalHandlers: handlers as never,
           retryIntervalOverrides: Object.fromEntries(ALL_STEPS.map((s) => [s, 1])),
@@ -209,8 +217,59 @@ describe('provisioning definition run by aws-local-stepfunctions', () => {
     const ws = seedWorkspace(deps, { status: 'provisioning', taskRef: null, endpoint: null });
     const m = machine(deps);
     const out = (await m.run(ws.id).result) as unknown as ProvisionState;
-    expect(m.calls.map((c) => c.step)).toEqual([...PROVISION_STEPS]);
+    // No predecessor: the HasPredecessor Choice skips its wait.
+    expect(m.calls.map((c) => c.step)).toEqual(PROVISION_STEPS.filter((s) => s !== 'AwaitPredecessor'));
     expect(out).toMatchObject({ workspaceId: ws.id, taskRef: 'task-1', restored: false });
+    expect(deps.store.peek(ws.id)!.status).toBe('ready');
+  });
+
+  it("a predecessor still stopping: the restore waits until it ended, the start's deadline moved out meanwhile", async () => {
+    const deps = makeDeps();
+    const now = deps.clock.now();
+    const previous = seedWorkspace(deps, { status: 'stopping', deadlineAt: now + 100_000 });
+    const ws = seedWorkspace(deps, {
+      status: 'provisioning',
+      taskRef: null,
+      endpoint: null,
+      conversationId: 'c-next',
+      deadlineAt: now + 1_000,
+    });
+    let checks = 0;
+    const m = machine(deps, {
+      AwaitPredecessor: async (s) => {
+        if (++checks === 2) {
+          expect(deps.store.peek(ws.id)!.deadlineAt).toBe(
+            now + 100_000 + deps.config.provisioning.deadlineMs,
+          );
+        }
+        // The stop worker finishes on the third look.
+        if (checks === 3) await endWorkspace(deps, previous.id, 'stopped', 'deleted');
+        return STEP_FUNCTIONS.AwaitPredecessor(deps, s);
+      },
+      RestoreFiles: async (s) => {
+        expect(deps.store.peek(previous.id)!.status).toBe('stopped');
+        return STEP_FUNCTIONS.RestoreFiles(deps, s);
+      },
+    });
+    await m.run(ws.id, { predecessorId: previous.id }).result;
+    const steps = m.calls.map((c) => c.step);
+    expect(steps.filter((s) => s === 'AwaitPredecessor')).toHaveLength(3);
+    expect(steps.indexOf('RestoreFiles')).toBeGreaterThan(steps.lastIndexOf('AwaitPredecessor'));
+    expect(deps.store.peek(ws.id)!.status).toBe('ready');
+  });
+
+  it('a predecessor stuck past its own deadline: the start goes on with the last snapshot', async () => {
+    const deps = makeDeps();
+    const previous = seedWorkspace(deps, { status: 'stopping', deadlineAt: deps.clock.now() - 1 });
+    const ws = seedWorkspace(deps, {
+      status: 'provisioning',
+      taskRef: null,
+      endpoint: null,
+      conversationId: 'c2',
+    });
+    const m = machine(deps);
+    await m.run(ws.id, { predecessorId: previous.id }).result;
+    expect(m.calls.filter((c) => c.step === 'AwaitPredecessor')).toHaveLength(1);
     expect(deps.store.peek(ws.id)!.status).toBe('ready');
   });
 

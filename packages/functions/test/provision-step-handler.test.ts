@@ -68,7 +68,8 @@ describe('provision step handlers inside the state machine', () => {
     const { deps, seen, run } = machine();
     const ws = seedWorkspace(deps, { status: 'provisioning', taskRef: null, endpoint: null });
     await run(ws.id);
-    expect(seen).toEqual([...PROVISION_STEPS]);
+    // No predecessor: the machine skips AwaitPredecessor.
+    expect(seen).toEqual(PROVISION_STEPS.filter((s) => s !== 'AwaitPredecessor'));
     expect(deps.store.peek(ws.id)!.status).toBe('ready');
   });
 

@@ -27,7 +27,10 @@ export class StepFunctionsProvisioner implements Provisioner {
           stateMachineArn: this.opts.stateMachineArn,
           // Workspace ids are short and made of [a-z0-9_], within the 80-character name rule.
           name: input.workspaceId,
-          input: JSON.stringify({ workspaceId: input.workspaceId }),
+          input: JSON.stringify({
+            workspaceId: input.workspaceId,
+            ...(input.predecessorId && { predecessorId: input.predecessorId }),
+          }),
         }),
       );
     } catch (err) {

@@ -61,5 +61,7 @@ export const SERVICE = {
   provision: 'berth-provision',
   taskState: 'berth-task-state',
   sweep: 'berth-sweep',
+  /** The stop worker: files saved, container stopped, record ended (deployed: off the API's and sweep's path). */
+  stop: 'berth-stop',
   proxy: 'proxy-sidecar',
 } as const;

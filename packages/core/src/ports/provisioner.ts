@@ -8,4 +8,9 @@ export interface Provisioner {
 
 export interface ProvisionInput {
   workspaceId: string;
+  /**
+   * The conversation's previous workspace, when it had not ended yet (its stop saves the files this one
+   * restores): provisioning waits for it to end before restoring (AwaitPredecessor).
+   */
+  predecessorId?: string;
 }

@@ -4,7 +4,9 @@
  * `${<Step>FunctionArn}`; locally each Task state name maps to the same step handler.
  *
  * Provision (one Parallel branch, so that one Catch covers every state, loops included):
- *   StartContainer → WaitForEndpoint ⇄ EndpointWait → WaitForHealthy ⇄ HealthWait → RestoreFiles → MarkReady
+ *   StartContainer → WaitForEndpoint ⇄ EndpointWait → WaitForHealthy ⇄ HealthWait
+ *     → [AwaitPredecessor ⇄ PredecessorWait, when the conversation's previous workspace had not ended]
+ *     → RestoreFiles → MarkReady
  * Any failure → MarkFailed (workspace failed with the error as reason, task stopped) → Failed.
  *
  * The waits are loops in the machine (Wait → one short check → Choice), not sleeps in a Lambda: a check step
@@ -22,6 +24,7 @@ export const PROVISION_STEPS = [
   'StartContainer',
   'WaitForEndpoint',
   'WaitForHealthy',
+  'AwaitPredecessor',
   'RestoreFiles',
   'MarkReady',
 ] as const;
@@ -30,7 +33,7 @@ export type ProvisionStepName = (typeof PROVISION_STEPS)[number] | 'MarkFailed';
 export const ALL_PROVISION_STEPS: readonly ProvisionStepName[] = [...PROVISION_STEPS, 'MarkFailed'];
 
 /** Wait states of the two loops (the local runner shortens them). */
-export const PROVISION_WAITS = ['EndpointWait', 'HealthWait'] as const;
+export const PROVISION_WAITS = ['EndpointWait', 'HealthWait', 'PredecessorWait'] as const;
 
 /** Placeholder the deploy replaces with the step's Lambda ARN. */
 export const functionArnPlaceholder = (step: ProvisionStepName) => `\${${step}FunctionArn}`;
@@ -41,13 +44,18 @@ export const PROVISION_LOOPS = {
   endpoint: { maxChecks: 16, waitSeconds: 2 },
   /** The agent answers /health a second or so after its container started. */
   health: { maxChecks: 10, waitSeconds: 1 },
+  /**
+   * The previous workspace's stop saves the files this one restores: up to its stopping deadline (120 s by
+   * default; the step goes on by itself once that passed). The check count is only a backstop.
+   */
+  predecessor: { maxChecks: 45, waitSeconds: 3 },
 } as const;
 
 /** A snapshot restore streams gigabytes: it may take as long as a Lambda may run. */
 export const RESTORE_STEP_TIMEOUT_SECONDS = 900;
 
 /** Beyond the worst case of every state (definition.test.ts computes it): a backstop that never decides. */
-export const PROVISION_MACHINE_TIMEOUT_SECONDS = 9000;
+export const PROVISION_MACHINE_TIMEOUT_SECONDS = 11000;
 
 const lambdaTransientRetry = {
   ErrorEquals: [
@@ -85,7 +93,7 @@ function task(step: ProvisionStepName, next: Next, timeoutSeconds: number, retry
 
 /** Check → ready? go on : out of checks? fail with `error` : wait and check again. */
 function loop(
-  check: 'WaitForEndpoint' | 'WaitForHealthy',
+  check: 'WaitForEndpoint' | 'WaitForHealthy' | 'AwaitPredecessor',
   choice: string,
   wait: (typeof PROVISION_WAITS)[number],
   giveUp: string,
@@ -141,6 +149,21 @@ export function provisioningDefinition() {
                 'AgentNeverHealthy',
                 'AgentNotHealthy',
                 PROVISION_LOOPS.health,
+                'HasPredecessor',
+              ),
+              // Most starts have none: no extra step for them.
+              HasPredecessor: {
+                Type: 'Choice',
+                Choices: [{ Variable: '$.predecessorId', IsPresent: true, Next: 'AwaitPredecessor' }],
+                Default: 'RestoreFiles',
+              },
+              ...loop(
+                'AwaitPredecessor',
+                'PredecessorEnded',
+                'PredecessorWait',
+                'PredecessorNeverEnded',
+                'PredecessorStillStopping',
+                PROVISION_LOOPS.predecessor,
                 'RestoreFiles',
               ),
               RestoreFiles: task('RestoreFiles', { Next: 'MarkReady' }, RESTORE_STEP_TIMEOUT_SECONDS, [

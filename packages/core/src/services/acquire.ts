@@ -39,6 +39,7 @@ export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): 
   for (let attempt = 0; attempt < 10; attempt++) {
     const now = deps.clock.now();
     let replaces: string | null = null;
+    let predecessor: string | null = null;
     const binding = await deps.store.getBinding(input.tenantId, input.conversationId);
     if (binding) {
       const bound = await deps.store.get(binding.workspaceId, { now, includeExpired: true });
@@ -47,9 +48,12 @@ export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): 
         return { workspace, created: false };
       }
       if (bound && !isTerminal(bound.status)) {
-        // Its lease ran out but the sweep has not ended it yet: end it now, so its files are saved before the
-        // successor restores them (a later sweep would overwrite the newer snapshot with these older files).
-        await stopWorkspace(deps, bound.id, 'expired');
+        // Its lease ran out but the sweep has not ended it yet (or a delete is under way): end it now, so its
+        // files are saved before the successor restores them (a later sweep would overwrite the newer
+        // snapshot with these older files). Deployed, its stop finishes in the stop worker: the successor's
+        // provisioning waits for it (AwaitPredecessor).
+        const previous = await stopWorkspace(deps, bound.id, 'expired');
+        if (!isTerminal(previous.status)) predecessor = previous.id;
       }
       replaces = binding.workspaceId;
     }
@@ -86,7 +90,11 @@ export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): 
       replaces,
     });
     deps.metrics.count(METRIC.WorkspaceCreated);
-    await deps.provisioner.start({ workspaceId: record.id });
+    // A predecessor still stopping saves the files this one restores: provisioning waits for it to end.
+    await deps.provisioner.start({
+      workspaceId: record.id,
+      ...(predecessor && { predecessorId: predecessor }),
+    });
     const workspace = input.wait === false ? record : await waitUntilSettled(deps, record);
     if (workspace.status === 'ready') deps.metrics.duration(METRIC.AcquireLatency, deps.clock.now() - now);
     return { workspace, created: true };

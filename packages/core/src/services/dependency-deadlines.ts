@@ -1,6 +1,7 @@
 import type { BerthConfig } from '../config.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
+import type { Stopper } from '../ports/stopper.js';
 import { withDeadlines } from '../ports/with-deadline.js';
 import type { WorkspaceStore } from '../ports/workspace-store.js';
 import type { ServiceLogger, ServiceMetrics } from './deps.js';
@@ -44,3 +45,7 @@ export function runtimeWithDeadlines<R extends ContainerRuntime>(
     ...o,
   });
 }
+
+/** Handing a stop over is one small queue write: the store's deadline. */
+export const stopperWithDeadlines = (stopper: Stopper, config: BerthConfig, o: DeadlineObservers = {}) =>
+  withDeadlines(stopper, { dependency: 'stop queue', timeoutMs: config.deadlines.storeMs, ...o });

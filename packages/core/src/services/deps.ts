@@ -6,6 +6,7 @@ import type { Clock } from '../ports/clock.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
 import type { EgressController } from '../ports/egress-controller.js';
 import type { Provisioner } from '../ports/provisioner.js';
+import type { Stopper } from '../ports/stopper.js';
 import type { WorkspaceStore } from '../ports/workspace-store.js';
 
 /** Structured logging as the services need it; Powertools' Logger fits this shape. */
@@ -34,6 +35,8 @@ export interface ServiceDeps {
   metrics: ServiceMetrics;
   /** Pushes per-workspace egress rules to the proxy; absent where no proxy is wired (PUT /egress → 422). */
   egress?: EgressController;
+  /** Finishes stops elsewhere (deployed: the stop worker); absent: in process, before stopWorkspace returns. */
+  stopper?: Stopper;
 }
 
 export const silentLogger: ServiceLogger = { info() {}, warn() {}, error() {} };

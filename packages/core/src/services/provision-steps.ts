@@ -1,3 +1,4 @@
+import { isTerminal } from '../model/lifecycle.js';
 import { ApiError } from '../errors.js';
 import type { ProvisionStepName } from '../provisioning/definition.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
@@ -19,6 +20,8 @@ export interface ProvisionState {
   /** How many checks the current wait loop made; the Choice gives up past its bound. */
   checks?: number;
   restored?: boolean;
+  /** The conversation's previous workspace, still stopping when this one was created (ProvisionInput). */
+  predecessorId?: string;
   /** Set by the state machine's Catch before MarkFailed. */
   error?: { Error?: string; Cause?: string };
 }
@@ -143,6 +146,39 @@ export async function waitForHealthyStep(deps: ServiceDeps, state: ProvisionStat
   );
 }
 
+/**
+ * One check that the conversation's previous workspace has ended: its stop saves the files this workspace
+ * restores next (deployed, the stop worker does that while this one starts). Not yet: this workspace's
+ * deadline moves out to the predecessor's, so the sweep does not fail a start that is only waiting. Past the
+ * predecessor's own deadline its stop is stuck (the sweep ends it): go on with the last snapshot there is.
+ */
+export async function awaitPredecessorStep(
+  deps: ServiceDeps,
+  state: ProvisionState,
+): Promise<ProvisionState> {
+  const ws = await provisioningRecord(deps, state.workspaceId);
+  const now = deps.clock.now();
+  const previous = state.predecessorId
+    ? await deps.store.get(state.predecessorId, { now, includeExpired: true })
+    : null;
+  if (!previous || isTerminal(previous.status)) return { ...state, ready: true, checks: 0 };
+  const until = previous.deadlineAt ?? now;
+  if (now >= until) {
+    deps.log.warn('previous workspace still stopping past its deadline: restoring the last snapshot', {
+      workspaceId: ws.id,
+      tenantId: ws.tenantId,
+      conversationId: ws.conversationId,
+      predecessorId: previous.id,
+    });
+    return { ...state, ready: true, checks: 0 };
+  }
+  const deadline = until + deps.config.provisioning.deadlineMs;
+  await conditionalUpdate(deps, ws.id, (fresh) =>
+    fresh.status === 'provisioning' && (fresh.deadlineAt ?? 0) < deadline ? { deadlineAt: deadline } : null,
+  );
+  return { ...state, ready: false, checks: (state.checks ?? 0) + 1 };
+}
+
 export async function restoreFilesStep(deps: ServiceDeps, state: ProvisionState): Promise<ProvisionState> {
   const ws = await provisioningRecord(deps, state.workspaceId);
   return { ...state, restored: await restoreFilesFromBlob(deps, ws) };
@@ -207,6 +243,7 @@ export const PROVISION_STEP_FUNCTIONS: Record<
   StartContainer: startContainerStep,
   WaitForEndpoint: waitForEndpointStep,
   WaitForHealthy: waitForHealthyStep,
+  AwaitPredecessor: awaitPredecessorStep,
   RestoreFiles: restoreFilesStep,
   MarkReady: markReadyStep,
   MarkFailed: markFailedStep,

@@ -24,7 +24,12 @@ export async function releaseWorkspace(
   return { workspace: await stopWorkspace(deps, ws.id, 'deleted'), accepted: true };
 }
 
-/** The shared way down for delete and expiry: never loses files that can still be read. */
+/**
+ * The shared way down for delete and expiry: the record goes to `stopping` (conditional: a decision made on
+ * stale data is re-checked, `onlyIf`), then the rest — files saved, container stopped, record ended — is
+ * finished here or handed to the stop worker (deps.stopper, deployed). Answers the record as it then is:
+ * ended when finished here, `stopping` when handed over.
+ */
 export async function stopWorkspace(
   deps: ServiceDeps,
   id: string,
@@ -33,7 +38,7 @@ export async function stopWorkspace(
 ): Promise<WorkspaceRecord> {
   const now = deps.clock.now();
   let declined = false;
-  const { record: stopping } = await conditionalUpdate(deps, id, (ws) => {
+  const { record: stopping, changed } = await conditionalUpdate(deps, id, (ws) => {
     declined = false;
     if (isTerminal(ws.status) || ws.status === 'stopping') return null;
     // The caller decided on what may be stale data (the sweep's index read): check again on the fresh record.
@@ -48,6 +53,22 @@ export async function stopWorkspace(
     };
   });
   if (declined || isTerminal(stopping.status)) return stopping;
+  if (!deps.stopper) return finishStop(deps, id);
+  // Handed over once, by the caller that moved it to `stopping`: a repeated delete does not queue it again
+  // (the queue redelivers a stop that failed; the sweep ends one stuck past its deadline).
+  if (changed) await deps.stopper.handOver({ workspaceId: id, tenantId: stopping.tenantId });
+  return stopping;
+}
+
+/**
+ * Finishes the stop of a `stopping` workspace: never loses files that can still be read (saved before the
+ * container stops), then ends it with the reason given at stopping. Anything else is left as it is, so a stop
+ * delivered twice (the stop worker's queue is at least once) or after the sweep ended it does nothing.
+ */
+export async function finishStop(deps: ServiceDeps, id: string): Promise<WorkspaceRecord> {
+  const stopping = await deps.store.get(id, { now: deps.clock.now(), includeExpired: true });
+  if (!stopping) throw new Error(`workspace ${id} not found`);
+  if (stopping.status !== 'stopping') return stopping;
   // Only a workspace that got ready has restored the conversation's files: syncing one still provisioning
   // would overwrite the last good snapshot with an empty or half-restored tree.
   if (stopping.taskRef && stopping.endpoint && stopping.readyAt !== null) {
@@ -66,5 +87,5 @@ export async function stopWorkspace(
       deps.metrics.count(METRIC.FileSyncFailed);
     }
   }
-  return endWorkspace(deps, id, 'stopped', reason);
+  return endWorkspace(deps, id, 'stopped', stopping.terminationReason ?? 'deleted');
 }

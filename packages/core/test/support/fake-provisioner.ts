@@ -14,6 +14,10 @@ import {
 const LOOPS: Partial<Record<ProvisionStepName, { maxChecks: number; giveUp: () => Error }>> = {
   WaitForEndpoint: { ...PROVISION_LOOPS.endpoint, giveUp: () => new EndpointPending('out of checks') },
   WaitForHealthy: { ...PROVISION_LOOPS.health, giveUp: () => new AgentNotHealthy('out of checks') },
+  AwaitPredecessor: {
+    ...PROVISION_LOOPS.predecessor,
+    giveUp: () => Object.assign(new Error('out of checks'), { name: 'PredecessorStillStopping' }),
+  },
 };
 
 /** The step functions by state name (the table the Lambda handlers use too). */
@@ -27,7 +31,7 @@ export interface StepRun {
 
 /**
  * A Provisioner that runs the real step functions against the deps, in the ASL's order, without a state
- * machine: StartContainer → WaitForEndpoint → WaitForHealthy → RestoreFiles → MarkReady, and on the first
+ * machine: StartContainer → WaitForEndpoint → WaitForHealthy → [AwaitPredecessor] → RestoreFiles → MarkReady, and on the first
  * error MarkFailed with `$.error = {Error: name, Cause: message}` (the Catch's ResultPath). No retries: the
  * ASL's Retry behaviour is tested against the definition itself. A wait loop's check repeats without pause. `manual` records the start only.
  */
@@ -52,8 +56,10 @@ export class FakeProvisioner implements Provisioner {
 
   /** One execution, awaited (tests that drive provisioning themselves). */
   async run(input: ProvisionInput): Promise<ProvisionState> {
-    let state: ProvisionState = { workspaceId: input.workspaceId };
+    let state: ProvisionState = { ...input };
     for (const step of PROVISION_STEPS) {
+      // The ASL's HasPredecessor Choice: only a start with a predecessor waits for it.
+      if (step === 'AwaitPredecessor' && !state.predecessorId) continue;
       try {
         await this.beforeStep(step, state);
         state = await this.runStep(step, state);

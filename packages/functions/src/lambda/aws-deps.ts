@@ -1,6 +1,13 @@
 import type { AppDeps, DepsProvider } from '../app-deps.js';
 import { assertNoneMissing, AWS_ENV, envValue, type AwsEnvName, type Env } from './aws-env.js';
-import { dynamoStore, ecsRuntime, httpWorkspaceAgent, s3Blobs, sfnProvisioner } from './aws-ports.js';
+import {
+  dynamoStore,
+  ecsRuntime,
+  httpWorkspaceAgent,
+  s3Blobs,
+  sfnProvisioner,
+  sqsStopper,
+} from './aws-ports.js';
 import { depsFromEnv, lambdaDeps, type Wiring } from './lambda-deps.js';
 
 /**
@@ -13,6 +20,8 @@ export const API_WIRING = {
   runtime: ecsRuntime,
   provisioner: sfnProvisioner,
   workspaceAgent: httpWorkspaceAgent,
+  // A delete hands its stop to the stop worker: API Gateway's 29 s would cut a snapshot upload short.
+  stopper: sqsStopper,
 } satisfies Wiring;
 
 /** Checks the API functions' environment (one error naming all that is missing) and returns its values. */

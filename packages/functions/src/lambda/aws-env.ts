@@ -10,6 +10,7 @@ export const AWS_ENV = {
   TASK_DEFINITION_ARN: 'workspace task definition',
   WORKSPACE_CAPACITY: 'FARGATE, or comma-separated EC2 capacity providers that run workspace tasks',
   STATE_MACHINE_ARN: 'provisioning state machine',
+  STOP_QUEUE_URL: 'SQS queue of stops the stop worker finishes',
 } as const;
 
 export type AwsEnvName = keyof typeof AWS_ENV;

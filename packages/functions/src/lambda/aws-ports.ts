@@ -2,6 +2,7 @@ import {
   DynamoWorkspaceStore,
   EcsRuntime,
   S3BlobStore,
+  SqsStopper,
   StepFunctionsProvisioner,
   isAwsUnavailable,
 } from '@berth/aws';
@@ -9,6 +10,7 @@ import {
   HttpWorkspaceAgentClient,
   blobsWithDeadlines,
   runtimeWithDeadlines,
+  stopperWithDeadlines,
   storeWithDeadlines,
   type BerthConfig,
 } from '@berth/core';
@@ -75,6 +77,13 @@ const capacityStrategy = (names: string[]) =>
 export const sfnProvisioner: PortWiring<'provisioner'> = {
   missing: (env) => missingOf(env, 'STATE_MACHINE_ARN'),
   build: (env) => new StepFunctionsProvisioner({ stateMachineArn: envValue(env, 'STATE_MACHINE_ARN') }),
+};
+
+/** Stops go to the stop worker's queue (the API and the sweep hand them over; workspace-stop finishes them). */
+export const sqsStopper: PortWiring<'stopper'> = {
+  missing: (env) => missingOf(env, 'STOP_QUEUE_URL'),
+  build: (env, config) =>
+    stopperWithDeadlines(new SqsStopper({ queueUrl: envValue(env, 'STOP_QUEUE_URL') }), config, sdk),
 };
 
 /** On ECS the agent listens on TCP :9000 of the task's ENI (EcsRuntime reports http endpoints). */

@@ -5,7 +5,14 @@ import type { PortWiring } from './aws-ports.js';
 
 /** The ports a function may wire; clock, config, logger and metrics every function has. */
 export type Wiring = {
-  [K in 'store' | 'blobs' | 'runtime' | 'provisioner' | 'workspaceAgent' | 'tenants']?: PortWiring<K>;
+  [K in
+    | 'store'
+    | 'blobs'
+    | 'runtime'
+    | 'provisioner'
+    | 'workspaceAgent'
+    | 'tenants'
+    | 'stopper']?: PortWiring<K>;
 };
 
 /**
@@ -37,6 +44,8 @@ export async function depsFromEnv(wiring: Wiring, env: Env): Promise<AppDeps> {
     provisioner: port('provisioner'),
     workspaceAgent: port('workspaceAgent'),
     tenants: port('tenants'),
+    // Optional in the core: without one, a stop finishes in the function that began it.
+    ...(built.stopper && { stopper: built.stopper }),
     clock: systemClock,
     config,
     // Replaced per handler by its Powertools logger and metrics (handlers/lazy.ts).

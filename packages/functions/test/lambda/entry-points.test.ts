@@ -6,6 +6,8 @@ const ENTRY_POINTS = [
   'api-stream',
   'api-authorizer',
   'api-openapi',
+  'workspace-stop',
+  'provision-await-predecessor',
   'provision-start-container',
   'provision-wait-for-endpoint',
   'provision-wait-for-healthy',
@@ -25,6 +27,7 @@ const FULL_ENV = {
   TASK_DEFINITION_ARN: 'arn:aws:ecs:us-east-1:123456789012:task-definition/berth-workspace:7',
   WORKSPACE_CAPACITY: 'FARGATE',
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:berth-provision',
+  STOP_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/berth-stops',
 };
 
 describe('Lambda entry points', () => {

@@ -5,10 +5,13 @@ import { depsFromEnv, type Wiring } from '../../src/lambda/lambda-deps.js';
 const PORTS: Record<string, string[]> = {
   // The tenant comes from API Gateway's authorizer: no key list (no SSM) in the API functions (api-stream
   // wires the same: stacks/test/lambda-function.test.ts checks each entry's table).
-  api: ['blobs', 'provisioner', 'runtime', 'store', 'workspaceAgent'],
+  api: ['blobs', 'provisioner', 'runtime', 'stopper', 'store', 'workspaceAgent'],
   'api-authorizer': ['tenants'],
   'api-openapi': [],
-  sweep: ['blobs', 'runtime', 'store', 'workspaceAgent'],
+  // Expiry goes to the stop worker: the sweep reaches neither the bucket nor the agents.
+  sweep: ['runtime', 'stopper', 'store'],
+  'workspace-stop': ['blobs', 'runtime', 'store', 'workspaceAgent'],
+  'provision-await-predecessor': ['store'],
   'task-state': ['runtime', 'store'],
   'provision-start-container': ['runtime', 'store'],
   'provision-wait-for-endpoint': ['runtime', 'store'],
