@@ -9,6 +9,7 @@ const alias = {
   '@berth/protocol/validation': src('./packages/protocol/src/validation.ts'),
   '@berth/protocol/client': src('./packages/protocol/src/client.ts'),
   '@berth/protocol/snapshot-stream': src('./packages/protocol/src/snapshot-stream.ts'),
+  '@berth/protocol/agent-token': src('./packages/protocol/src/workspace-agent/agent-token.ts'),
   '@berth/protocol': src('./packages/protocol/src/index.ts'),
   // Subpaths before their package: an alias also matches its subpaths, and the first match wins.
   '@berth/core/file-transfers': src('./packages/core/src/services/file-transfers.ts'),

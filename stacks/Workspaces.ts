@@ -5,6 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
@@ -14,6 +15,7 @@ import { PROXY_SPEC, WORKSPACE_SPEC, type AppImageSpec } from '../local-docker/s
 import { WORKSPACE_CONTAINER } from '../packages/aws/src/ecs/task-mapping.js';
 import { WORKSPACE_AGENT_ENV } from '../packages/protocol/src/workspace-agent/env.js';
 import { Network, WORKSPACE_PORTS } from './Network.js';
+import { agentPublicKeyParameterName } from './operator-secrets.js';
 import { suppressAwsCustomResourceProvider, suppressSstInternals } from './nag-suppressions.js';
 import { berthSettings, type BerthSettings } from './settings.js';
 
@@ -166,7 +168,7 @@ export function Workspaces({ stack, app }: StackContext) {
       { name: ecs.UlimitName.NPROC, softLimit: settings.task.pids, hardLimit: settings.task.pids },
       nofile,
     ],
-    // EcsRuntime sets AGENT_TOKEN (and again the listen mode and port) per task.
+    // EcsRuntime sets the workspace id (and again the listen mode and port) per task; nothing secret.
     environment: {
       [WORKSPACE_AGENT_ENV.listenMode]: 'http',
       [WORKSPACE_AGENT_ENV.host]: '0.0.0.0',
@@ -175,6 +177,17 @@ export function Workspaces({ stack, app }: StackContext) {
       // The only way out: the sidecar on the task's loopback (the subnets have no route to the internet).
       [WORKSPACE_AGENT_ENV.proxyUrl]: `http://${PROXY_LISTEN}`,
       HOME: WORKSPACE_VOLUMES.home,
+    },
+    // The control plane's agent-token public key (not secret): read by ECS from the operator's SSM parameter
+    // at task start, so no key travels in RunTask.
+    secrets: {
+      [WORKSPACE_AGENT_ENV.tokenPublicKey]: ecs.Secret.fromSsmParameter(
+        ssm.StringParameter.fromStringParameterName(
+          stack,
+          'AgentPublicKey',
+          agentPublicKeyParameterName(stack.stage),
+        ),
+      ),
     },
     portMappings: [{ containerPort: WORKSPACE_PORTS.agent, name: 'agent' }],
     healthCheck: httpHealthCheck(`http://127.0.0.1:${WORKSPACE_PORTS.agent}/health`),
@@ -320,7 +333,7 @@ function suppressNagFindings(stack: Stack, executionRole: iam.Role, taskDefiniti
     {
       id: 'AwsSolutions-ECS2',
       reason:
-        'The environment holds only listen addresses, ports and paths; per-task secrets arrive as RunTask overrides',
+        'The environment holds only listen addresses, ports and paths; the agent-token public key comes from SSM; nothing secret reaches a workspace task',
     },
   ]);
 }

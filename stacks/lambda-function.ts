@@ -8,6 +8,7 @@ import { Function, use, type Stack } from 'sst/constructs';
 import { Data } from './Data.js';
 import { suppressBerthFunction } from './nag-suppressions.js';
 import { Network } from './Network.js';
+import { agentSigningKeySecretName, apiKeysParameterName } from './operator-secrets.js';
 import { berthSettings } from './settings.js';
 import { Workspaces } from './Workspaces.js';
 
@@ -25,6 +26,8 @@ export interface PortAccess {
   provisioner?: 'start';
   workspaceAgent?: 'http';
   tenants?: 'read';
+  /** `sign`: reads the agent-token signing key (Secrets Manager). */
+  agentTokens?: 'sign';
   /** `send`: hands stops to the stop worker's queue. */
   stopper?: 'send';
 }
@@ -36,6 +39,7 @@ export const ENTRY_ACCESS = {
     runtime: 'manage',
     provisioner: 'start',
     workspaceAgent: 'http',
+    agentTokens: 'sign',
     stopper: 'send',
   },
   'api-stream': {
@@ -44,6 +48,7 @@ export const ENTRY_ACCESS = {
     runtime: 'manage',
     provisioner: 'start',
     workspaceAgent: 'http',
+    agentTokens: 'sign',
     stopper: 'send',
   },
   // The REST API's authorizer: API key → tenant, nothing else.
@@ -54,13 +59,24 @@ export const ENTRY_ACCESS = {
   'provision-wait-for-endpoint': { store: 'readWrite', runtime: 'manage' },
   'provision-wait-for-healthy': { store: 'readWrite', runtime: 'manage', workspaceAgent: 'http' },
   'provision-await-predecessor': { store: 'readWrite' },
-  'provision-restore-files': { store: 'readWrite', blobs: 'read', workspaceAgent: 'http' },
+  'provision-restore-files': {
+    store: 'readWrite',
+    blobs: 'read',
+    workspaceAgent: 'http',
+    agentTokens: 'sign',
+  },
   'provision-mark-ready': { store: 'readWrite' },
   'provision-mark-failed': { store: 'readWrite', runtime: 'manage' },
   // Expiry is handed to the stop worker: the sweep never writes the bucket.
   sweep: { store: 'readWrite', runtime: 'manage', stopper: 'send' },
   // The stop worker: saves the files (snapshot write), stops the task, ends the record.
-  'workspace-stop': { store: 'readWrite', blobs: 'readWrite', runtime: 'manage', workspaceAgent: 'http' },
+  'workspace-stop': {
+    store: 'readWrite',
+    blobs: 'readWrite',
+    runtime: 'manage',
+    workspaceAgent: 'http',
+    agentTokens: 'sign',
+  },
   'task-state': { store: 'readWrite', runtime: 'manage' },
 } as const satisfies Record<string, PortAccess>;
 
@@ -77,13 +93,6 @@ export interface BerthFunctionProps {
   /** MB; default 1024. */
   memorySize?: number;
 }
-
-/**
- * The name of the SSM SecureString of API keys (`tenant:key,…`) of a stage. The operator creates it
- * (CloudFormation cannot create SecureStrings); with SSM's default key (aws/ssm) the key policy lets the
- * account's principals decrypt through SSM, so ssm:GetParameter on it is all the API needs.
- */
-export const apiKeysParameterName = (stage: string) => `/berth/${stage}/api-keys`;
 
 /** Marks the functions made here, so Observability can find every one of them in the app. */
 const BERTH_FUNCTION = Symbol.for('berth.function');
@@ -187,6 +196,16 @@ export function berthFunction(
     }
     environment.STOP_QUEUE_URL = props.stopQueue.queueUrl;
     allow('HandOverStops', ['sqs:SendMessage'], [props.stopQueue.queueArn]);
+  }
+  if (access.agentTokens) {
+    const name = agentSigningKeySecretName(stack.stage);
+    environment.AGENT_SIGNING_KEY_SECRET = name;
+    // A secret's ARN ends in `-` and six random characters.
+    allow(
+      'AgentSigningKey',
+      ['secretsmanager:GetSecretValue'],
+      [arn('secretsmanager', 'secret', `${name.slice(1)}-??????`)],
+    );
   }
   if (access.tenants) {
     const parameter = apiKeysParameterName(stack.stage);

@@ -36,6 +36,7 @@ const STORE = [
 ];
 const ECS_MANAGE = ['ecs:DescribeTasks', 'ecs:StopTask', 'ecs:ListTasks', 'ecs:DescribeClusters'];
 const FILES_READ = ['s3:ListBucket', 's3:GetObject'];
+const SIGN = 'secretsmanager:GetSecretValue';
 const FILES_WRITE = [...FILES_READ, 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'];
 
 /**
@@ -45,8 +46,17 @@ const FILES_WRITE = [...FILES_READ, 's3:PutObject', 's3:DeleteObject', 's3:Abort
 const EXPECTED: Record<BerthEntry, string[]> = {
   // The API functions hold no key list: the authorizer's answer names the tenant.
   // A delete hands its stop to the stop worker's queue.
-  api: [...RUN, ...STORE, ...FILES_WRITE, ...ECS_MANAGE, 'states:StartExecution', 'sqs:SendMessage'],
-  'api-stream': [...RUN, ...STORE, ...FILES_WRITE, ...ECS_MANAGE, 'states:StartExecution', 'sqs:SendMessage'],
+  // Calls to agents carry tokens signed with the key in Secrets Manager.
+  api: [...RUN, ...STORE, ...FILES_WRITE, ...ECS_MANAGE, 'states:StartExecution', 'sqs:SendMessage', SIGN],
+  'api-stream': [
+    ...RUN,
+    ...STORE,
+    ...FILES_WRITE,
+    ...ECS_MANAGE,
+    'states:StartExecution',
+    'sqs:SendMessage',
+    SIGN,
+  ],
   // The authorizer reads the API keys (SSM parameter of this stage) and nothing else.
   'api-authorizer': [...RUN, 'ssm:GetParameter'],
   // The OpenAPI document is in its code: logs and traces only.
@@ -62,7 +72,7 @@ const EXPECTED: Record<BerthEntry, string[]> = {
   'provision-wait-for-endpoint': [...RUN, ...STORE, ...ECS_MANAGE],
   'provision-wait-for-healthy': [...RUN, ...STORE, ...ECS_MANAGE],
   'provision-await-predecessor': [...RUN, ...STORE],
-  'provision-restore-files': [...RUN, ...STORE, ...FILES_READ],
+  'provision-restore-files': [...RUN, ...STORE, ...FILES_READ, SIGN],
   'provision-mark-ready': [...RUN, ...STORE],
   'provision-mark-failed': [...RUN, ...STORE, ...ECS_MANAGE],
   // The sweep hands expired workspaces to the stop worker: it cannot touch the bucket.
@@ -73,6 +83,7 @@ const EXPECTED: Record<BerthEntry, string[]> = {
     ...STORE,
     ...FILES_WRITE,
     ...ECS_MANAGE,
+    SIGN,
     'sqs:ReceiveMessage',
     'sqs:ChangeMessageVisibility',
     'sqs:GetQueueUrl',

@@ -8,6 +8,8 @@ import { berthSettings, SettingsError } from '../settings.js';
 import { CONTAINER_NAMES, ECS_AGENT_CONFIG, WORKSPACE_VOLUMES, Workspaces } from '../Workspaces.js';
 import { nag, type NagReport } from './nag.js';
 import { synthStacks } from './synth.js';
+import { WORKSPACE_AGENT_ENV } from '../../packages/protocol/src/workspace-agent/env.js';
+import { agentPublicKeyParameterName } from '../operator-secrets.js';
 
 const STACKS = [Data, Network, Workspaces];
 
@@ -34,6 +36,7 @@ interface ContainerDefinition {
   Privileged?: boolean;
   Memory?: number;
   Environment?: { Name: string; Value: string }[];
+  Secrets?: { Name: string; ValueFrom: unknown }[];
   LinuxParameters?: { InitProcessEnabled?: boolean; Capabilities?: { Drop?: string[]; Add?: string[] } };
   Ulimits?: { Name: string; SoftLimit: number; HardLimit: number }[];
   MountPoints?: { ContainerPath: string; SourceVolume: string; ReadOnly: boolean }[];
@@ -100,20 +103,33 @@ describe('Workspaces stack (Fargate, the default)', () => {
     expect(Object.keys(taskRoles)).toEqual([expect.stringMatching(/^ExecutionRole/)]);
   });
 
-  it('lets the execution role only pull images and write logs', () => {
+  it('lets the execution role only pull images, write logs and read the agent-token public key', () => {
     const policies = template.findResources('AWS::IAM::Policy', {
       Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^ExecutionRole') }] },
     });
-    const actions = Object.values(policies).flatMap((p) =>
-      (
-        p as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }
-      ).Properties.PolicyDocument.Statement.flatMap((s) => s.Action),
+    type Statement = { Action: string | string[]; Resource: unknown };
+    const statements = Object.values(policies).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+          .Statement,
     );
+    const actions = statements.flatMap((s) => s.Action);
     expect(actions.length).toBeGreaterThan(0);
     for (const action of actions)
       expect(action).toMatch(
-        /^(ecr:(BatchCheckLayerAvailability|GetDownloadUrlForLayer|BatchGetImage|GetAuthorizationToken)|logs:(CreateLogStream|PutLogEvents))$/,
+        /^(ecr:(BatchCheckLayerAvailability|GetDownloadUrlForLayer|BatchGetImage|GetAuthorizationToken)|logs:(CreateLogStream|PutLogEvents)|ssm:(DescribeParameters|GetParameters|GetParameter|GetParameterHistory))$/,
       );
+    // The SSM reads name the one public-key parameter of this stage.
+    for (const s of statements.filter((x) => [x.Action].flat().some((a) => a.startsWith('ssm:'))))
+      expect(JSON.stringify(s.Resource)).toContain(`parameter${agentPublicKeyParameterName('test')}`);
+  });
+
+  it('gives the agent its token public key from SSM at start, and no token or secret in its environment', () => {
+    const agent = taskDefinition(template).ContainerDefinitions.find((c) => c.Name === 'workspace')!;
+    expect(agent.Secrets?.map((x) => x.Name)).toEqual([WORKSPACE_AGENT_ENV.tokenPublicKey]);
+    expect(JSON.stringify(agent.Secrets)).toContain(`parameter${agentPublicKeyParameterName('test')}`);
+    const names = (agent.Environment ?? []).map((e) => e.Name);
+    expect(names.some((n) => /TOKEN|SECRET|KEY/.test(n))).toBe(false);
   });
 
   it('hardens both containers: read-only root, non-root user, all capabilities dropped, an init process', () => {

@@ -49,7 +49,6 @@ export function describeContainerRuntimeContract(
       tenantId: 'tenant-contract',
       template: 'default',
       image: h.image,
-      agentToken: randomBytes(24).toString('base64url'),
       limits: { cpus: 1, memoryMiB: 512, pids: 100, diskMiB: 256 },
     });
     const describeIt = () => h.runtime.describe(taskRef);

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { agentPublicKeyText } from '@berth/protocol/agent-token';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,10 @@ import { DockerRuntime, type DockerRuntimeOptions } from '../../local-docker/src
 import { managedFilter } from '../../local-docker/src/runtime/labels.js';
 import { unmountAllUnder } from '../../local-docker/src/runtime/workspace-disk.js';
 import type { TestImage } from './test-image.js';
+
+/** The agent-token key pair of the runtime tests: their agents check tokens with the public half. */
+export const TEST_AGENT_KEYS = generateKeyPairSync('ed25519');
+export const TEST_AGENT_PUBLIC_KEY = agentPublicKeyText(TEST_AGENT_KEYS.publicKey);
 
 /**
  * A DockerRuntime on a temp state dir with a label prefix of its own, so a concurrent orphan sweep (or
@@ -33,6 +38,7 @@ export async function makeDockerHarness(image: TestImage): Promise<DockerHarness
   const options = (command: string[] | undefined): DockerRuntimeOptions => ({
     docker,
     stateDir,
+    agentPublicKey: TEST_AGENT_PUBLIC_KEY,
     labelPrefix,
     namePrefix: `berth-t${run}-`,
     ...(command ? { command } : {}),

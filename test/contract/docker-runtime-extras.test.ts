@@ -13,7 +13,7 @@ import {
 } from '../../local-docker/src/runtime/docker-events.js';
 import { TaskNotFoundError } from '../../local-docker/src/runtime/errors.js';
 import { waitForHealth } from './agent-health.js';
-import { makeDockerHarness, type DockerHarness } from './docker-harness.js';
+import { makeDockerHarness, TEST_AGENT_PUBLIC_KEY, type DockerHarness } from './docker-harness.js';
 import { NO_IMAGE_MESSAGE, pickTestImage } from './test-image.js';
 
 // DockerRuntime behaviour beyond the shared contract: engine-side hardening, host dirs, events, edge cases.
@@ -28,7 +28,6 @@ describe.skipIf(!image)(`DockerRuntime specifics${image ? '' : ` (${NO_IMAGE_MES
     tenantId: 'tenant-x',
     template: 'default',
     image: image!.image,
-    agentToken: randomBytes(24).toString('base64url'), // the agent demands >= 16 chars
     limits: { cpus: 2, memoryMiB: 2048, pids: 100, diskMiB: 5120 },
     ...over,
   });
@@ -180,6 +179,7 @@ describe.skipIf(!image)(`DockerRuntime specifics${image ? '' : ` (${NO_IMAGE_MES
     await symlink(h.stateDir, seenByUs);
     const rt = new DockerRuntime({
       docker: h.docker,
+      agentPublicKey: TEST_AGENT_PUBLIC_KEY,
       stateDir: seenByUs,
       hostStateDir: h.stateDir,
       labelPrefix: h.labelPrefix,
@@ -204,7 +204,12 @@ describe.skipIf(!image)(`DockerRuntime specifics${image ? '' : ` (${NO_IMAGE_MES
 
   it("another Berth on the engine (same label prefix, other state dir) neither lists nor stops this one's", async () => {
     const otherDir = await mkdtemp(path.join(tmpdir(), 'berth-other-'));
-    const other = new DockerRuntime({ docker: h.docker, stateDir: otherDir, labelPrefix: h.labelPrefix });
+    const other = new DockerRuntime({
+      docker: h.docker,
+      agentPublicKey: TEST_AGENT_PUBLIC_KEY,
+      stateDir: otherDir,
+      labelPrefix: h.labelPrefix,
+    });
     expect(other.instance).not.toBe(h.runtime.instance);
     const { taskRef } = await h.runtime.start(spec());
     try {
@@ -222,6 +227,7 @@ describe.skipIf(!image)(`DockerRuntime specifics${image ? '' : ` (${NO_IMAGE_MES
   it('a wrong hostStateDir fails loudly instead of mounting an empty dir', async () => {
     const rt = new DockerRuntime({
       docker: h.docker,
+      agentPublicKey: TEST_AGENT_PUBLIC_KEY,
       stateDir: h.stateDir,
       hostStateDir: '/nonexistent-berth-engine-dir',
       labelPrefix: h.labelPrefix,

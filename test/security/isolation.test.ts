@@ -37,7 +37,6 @@ describe.skipIf(!image)(`workspace container isolation${image ? '' : ` (${NO_IMA
       tenantId: 'tenant-sec',
       template: 'default',
       image: image!.image,
-      agentToken: randomBytes(24).toString('base64url'),
       limits: { cpus: 2, memoryMiB: 2048, pids: 100, diskMiB: 5120 },
     }));
     const { endpoint } = await h.runtime.describe(taskRef);

@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WORKSPACE_AGENT_ENV, WORKSPACE_AGENT_LIMITS } from '@berth/protocol';
+import { agentPublicKeyFromText } from '@berth/protocol/agent-token';
 
 export type ListenMode = 'uds' | 'http';
 
@@ -11,9 +13,12 @@ export interface AgentConfig {
   /** http mode. */
   host: string;
   port: number;
-  token: string;
-  /** Where the token was read from (AGENT_TOKEN_FILE); main.ts deletes it once read. */
-  tokenFile?: string;
+  /** The one workspace whose agent tokens this agent takes (@berth/protocol/agent-token). */
+  workspaceId: string;
+  /** The control plane's Ed25519 key that signs agent tokens. */
+  tokenPublicKey: KeyObject;
+  /** Milliseconds since the epoch, for token lifetimes; default Date.now (tests move it). */
+  now?: () => number;
   workspaceDir: string;
   /** HOME of child processes: outside the workspace so tool caches are not synced as workspace files. */
   childHome: string;
@@ -71,6 +76,20 @@ function spawnerPath(env: NodeJS.ProcessEnv): string | undefined {
   return existsSync(BUNDLED_SPAWNER) ? BUNDLED_SPAWNER : undefined;
 }
 
+/** A workspace id: at most the 128 characters a token may name, and nothing odd to put in a log line. */
+const WORKSPACE_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+function publicKey(env: NodeJS.ProcessEnv): KeyObject {
+  const name = WORKSPACE_AGENT_ENV.tokenPublicKey;
+  const text = env[name];
+  if (!text) throw new AgentConfigError(`${name} is required (the control plane's agent-token public key)`);
+  try {
+    return agentPublicKeyFromText(text);
+  } catch (err) {
+    throw new AgentConfigError(`${name} is invalid: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 /** Reads the agent's configuration from the environment (README.md, "Environment"). Throws AgentConfigError. */
 export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const mode = env[WORKSPACE_AGENT_ENV.listenMode] || 'uds';
@@ -79,15 +98,13 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
       `${WORKSPACE_AGENT_ENV.listenMode} must be "uds" or "http", got ${JSON.stringify(mode)}`,
     );
   }
-  const tokenFile = env[WORKSPACE_AGENT_ENV.token]
-    ? undefined
-    : env[WORKSPACE_AGENT_ENV.tokenFile] || undefined;
-  const token = tokenFile ? readTokenFile(tokenFile) : (env[WORKSPACE_AGENT_ENV.token] ?? '');
-  if (token.length < 16) {
+  const workspaceId = env[WORKSPACE_AGENT_ENV.workspaceId] ?? '';
+  if (!WORKSPACE_ID.test(workspaceId)) {
     throw new AgentConfigError(
-      `${WORKSPACE_AGENT_ENV.token} (or ${WORKSPACE_AGENT_ENV.tokenFile}) is required and must be at least 16 characters`,
+      `${WORKSPACE_AGENT_ENV.workspaceId} is required: 1-128 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(workspaceId)}`,
     );
   }
+  const tokenPublicKey = publicKey(env);
   const workspaceDir = env[WORKSPACE_AGENT_ENV.workspaceDir] || '/workspace';
   if (!workspaceDir.startsWith('/'))
     throw new AgentConfigError(`${WORKSPACE_AGENT_ENV.workspaceDir} must be an absolute path`);
@@ -111,8 +128,8 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
     socketPath: env[WORKSPACE_AGENT_ENV.socket] || '/run/berth/agent/agent.sock',
     host: env[WORKSPACE_AGENT_ENV.host] || '0.0.0.0',
     port: intEnv(env, WORKSPACE_AGENT_ENV.port, 9000, 0, 65535),
-    token,
-    ...(tokenFile && { tokenFile }),
+    workspaceId,
+    tokenPublicKey,
     workspaceDir,
     childHome: env[WORKSPACE_AGENT_ENV.childHome] || '/tmp/home',
     proxySocket,
@@ -129,14 +146,4 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
       WORKSPACE_AGENT_LIMITS.maxOutputBytesLimit,
     ),
   };
-}
-
-function readTokenFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch (err) {
-    throw new AgentConfigError(
-      `cannot read ${WORKSPACE_AGENT_ENV.tokenFile} ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
-    );
-  }
 }

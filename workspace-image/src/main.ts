@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 // Entry point in the image: `node /opt/berth/agent/dist/main.js`. Kept to builtins so startup stays fast.
-import { unlinkSync } from 'node:fs';
-import { WORKSPACE_AGENT_ENV } from '@berth/protocol';
 import { startAgent } from './agent.js';
 import { AgentConfigError, loadAgentConfig, type AgentConfig } from './config.js';
 
@@ -13,16 +11,6 @@ try {
     `berth-agent: invalid configuration: ${err instanceof AgentConfigError ? err.message : String(err)}\n`,
   );
   process.exit(1);
-}
-// Child processes get a fresh environment anyway; dropping it here keeps it out of anything that reads ours.
-// (/proc/1/environ keeps the initial copy: AGENT_TOKEN_FILE avoids that, see README "Token".)
-delete process.env[WORKSPACE_AGENT_ENV.token];
-if (config.tokenFile) {
-  try {
-    unlinkSync(config.tokenFile);
-  } catch {
-    // Read-only mount: the file stays, the agent still works.
-  }
 }
 
 try {

@@ -1,8 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+/** What the handler adds to a request's line: why auth refused it (`malformed`, `expired`, ...). */
+export interface RequestLogFields {
+  authRefused?: string;
+}
+
 /**
  * One JSON line per request once it is over. Only method, path (no query string: it may carry file names),
- * status and duration: never headers (the token) or bodies (file contents).
+ * status, duration and the returned fields as they are at the end: never headers (the token) or bodies
+ * (file contents).
  */
 export function logRequest(
   log: (line: string) => void,
@@ -10,7 +16,8 @@ export function logRequest(
   res: ServerResponse,
   path: string,
   startedAt: number,
-): void {
+): RequestLogFields {
+  const fields: RequestLogFields = {};
   res.once('close', () => {
     log(
       JSON.stringify({
@@ -20,9 +27,11 @@ export function logRequest(
         status: res.statusCode,
         durationMs: Math.round(performance.now() - startedAt),
         ...(!res.writableFinished && { aborted: true }),
+        ...(fields.authRefused && { authRefused: fields.authRefused }),
       }),
     );
   });
+  return fields;
 }
 
 export const stdoutLog = (line: string) => {

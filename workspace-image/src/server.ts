@@ -8,20 +8,20 @@ import type { ChangeLog } from './files/change-log.js';
 import type { WorkspaceRoot } from './files/safe-path.js';
 import { sendJson } from './http-io.js';
 import type { HealthResponse } from '@berth/protocol';
-import { logRequest, stdoutLog } from './request-log.js';
+import { logRequest, stdoutLog, type RequestLogFields } from './request-log.js';
 import type { ROUTES } from './routes.js';
 import { AGENT_VERSION } from './version.js';
 import { runningCommands } from './commands/activity.js';
 
 /**
- * The agent's HTTP server (not yet listening). Everything but GET /health needs the bearer token, checked
- * before routing so an unauthenticated caller learns nothing about which paths exist.
+ * The agent's HTTP server (not yet listening). Everything but GET /health needs an agent token for this
+ * workspace, checked before routing so an unauthenticated caller learns nothing about which paths exist.
  */
 export function createAgentServer(
   config: AgentConfig,
   ws: WorkspaceRoot,
 ): { server: Server; preload(): void } {
-  const isAuthorized = makeAuthCheck(config.token);
+  const checkAuth = makeAuthCheck(config);
   const log = config.log ?? stdoutLog;
   const startedAt = performance.now();
   // The route modules (exec, files, tar) are most of the agent's code: importing them after listen() keeps
@@ -34,7 +34,7 @@ export function createAgentServer(
       launch: m.createLauncher(config),
     })));
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, url: URL, logged: RequestLogFields) => {
     if (url.pathname === '/health') {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(res, ['GET']);
       const health: HealthResponse = {
@@ -46,7 +46,9 @@ export function createAgentServer(
       sendJson(res, 200, health);
       return;
     }
-    if (!isAuthorized(req.headers.authorization)) {
+    const auth = checkAuth(req.headers.authorization);
+    if (!auth.ok) {
+      logged.authRefused = auth.reason;
       res.setHeader('www-authenticate', 'Bearer');
       throw new AgentHttpError('unauthorized', 'missing or invalid bearer token');
     }
@@ -66,8 +68,8 @@ export function createAgentServer(
     } catch {
       url = new URL('http://agent/');
     }
-    logRequest(log, req, res, url.pathname, started);
-    handle(req, res, url).catch((err: unknown) => sendError(res, err));
+    const logged = logRequest(log, req, res, url.pathname, started);
+    handle(req, res, url, logged).catch((err: unknown) => sendError(res, err));
   });
   return {
     server,

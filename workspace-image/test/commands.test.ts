@@ -5,7 +5,6 @@ import {
   processGone,
   sleep,
   startTestAgent,
-  TOKEN,
   type TestAgent,
   LAUNCHERS,
   requireSpawner,
@@ -65,7 +64,8 @@ describe.each(LAUNCHERS)('POST /exec ($name)', ({ name, config }) => {
   });
 
   it('gives children a minimal environment: no agent variables, HOME, LANG and proxy settings', async () => {
-    process.env.AGENT_TOKEN_PROBE = TOKEN; // anything in the agent's own env must not leak
+    const probe = 'agent-env-probe-0123456789';
+    process.env.AGENT_PROBE = probe; // anything in the agent's own env must not leak
     try {
       const r = await exec({ cmd: ['env'], env: { EXTRA: '1' } });
       const env = Object.fromEntries(
@@ -74,7 +74,7 @@ describe.each(LAUNCHERS)('POST /exec ($name)', ({ name, config }) => {
           .split('\n')
           .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
       );
-      expect(r.json().stdout).not.toContain(TOKEN);
+      expect(r.json().stdout).not.toContain(probe);
       expect(env).toMatchObject({
         HOME: t.config.childHome,
         LANG: 'C.UTF-8',
@@ -86,7 +86,7 @@ describe.each(LAUNCHERS)('POST /exec ($name)', ({ name, config }) => {
       expect(env.PATH).toBeTruthy();
       expect(Object.keys(env).filter((k) => k.startsWith('AGENT_'))).toEqual([]);
     } finally {
-      delete process.env.AGENT_TOKEN_PROBE;
+      delete process.env.AGENT_PROBE;
     }
   });
 

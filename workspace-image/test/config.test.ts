@@ -1,18 +1,25 @@
+import { generateKeyPairSync, KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { agentPublicKeyText } from '@berth/protocol/agent-token';
 import { BUNDLED_SPAWNER } from '../src/config.js';
 import { AgentConfigError, loadAgentConfig } from '../src/index.js';
 import { requireSpawner } from './helpers.js';
 
-const TOKEN = 'a'.repeat(16);
+const { publicKey } = generateKeyPairSync('ed25519');
+const KEY = agentPublicKeyText(publicKey);
+/** The two variables without a default. */
+const BASE = { AGENT_WORKSPACE_ID: 'ws_1', AGENT_TOKEN_PUBLIC_KEY: KEY };
 
 describe('loadAgentConfig', () => {
-  it('has defaults for everything but the token', () => {
-    expect(loadAgentConfig({ AGENT_TOKEN: TOKEN, AGENT_SPAWNER: 'node' })).toEqual({
+  it('has defaults for everything but the workspace id and the token public key', () => {
+    const c = loadAgentConfig({ ...BASE, AGENT_SPAWNER: 'node' });
+    expect(c).toEqual({
       listenMode: 'uds',
       socketPath: '/run/berth/agent/agent.sock',
       host: '0.0.0.0',
       port: 9000,
-      token: TOKEN,
+      workspaceId: 'ws_1',
+      tokenPublicKey: expect.any(KeyObject),
       workspaceDir: '/workspace',
       childHome: '/tmp/home',
       proxySocket: undefined,
@@ -23,20 +30,27 @@ describe('loadAgentConfig', () => {
       anthropicApiKey: 'sk-ant-berth-placeholder',
       maxOutputBytes: 1024 * 1024,
     });
+    expect(c.tokenPublicKey.equals(publicKey)).toBe(true);
+  });
+
+  it('takes workspace ids of 1 to 128 letters, digits, _ and -, and the key with surrounding whitespace', () => {
+    const id = `A-z_0${'9'.repeat(123)}`;
+    expect(loadAgentConfig({ ...BASE, AGENT_WORKSPACE_ID: id }).workspaceId).toBe(id);
+    expect(loadAgentConfig({ ...BASE, AGENT_WORKSPACE_ID: 'w' }).workspaceId).toBe('w');
+    const c = loadAgentConfig({ ...BASE, AGENT_TOKEN_PUBLIC_KEY: ` ${KEY}\n` });
+    expect(c.tokenPublicKey.equals(publicKey)).toBe(true);
   });
 
   it('starts commands with the bundled berth-spawner when it is there, or the one AGENT_SPAWNER names', () => {
     requireSpawner();
-    expect(loadAgentConfig({ AGENT_TOKEN: TOKEN }).spawnerPath).toBe(BUNDLED_SPAWNER);
-    expect(loadAgentConfig({ AGENT_TOKEN: TOKEN, AGENT_SPAWNER: process.execPath }).spawnerPath).toBe(
-      process.execPath,
-    );
-    expect(loadAgentConfig({ AGENT_TOKEN: TOKEN, AGENT_SPAWNER: 'node' }).spawnerPath).toBeUndefined();
+    expect(loadAgentConfig(BASE).spawnerPath).toBe(BUNDLED_SPAWNER);
+    expect(loadAgentConfig({ ...BASE, AGENT_SPAWNER: process.execPath }).spawnerPath).toBe(process.execPath);
+    expect(loadAgentConfig({ ...BASE, AGENT_SPAWNER: 'node' }).spawnerPath).toBeUndefined();
   });
 
   it('reads every variable', () => {
     const c = loadAgentConfig({
-      AGENT_TOKEN: TOKEN,
+      ...BASE,
       AGENT_LISTEN_MODE: 'http',
       AGENT_PORT: '9100',
       AGENT_SOCKET: '/s.sock',
@@ -57,32 +71,36 @@ describe('loadAgentConfig', () => {
       anthropicBaseUrl: 'http://api.anthropic.com',
       anthropicApiKey: 'sk-other-placeholder',
     });
-    expect(loadAgentConfig({ AGENT_TOKEN: TOKEN, AGENT_PROXY_URL: 'http://localhost:8080' }).proxyUrl).toBe(
+    expect(loadAgentConfig({ ...BASE, AGENT_PROXY_URL: 'http://localhost:8080' }).proxyUrl).toBe(
       'http://localhost:8080',
     );
   });
 
-  it('reads the token from AGENT_TOKEN_FILE when AGENT_TOKEN is unset', async () => {
-    const { mkdtemp, writeFile } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const file = join(await mkdtemp(join(tmpdir(), 'berth-cfg-')), 'token');
-    await writeFile(file, `${TOKEN}\n`);
-    expect(loadAgentConfig({ AGENT_TOKEN_FILE: file })).toMatchObject({ token: TOKEN, tokenFile: file });
-    expect(() => loadAgentConfig({ AGENT_TOKEN_FILE: `${file}.missing` })).toThrow(/AGENT_TOKEN_FILE/);
-  });
-
   it.each([
-    [{}, /AGENT_TOKEN/],
-    [{ AGENT_TOKEN: 'short' }, /AGENT_TOKEN/],
-    [{ AGENT_TOKEN: TOKEN, AGENT_LISTEN_MODE: 'tcp' }, /AGENT_LISTEN_MODE/],
-    [{ AGENT_TOKEN: TOKEN, AGENT_PORT: 'abc' }, /AGENT_PORT/],
-    [{ AGENT_TOKEN: TOKEN, AGENT_PORT: '70000' }, /AGENT_PORT/],
-    [{ AGENT_TOKEN: TOKEN, AGENT_MAX_OUTPUT_BYTES: '0' }, /AGENT_MAX_OUTPUT_BYTES/],
-    [{ AGENT_TOKEN: TOKEN, AGENT_WORKSPACE_DIR: 'relative' }, /AGENT_WORKSPACE_DIR/],
-    [{ AGENT_TOKEN: TOKEN, AGENT_PROXY_URL: 'socks://x' }, /AGENT_PROXY_URL/],
-    [{ AGENT_TOKEN: TOKEN, AGENT_ANTHROPIC_BASE_URL: 'api.anthropic.com' }, /AGENT_ANTHROPIC_BASE_URL/],
-    [{ AGENT_TOKEN: TOKEN, AGENT_SPAWNER: '/nonexistent/berth-spawner' }, /AGENT_SPAWNER/],
+    [{}, /AGENT_WORKSPACE_ID/],
+    [{ AGENT_TOKEN_PUBLIC_KEY: KEY }, /AGENT_WORKSPACE_ID/],
+    [{ ...BASE, AGENT_WORKSPACE_ID: '' }, /AGENT_WORKSPACE_ID/],
+    [{ ...BASE, AGENT_WORKSPACE_ID: 'a'.repeat(129) }, /AGENT_WORKSPACE_ID/],
+    [{ ...BASE, AGENT_WORKSPACE_ID: 'ws 1' }, /AGENT_WORKSPACE_ID/],
+    [{ ...BASE, AGENT_WORKSPACE_ID: '../ws' }, /AGENT_WORKSPACE_ID/],
+    [{ ...BASE, AGENT_WORKSPACE_ID: 'ws_1\n' }, /AGENT_WORKSPACE_ID/],
+    [{ AGENT_WORKSPACE_ID: 'ws_1' }, /AGENT_TOKEN_PUBLIC_KEY/],
+    [{ ...BASE, AGENT_TOKEN_PUBLIC_KEY: '' }, /AGENT_TOKEN_PUBLIC_KEY/],
+    [{ ...BASE, AGENT_TOKEN_PUBLIC_KEY: KEY.slice(1) }, /AGENT_TOKEN_PUBLIC_KEY/],
+    [{ ...BASE, AGENT_TOKEN_PUBLIC_KEY: `${KEY}AA` }, /AGENT_TOKEN_PUBLIC_KEY/],
+    [{ ...BASE, AGENT_TOKEN_PUBLIC_KEY: 'a'.repeat(16) }, /AGENT_TOKEN_PUBLIC_KEY/],
+    [
+      { ...BASE, AGENT_TOKEN_PUBLIC_KEY: publicKey.export({ format: 'pem', type: 'spki' }).toString() },
+      /AGENT_TOKEN_PUBLIC_KEY/,
+    ],
+    [{ ...BASE, AGENT_LISTEN_MODE: 'tcp' }, /AGENT_LISTEN_MODE/],
+    [{ ...BASE, AGENT_PORT: 'abc' }, /AGENT_PORT/],
+    [{ ...BASE, AGENT_PORT: '70000' }, /AGENT_PORT/],
+    [{ ...BASE, AGENT_MAX_OUTPUT_BYTES: '0' }, /AGENT_MAX_OUTPUT_BYTES/],
+    [{ ...BASE, AGENT_WORKSPACE_DIR: 'relative' }, /AGENT_WORKSPACE_DIR/],
+    [{ ...BASE, AGENT_PROXY_URL: 'socks://x' }, /AGENT_PROXY_URL/],
+    [{ ...BASE, AGENT_ANTHROPIC_BASE_URL: 'api.anthropic.com' }, /AGENT_ANTHROPIC_BASE_URL/],
+    [{ ...BASE, AGENT_SPAWNER: '/nonexistent/berth-spawner' }, /AGENT_SPAWNER/],
   ])('refuses %j', (env, message) => {
     expect(() => loadAgentConfig(env)).toThrow(AgentConfigError);
     expect(() => loadAgentConfig(env)).toThrow(message);

@@ -1,13 +1,36 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { SseDecoder } from '@berth/protocol';
+import { signAgentToken } from '@berth/protocol/agent-token';
 import { startAgent, type AgentConfig, type RunningAgent } from '../src/index.js';
 import { BUNDLED_SPAWNER, DEFAULT_ANTHROPIC_API_KEY } from '../src/config.js';
 
-export const TOKEN = 'test-token-0123456789abcdef';
+/** The control plane's signing key pair of these tests: test agents trust its public key. */
+export const AGENT_KEYS = generateKeyPairSync('ed25519');
+/** The workspace test agents serve unless told otherwise. */
+export const WORKSPACE_ID = 'ws_test-0001';
+
+/**
+ * A fresh agent token as the control plane would sign it: for WORKSPACE_ID, valid from now for 5 minutes,
+ * signed by AGENT_KEYS; each can be changed.
+ */
+export function agentToken(
+  opts: { workspaceId?: string; issuedAt?: number; expiresAt?: number; privateKey?: KeyObject } = {},
+): string {
+  const issuedAt = opts.issuedAt ?? Math.floor(Date.now() / 1000);
+  return signAgentToken(opts.privateKey ?? AGENT_KEYS.privateKey, {
+    workspaceId: opts.workspaceId ?? WORKSPACE_ID,
+    issuedAt,
+    expiresAt: opts.expiresAt ?? issuedAt + 300,
+  });
+}
+
+/** An `Authorization` header value with a fresh token for `workspaceId`. */
+export const authHeader = (workspaceId = WORKSPACE_ID) => `Bearer ${agentToken({ workspaceId })}`;
 
 /**
  * Both ways commands start (src/commands/launchers.ts): exec suites run once per launcher. The helper binary is
@@ -48,7 +71,7 @@ export interface TestAgent {
 export interface CallOptions {
   body?: Buffer | string | object;
   headers?: Record<string, string>;
-  /** null: no Authorization header. */
+  /** The bearer token; default: a fresh one for the agent's workspace; null: no Authorization header. */
   token?: string | null;
 }
 
@@ -72,7 +95,8 @@ export async function startTestAgent(overrides: Partial<AgentConfig> = {}): Prom
     socketPath: join(dir, 'agent.sock'),
     host: '127.0.0.1',
     port: 0,
-    token: TOKEN,
+    workspaceId: WORKSPACE_ID,
+    tokenPublicKey: AGENT_KEYS.publicKey,
     workspaceDir: root,
     childHome: join(dir, 'home'),
     proxyPort: 0,
@@ -89,7 +113,7 @@ export async function startTestAgent(overrides: Partial<AgentConfig> = {}): Prom
     let abort = () => {};
     const response = new Promise<IncomingMessage>((resolve, reject) => {
       const headers: Record<string, string> = { ...opts.headers };
-      const token = opts.token === undefined ? TOKEN : opts.token;
+      const token = opts.token === undefined ? agentToken({ workspaceId: config.workspaceId }) : opts.token;
       if (token !== null) headers.authorization = `Bearer ${token}`;
       let body: Buffer | undefined;
       if (Buffer.isBuffer(opts.body) || typeof opts.body === 'string') body = Buffer.from(opts.body);

@@ -1,15 +1,23 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentPublicKeyText } from '@berth/protocol/agent-token';
+import { AGENT_KEYS, agentToken } from './helpers.js';
 
 // The entry point as the image runs it, through tsx so no build step is needed first.
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const TOKEN = 'main-test-token-0123456789';
+const WORKSPACE_ID = 'ws_main';
+/** What every agent here needs: whose tokens to take and the key they are signed with. */
+const AUTH_ENV = {
+  AGENT_WORKSPACE_ID: WORKSPACE_ID,
+  AGENT_TOKEN_PUBLIC_KEY: agentPublicKeyText(AGENT_KEYS.publicKey),
+};
+const token = () => agentToken({ workspaceId: WORKSPACE_ID });
 
 function run(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', MAIN], {
@@ -68,9 +76,11 @@ describe('main (the process the image runs)', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it.each([
-    [{}, 'AGENT_TOKEN'],
-    [{ AGENT_TOKEN: 'too-short' }, 'AGENT_TOKEN'],
-    [{ AGENT_TOKEN: TOKEN, AGENT_LISTEN_MODE: 'carrier-pigeon' }, 'AGENT_LISTEN_MODE'],
+    [{}, 'AGENT_WORKSPACE_ID'],
+    [{ ...AUTH_ENV, AGENT_WORKSPACE_ID: 'ws/main' }, 'AGENT_WORKSPACE_ID'],
+    [{ AGENT_WORKSPACE_ID: WORKSPACE_ID }, 'AGENT_TOKEN_PUBLIC_KEY'],
+    [{ ...AUTH_ENV, AGENT_TOKEN_PUBLIC_KEY: 'not-a-key' }, 'AGENT_TOKEN_PUBLIC_KEY'],
+    [{ ...AUTH_ENV, AGENT_LISTEN_MODE: 'carrier-pigeon' }, 'AGENT_LISTEN_MODE'],
   ])('exits 1 with a clear message on bad config %j', async (env, mentions) => {
     const { code, stderr } = await exitOf(run(env as Record<string, string>));
     expect(code).toBe(1);
@@ -81,13 +91,13 @@ describe('main (the process the image runs)', () => {
 
   it('exits 1 when the workspace directory is missing', async () => {
     const { code, stderr } = await exitOf(
-      run({ AGENT_TOKEN: TOKEN, AGENT_SOCKET: join(dir, 'x.sock'), AGENT_WORKSPACE_DIR: join(dir, 'nope') }),
+      run({ ...AUTH_ENV, AGENT_SOCKET: join(dir, 'x.sock'), AGENT_WORKSPACE_DIR: join(dir, 'nope') }),
     );
     expect(code).toBe(1);
     expect(stderr).toContain('workspace directory');
   });
 
-  it('serves on a Unix socket (stale socket replaced, mode 0666), hides the token, stops on SIGTERM', async () => {
+  it('serves on a Unix socket (stale socket replaced, mode 0666), takes only its own tokens, stops on SIGTERM', async () => {
     const socketPath = join(dir, 'agent.sock');
     // A socket file left behind by a previous run that died.
     spawnSync(process.execPath, [
@@ -97,7 +107,7 @@ describe('main (the process the image runs)', () => {
     expect((await lstat(socketPath)).isSocket()).toBe(true);
 
     const child = run({
-      AGENT_TOKEN: TOKEN,
+      ...AUTH_ENV,
       AGENT_SOCKET: socketPath,
       AGENT_WORKSPACE_DIR: ws,
       AGENT_CHILD_HOME: join(dir, 'home'),
@@ -112,16 +122,17 @@ describe('main (the process the image runs)', () => {
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body)).toMatchObject({ status: 'ok', version: '0.1.0' });
     expect((await get({ socketPath }, '/files')).status).toBe(401);
+    const elsewhere = agentToken({ workspaceId: 'ws_other' });
+    expect((await get({ socketPath }, '/files', { token: elsewhere })).status).toBe(401);
+    expect((await get({ socketPath }, '/files', { token: token() })).status).toBe(200);
 
     const env = await get({ socketPath }, '/exec', {
       method: 'POST',
-      token: TOKEN,
+      token: token(),
       body: JSON.stringify({ cmd: ['env'] }),
     });
     expect(env.status).toBe(200);
-    const stdout = JSON.parse(env.body).stdout as string;
-    expect(stdout).not.toContain(TOKEN);
-    expect(stdout).not.toContain('AGENT_');
+    expect(JSON.parse(env.body).stdout).not.toContain('AGENT_');
 
     child.kill('SIGTERM');
     const { code } = await exited;
@@ -129,28 +140,9 @@ describe('main (the process the image runs)', () => {
     await expect(lstat(socketPath)).rejects.toThrow();
   });
 
-  it('reads the token from AGENT_TOKEN_FILE and deletes the file', async () => {
-    const tokenFile = join(dir, 'token');
-    await writeFile(tokenFile, `${TOKEN}\n`);
-    const socketPath = join(dir, 'file.sock');
-    const child = run({ AGENT_TOKEN_FILE: tokenFile, AGENT_SOCKET: socketPath, AGENT_WORKSPACE_DIR: ws });
-    const exited = exitOf(child);
-    try {
-      await listening(child);
-      await expect(lstat(tokenFile)).rejects.toThrow();
-      expect((await get({ socketPath }, '/files', { token: TOKEN })).status).toBe(200);
-      // The environment of the agent process itself never held the token.
-      const environ = await readFile(`/proc/${child.pid}/environ`, 'utf8');
-      expect(environ).not.toContain(TOKEN);
-    } finally {
-      child.kill('SIGTERM');
-      expect((await exited).code).toBe(0);
-    }
-  });
-
   it('serves over TCP in http mode', async () => {
     const child = run({
-      AGENT_TOKEN: TOKEN,
+      ...AUTH_ENV,
       AGENT_LISTEN_MODE: 'http',
       AGENT_PORT: '0',
       AGENT_HOST: '127.0.0.1',
@@ -164,7 +156,7 @@ describe('main (the process the image runs)', () => {
       expect((await get({ host: '127.0.0.1', port }, '/health')).status).toBe(200);
       const r = await get({ host: '127.0.0.1', port }, '/exec', {
         method: 'POST',
-        token: TOKEN,
+        token: token(),
         body: JSON.stringify({ cmd: ['echo', 'over tcp'] }),
       });
       expect(JSON.parse(r.body).stdout).toBe('over tcp\n');

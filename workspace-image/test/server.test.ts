@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WORKSPACE_AGENT_LIMITS } from '@berth/protocol';
-import { startTestAgent, TOKEN, type TestAgent } from './helpers.js';
+import { agentToken, authHeader, startTestAgent, WORKSPACE_ID, type TestAgent } from './helpers.js';
 
 describe.each(['uds', 'http'] as const)('agent server over %s', (listenMode) => {
   let t: TestAgent;
@@ -28,20 +29,25 @@ describe.each(['uds', 'http'] as const)('agent server over %s', (listenMode) => 
   });
 
   it('refuses requests without a token or with a wrong one', async () => {
-    for (const token of [null, 'wrong-token-0123456789', `${TOKEN}x`, '']) {
+    const valid = agentToken();
+    for (const token of [null, 'wrong-token-0123456789', `${valid}x`, valid.slice(0, -2), '']) {
       const r = await t.call('POST', '/exec', { token, body: { cmd: ['true'] } });
       expect(r.status).toBe(401);
+      expect(r.headers['www-authenticate']).toBe('Bearer');
       expect(r.json()).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
     }
     const basic = await t.call('GET', '/files', {
       token: null,
-      headers: { authorization: `Basic ${TOKEN}` },
+      headers: { authorization: `Basic ${valid}` },
     });
     expect(basic.status).toBe(401);
   });
 
   it('accepts the token with any case of "Bearer"', async () => {
-    const r = await t.call('GET', '/files', { token: null, headers: { authorization: `bearer ${TOKEN}` } });
+    const r = await t.call('GET', '/files', {
+      token: null,
+      headers: { authorization: authHeader().replace('Bearer ', 'bEaReR ') },
+    });
     expect(r.status).toBe(200);
   });
 
@@ -101,12 +107,93 @@ describe.each(['uds', 'http'] as const)('agent server over %s', (listenMode) => 
   });
 
   it('logs one JSON line per request, without the token or query string', async () => {
-    await t.call('GET', '/files?path=secret-name.txt');
+    const token = agentToken();
+    await t.call('GET', '/files?path=secret-name.txt', { token });
     const lines = t.logs.map((l) => JSON.parse(l));
     const last = lines.findLast((l) => l.path === '/files');
     expect(last).toMatchObject({ method: 'GET', path: '/files', status: 404 });
+    expect(last).not.toHaveProperty('authRefused');
     expect(typeof last.durationMs).toBe('number');
-    expect(t.logs.join('\n')).not.toContain(TOKEN);
+    expect(t.logs.join('\n')).not.toContain(token);
     expect(t.logs.join('\n')).not.toContain('secret-name');
+  });
+});
+
+/**
+ * Agent tokens over the wire: two agents trusting the same key, as two workspaces of one control plane do.
+ * A token is good for its own workspace, within its lifetime, signed by that key, and nowhere else.
+ */
+describe('agent tokens', () => {
+  let a: TestAgent;
+  let b: TestAgent;
+  beforeAll(async () => {
+    a = await startTestAgent({ workspaceId: 'ws_a' });
+    b = await startTestAgent({ workspaceId: 'ws_b' });
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+  });
+
+  /** The status of GET /files with `token`, and what the agent logged about refusing it. */
+  async function attempt(t: TestAgent, token: string | null) {
+    const before = t.logs.length;
+    const r = await t.call('GET', '/files', { token });
+    await vi.waitFor(() => expect(t.logs.length).toBeGreaterThan(before)); // written once the response closes
+    const line = JSON.parse(t.logs.at(-1) ?? '{}');
+    expect(line).toMatchObject({ path: '/files', status: r.status });
+    if (token) expect(t.logs.join('\n')).not.toContain(token);
+    return { status: r.status, refused: line.authRefused as string | undefined };
+  }
+
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('accepts a valid token for its own workspace', async () => {
+    expect(await attempt(a, agentToken({ workspaceId: 'ws_a' }))).toEqual({
+      status: 200,
+      refused: undefined,
+    });
+    expect(await attempt(b, agentToken({ workspaceId: 'ws_b' }))).toEqual({
+      status: 200,
+      refused: undefined,
+    });
+  });
+
+  it("refuses a token for workspace A at B's agent, and the other way round", async () => {
+    expect(await attempt(b, agentToken({ workspaceId: 'ws_a' }))).toEqual({
+      status: 401,
+      refused: 'other_workspace',
+    });
+    expect(await attempt(a, agentToken({ workspaceId: 'ws_b' }))).toEqual({
+      status: 401,
+      refused: 'other_workspace',
+    });
+    expect((await attempt(a, agentToken({ workspaceId: WORKSPACE_ID }))).status).toBe(401);
+  });
+
+  it('refuses an expired token', async () => {
+    // Past the 30 s of clock skew the agent allows.
+    const expired = agentToken({ workspaceId: 'ws_a', issuedAt: now() - 400, expiresAt: now() - 60 });
+    expect(await attempt(a, expired)).toEqual({ status: 401, refused: 'expired' });
+    const notYet = agentToken({ workspaceId: 'ws_a', issuedAt: now() + 120, expiresAt: now() + 300 });
+    expect(await attempt(a, notYet)).toEqual({ status: 401, refused: 'not_yet_valid' });
+  });
+
+  it('refuses a token signed by another key', async () => {
+    const other = generateKeyPairSync('ed25519').privateKey;
+    const forged = agentToken({ workspaceId: 'ws_a', privateKey: other });
+    expect(await attempt(a, forged)).toEqual({ status: 401, refused: 'bad_signature' });
+  });
+
+  it('refuses a missing or malformed token, and logs why', async () => {
+    expect(await attempt(a, null)).toEqual({ status: 401, refused: 'missing' });
+    expect(await attempt(a, 'not-an-agent-token')).toEqual({ status: 401, refused: 'malformed' });
+  });
+
+  it('needs no token for /health', async () => {
+    const r = await a.call('GET', '/health', { token: null });
+    expect(r.status).toBe(200);
+    expect(r.json().status).toBe('ok');
+    expect((await a.call('GET', '/health', { token: 'garbage' })).status).toBe(200);
   });
 });

@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -6,6 +7,7 @@ import { DynamoWorkspaceStore, isAwsUnavailable } from '@berth/aws';
 import { ensureTable, localClientConfig, startDynamoDbLocal, type DynamoDbLocal } from '@berth/aws/local';
 import {
   HttpWorkspaceAgentClient,
+  SignedAgentTokens,
   METRIC_NAMESPACE,
   PROVISION_STEPS,
   WriteThroughCache,
@@ -46,6 +48,8 @@ import {
   type StreamingApiHandler,
 } from './api-server.js';
 import { LocalProvisioner } from './local-provisioner.js';
+import { loadOrCreateAgentSigningKey } from './agent-signing-key.js';
+import { agentPublicKeyText } from '@berth/protocol/agent-token';
 import { failInterruptedProvisioning } from './interrupted-provisioning.js';
 import { failUnsoundWorkspaces, reattachLiveWorkspaces } from './live-workspaces.js';
 import { salvageFiles } from './salvage-files.js';
@@ -125,8 +129,11 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   const clientConfig = localClientConfig(endpoint);
   await ensureTable(new DynamoDBClient(clientConfig), tableName);
 
+  // Signs the token of every call to a workspace's agent; workspaces get only the public half.
+  const agentSigningKey = await loadOrCreateAgentSigningKey(opts.stateDir);
   const runtime = new DockerRuntime({
     stateDir: opts.stateDir,
+    agentPublicKey: agentPublicKeyText(createPublicKey(agentSigningKey)),
     ...(opts.labelPrefix ? { labelPrefix: opts.labelPrefix } : {}),
     ...(opts.diskMiB ? { diskMiB: opts.diskMiB } : {}),
     warn: (message, extra) => core.logger.warn(message, extra),
@@ -166,6 +173,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     runtime: runtimeWithDeadlines(workspaceRuntime, config, deadlineObservers),
     blobs: blobsWithDeadlines(new FsBlobStore(join(opts.stateDir, 'blobs')), config, deadlineObservers),
     workspaceAgent,
+    agentTokens: new SignedAgentTokens(agentSigningKey, { clock: systemClock }),
     provisioner,
     clock: systemClock,
     config,

@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { ContainerRuntime, ContainerSpec, TaskStatus } from '@berth/core';
 import Dockerode from 'dockerode';
 import { dockerMessage, dockerStatus, ImageMissingError, TaskNotFoundError } from './errors.js';
-import { writeAgentToken } from './agent-token-file.js';
 import { containerCreateOptions } from './hardening.js';
 import { DEFAULT_LABEL_PREFIX, instanceOf, isOwned, labelKeys, managedFilter } from './labels.js';
 import { AGENT_SOCKET_NAME, workspaceDirs, type WorkspaceDirs } from './paths.js';
@@ -14,6 +13,8 @@ export interface DockerRuntimeOptions {
   docker?: Dockerode;
   /** Host dir (as this process sees it) holding `workspaces/<id>/` (paths.ts). */
   stateDir: string;
+  /** The control plane's agent-token public key (text form): each workspace's agent checks tokens with it. */
+  agentPublicKey: string;
   /** The same dir as the Docker ENGINE sees it (Docker-in-Docker: paths differ). Default: stateDir. */
   hostStateDir?: string;
   /** Container name prefix; default `berth-`. */
@@ -38,6 +39,7 @@ export class DockerRuntime implements ContainerRuntime {
   readonly kind = 'docker' as const;
   readonly docker: Dockerode;
   readonly stateDir: string;
+  private readonly agentPublicKey: string;
   readonly hostStateDir: string;
   readonly namePrefix: string;
   readonly labelPrefix: string;
@@ -54,6 +56,7 @@ export class DockerRuntime implements ContainerRuntime {
   constructor(options: DockerRuntimeOptions) {
     this.docker = options.docker ?? new Dockerode();
     this.stateDir = options.stateDir;
+    this.agentPublicKey = options.agentPublicKey;
     this.hostStateDir = options.hostStateDir ?? options.stateDir;
     this.namePrefix = options.namePrefix ?? 'berth-';
     this.labelPrefix = options.labelPrefix ?? DEFAULT_LABEL_PREFIX;
@@ -99,9 +102,9 @@ export class DockerRuntime implements ContainerRuntime {
     dirs: WorkspaceDirs,
     engineDirs: WorkspaceDirs,
   ): Promise<{ taskRef: string }> {
-    await writeAgentToken(dirs.agent, spec.agentToken);
     const options = containerCreateOptions({
       spec,
+      agentPublicKey: this.agentPublicKey,
       name: `${this.namePrefix}${spec.workspaceId}`,
       labelPrefix: this.labelPrefix,
       instance: this.instance,

@@ -5,7 +5,6 @@ import { labelKeys } from './labels.js';
 import {
   CONTAINER_AGENT_DIR,
   CONTAINER_AGENT_SOCKET,
-  CONTAINER_AGENT_TOKEN_FILE,
   CONTAINER_FILES_DIR,
   CONTAINER_HOST_DIR,
   CONTAINER_PROXY_SOCKET,
@@ -22,6 +21,8 @@ export type EngineDirs = Pick<WorkspaceDirs, 'files' | 'agent' | 'host'>;
 
 export interface ContainerConfigInput {
   spec: ContainerSpec;
+  /** The host's agent-token public key (protocol agent-token.ts, text form). */
+  agentPublicKey: string;
   name: string;
   labelPrefix: string;
   /** The owning Berth (labels.ts, instanceOf). */
@@ -79,16 +80,19 @@ export function hardenedHostConfig(input: Pick<ContainerConfigInput, 'spec' | 'e
   };
 }
 
-/** Agent environment (the token goes by file: see writeAgentToken); Berth's own keys win over `spec.env` so a template cannot move the socket or token. */
-export function workspaceAgentEnv(spec: ContainerSpec): string[] {
+/**
+ * Agent environment: nothing secret (the agent checks signed tokens with the host's public key, and takes
+ * only those naming its own workspace). Berth's own keys win over `spec.env`, so a template cannot move the
+ * socket or swap the key.
+ */
+export function workspaceAgentEnv(spec: ContainerSpec, agentPublicKey: string): string[] {
   const env: Record<string, string> = {
     HOME: AGENT_HOME,
     ...spec.env,
     [WORKSPACE_AGENT_ENV.listenMode]: 'uds',
     [WORKSPACE_AGENT_ENV.socket]: CONTAINER_AGENT_SOCKET,
-    // The token travels as a file the agent reads and deletes: an env var would show in `docker inspect`
-    // and in /proc/1/environ, where any command in the workspace could read it.
-    [WORKSPACE_AGENT_ENV.tokenFile]: CONTAINER_AGENT_TOKEN_FILE,
+    [WORKSPACE_AGENT_ENV.workspaceId]: spec.workspaceId,
+    [WORKSPACE_AGENT_ENV.tokenPublicKey]: agentPublicKey,
     [WORKSPACE_AGENT_ENV.workspaceDir]: CONTAINER_FILES_DIR,
     // The only way out (ARCHITECTURE.md §4). The agent connects per request, so the proxy may come later.
     [WORKSPACE_AGENT_ENV.proxySocket]: CONTAINER_PROXY_SOCKET,
@@ -106,7 +110,7 @@ export function containerCreateOptions(input: ContainerConfigInput): ContainerCr
     ...(input.command ? { Entrypoint: input.command } : {}),
     User: `${AGENT_UID}:${AGENT_GID}`,
     WorkingDir: CONTAINER_FILES_DIR,
-    Env: workspaceAgentEnv(spec),
+    Env: workspaceAgentEnv(spec, input.agentPublicKey),
     Labels: {
       [keys.managed]: 'true',
       [keys.instance]: input.instance,

@@ -36,8 +36,6 @@ export const AGENT_SOCKET_NAME = 'agent.sock';
 /** The agent's socket inside the container (tests that play a hostile workspace aim at it). */
 export const CONTAINER_AGENT_SOCKET = `${CONTAINER_AGENT_DIR}/${AGENT_SOCKET_NAME}`;
 /** Holds the agent token until the agent has read it (and deleted it). */
-export const AGENT_TOKEN_FILE_NAME = 'agent-token';
-export const CONTAINER_AGENT_TOKEN_FILE = `${CONTAINER_AGENT_DIR}/${AGENT_TOKEN_FILE_NAME}`;
 /** The local egress proxy listens here (host side: `<host dir>/proxy.sock`); the agent forwards :3128 to it. */
 export const PROXY_SOCKET_NAME = 'proxy.sock';
 export const CONTAINER_PROXY_SOCKET = `${CONTAINER_HOST_DIR}/${PROXY_SOCKET_NAME}`;

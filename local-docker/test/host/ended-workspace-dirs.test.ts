@@ -66,7 +66,6 @@ describe('EndedWorkspaceDirs', () => {
       tenantId: withContainer.tenantId,
       template: 'default',
       image: 'img',
-      agentToken: withContainer.agentToken,
       limits: { cpus: 1, memoryMiB: 256, pids: 10, diskMiB: 64 },
     });
     await s.gc.collect();

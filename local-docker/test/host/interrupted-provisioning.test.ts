@@ -17,7 +17,6 @@ async function leftovers() {
     tenantId: 't',
     template: 'default',
     image: 'img',
-    agentToken: unrecorded.agentToken,
     limits: { cpus: 1, memoryMiB: 256, pids: 10, diskMiB: 64 },
   });
   const recorded = await create('recorded');

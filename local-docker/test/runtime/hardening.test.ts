@@ -6,12 +6,14 @@ import {
   hardenedHostConfig,
 } from '../../src/runtime/hardening.js';
 
+/** An Ed25519 public key in its text form (not secret: every workspace's agent gets it). */
+const PUBLIC_KEY = 'MCowBQYDK2VwAyEA-not-checked-here-only-passed-on';
+
 const spec: ContainerSpec = {
   workspaceId: 'ws_abc',
   tenantId: 'tenant-1',
   template: 'default',
   image: 'berth/workspace:latest',
-  agentToken: 'secret-token',
   limits: { cpus: 2, memoryMiB: 2048, pids: 100, diskMiB: 5120 },
   env: { FOO: 'bar' },
 };
@@ -87,6 +89,7 @@ describe('hardenedHostConfig (ARCHITECTURE.md §4 hardening list)', () => {
 describe('containerCreateOptions', () => {
   const opts = containerCreateOptions({
     spec,
+    agentPublicKey: PUBLIC_KEY,
     name: 'berth-ws_abc',
     labelPrefix: 'dev.berth',
     instance: 'inst1',
@@ -110,6 +113,7 @@ describe('containerCreateOptions', () => {
     expect(opts.Cmd).toBeUndefined();
     const cmd = containerCreateOptions({
       spec,
+      agentPublicKey: PUBLIC_KEY,
       name: 'n',
       labelPrefix: 'p',
       instance: 'i',
@@ -125,12 +129,13 @@ describe('containerCreateOptions', () => {
 });
 
 describe('workspaceAgentEnv', () => {
-  it('tells the agent where to listen, where its token file is and its workspace dir, plus the extra env', () => {
-    expect(workspaceAgentEnv(spec)).toEqual(
+  it('tells the agent where to listen, its workspace id and token public key, its workspace dir, plus the extra env', () => {
+    expect(workspaceAgentEnv(spec, PUBLIC_KEY)).toEqual(
       expect.arrayContaining([
         'AGENT_LISTEN_MODE=uds',
         'AGENT_SOCKET=/run/berth/agent/agent.sock',
-        'AGENT_TOKEN_FILE=/run/berth/agent/agent-token',
+        `AGENT_WORKSPACE_ID=${spec.workspaceId}`,
+        `AGENT_TOKEN_PUBLIC_KEY=${PUBLIC_KEY}`,
         'AGENT_WORKSPACE_DIR=/workspace',
         'AGENT_PROXY_SOCKET=/run/berth/host/proxy.sock',
         'HOME=/home/agent',
@@ -139,19 +144,24 @@ describe('workspaceAgentEnv', () => {
     );
   });
   it("does not let spec.env override Berth's keys", () => {
-    const env = workspaceAgentEnv({
-      ...spec,
-      env: {
-        AGENT_SOCKET: '/elsewhere',
-        AGENT_PROXY_SOCKET: '/workspace/p.sock',
-        AGENT_TOKEN: 'x',
-        HOME: '/h',
+    const env = workspaceAgentEnv(
+      {
+        ...spec,
+        env: {
+          AGENT_SOCKET: '/elsewhere',
+          AGENT_PROXY_SOCKET: '/workspace/p.sock',
+          AGENT_WORKSPACE_ID: 'ws_other',
+          AGENT_TOKEN_PUBLIC_KEY: 'a-key-of-its-own',
+          HOME: '/h',
+        },
       },
-    });
+      PUBLIC_KEY,
+    );
     expect(env).toContain('AGENT_SOCKET=/run/berth/agent/agent.sock');
-    expect(env).toContain('AGENT_TOKEN_FILE=/run/berth/agent/agent-token');
+    expect(env).toContain(`AGENT_WORKSPACE_ID=${spec.workspaceId}`);
+    expect(env).toContain(`AGENT_TOKEN_PUBLIC_KEY=${PUBLIC_KEY}`);
     expect(env).toContain('AGENT_PROXY_SOCKET=/run/berth/host/proxy.sock');
-    expect(env.join('\n')).not.toContain('secret-token');
+    expect(env.join('\n')).not.toContain('a-key-of-its-own');
     expect(env).toContain('HOME=/h');
     expect(env.filter((e) => e.startsWith('AGENT_SOCKET='))).toHaveLength(1);
   });

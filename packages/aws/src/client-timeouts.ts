@@ -12,6 +12,8 @@ export const SDK_TIMEOUTS = {
   sfn: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
   /** SQS: one small SendMessage (a stop handed to the stop worker). */
   sqs: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
+  /** Secrets Manager: one small GetSecretValue per cold start (the agent-token signing key). */
+  secretsManager: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
   /** SSM: one small GetParameter (the API keys). */
   ssm: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
   /** S3 moves large objects: no bound on the whole request, only on a socket that stops moving. */

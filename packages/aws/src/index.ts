@@ -25,3 +25,4 @@ export * from './sfn/step-functions-provisioner.js';
 export * from './sqs/sqs-stopper.js';
 export * from './sqs/stop-message.js';
 export * from './client-timeouts.js';
+export * from './secrets/agent-signing-key.js';

@@ -10,7 +10,7 @@ import {
   type ServiceMetrics,
   type WorkspaceStatus,
 } from '@berth/core';
-import { makeDeps, recordingLogger, seedWorkspace, type TestDeps } from './support/make-deps.js';
+import { isAgentTokenFor, makeDeps, recordingLogger, seedWorkspace, type TestDeps } from './support/make-deps.js';
 import { snapshotFiles } from './support/tar-files.js';
 
 const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -79,7 +79,7 @@ describe('execute', () => {
     expect(stream).toMatchObject({ status: 200, contentType: 'text/event-stream' });
     expect(await readAll(stream.body, 1 << 20)).toEqual(wire);
     const call = deps.workspaceAgent.callsOf('streamAgentRun')[0]!;
-    expect(call.token).toBe(ws.agentToken);
+    expect(isAgentTokenFor(call.token, ws.id)).toBe(true);
     expect(call.agentRunReq).toEqual(input);
     // The files_changed event, split across chunks and CR LF-terminated, was seen: one sync and the final one.
     expect(archiveCalls(deps)).toBeGreaterThanOrEqual(1);

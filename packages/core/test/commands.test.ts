@@ -9,7 +9,7 @@ import {
   deleteWorkspaceFile,
   type WorkspaceStatus,
 } from '@berth/core';
-import { makeDeps, seedWorkspace } from './support/make-deps.js';
+import { isAgentTokenFor, makeDeps, seedWorkspace } from './support/make-deps.js';
 
 const run = (deps: ReturnType<typeof makeDeps>, id: string, tenant = 't1') =>
   runCommand(deps, tenant, id, { cmd: ['echo', 'hi'] }).catch((e: unknown) => e as ApiError);
@@ -25,7 +25,7 @@ describe('exec', () => {
     });
     expect(r.stdout).toBe('echo hi\n');
     const call = deps.workspaceAgent.callsOf('runCommand')[0]!;
-    expect(call.token).toBe(ws.agentToken);
+    expect(isAgentTokenFor(call.token, ws.id)).toBe(true);
     expect(call.req).toMatchObject({ cmd: ['echo', 'hi'], cwd: 'src', timeoutMs: 5000 });
     await runCommand(deps, 't1', ws.id, { cmd: ['x'] });
     expect(deps.workspaceAgent.callsOf('runCommand')[1]!.req!.timeoutMs).toBe(

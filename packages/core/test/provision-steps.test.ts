@@ -32,7 +32,6 @@ describe('provisioning steps', () => {
     expect(spec).toMatchObject({
       workspaceId: ws.id,
       tenantId: 't1',
-      agentToken: ws.agentToken,
       image: 'berth/workspace:latest',
     });
     expect(spec.limits).toEqual({ cpus: 2, memoryMiB: 2048, pids: 100, diskMiB: 5120 });

@@ -8,7 +8,7 @@ import { localClientConfig } from '@berth/aws/local';
 import { HttpWorkspaceAgentClient, type ServiceDeps } from '@berth/core';
 import { startAgent, type RunningAgent } from '@berth/workspace-agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedWorkspace } from '../../core/test/support/make-deps.js';
+import { seedWorkspace, TEST_AGENT_KEYS } from '../../core/test/support/make-deps.js';
 import { freshBucket } from '../../aws/test/support/fauxqs.js';
 import { makeApi } from './support/app.js';
 
@@ -19,7 +19,7 @@ import { makeApi } from './support/app.js';
  */
 
 const MiB = 1024 * 1024;
-const TOKEN = 'transfer-test-token-0123456789';
+const WS_ID = 'ws_transfers0123456789';
 let client: S3Client;
 let emulator: { close(): Promise<unknown> } | undefined;
 let dir: string;
@@ -53,7 +53,8 @@ beforeAll(async () => {
     socketPath: join(dir, 'agent.sock'),
     host: '127.0.0.1',
     port: 0,
-    token: TOKEN,
+    workspaceId: WS_ID,
+    tokenPublicKey: TEST_AGENT_KEYS.publicKey,
     workspaceDir: join(dir, 'ws'),
     childHome: join(dir, 'home'),
     proxyPort: 0,
@@ -76,10 +77,11 @@ async function apiOnS3() {
   const deps = api.deps as ServiceDeps;
   deps.blobs = new S3BlobStore({ bucket: await freshBucket(client), client });
   deps.workspaceAgent = agentClient;
+  // The agent takes tokens for its own workspace only: each test's fresh store seeds that one id.
   const ws = seedWorkspace(api.deps, {
+    id: WS_ID,
     tenantId: 'tenantA',
     endpoint: { kind: 'uds', socketPath: join(dir, 'agent.sock') },
-    agentToken: TOKEN,
   });
   return { api, id: ws.id, blobs: deps.blobs };
 }

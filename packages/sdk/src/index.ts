@@ -30,7 +30,13 @@ export {
   type CommandResult,
   type RunOptions,
 } from './workspaces/commands.js';
-export { Files, type FileData, type FileDownload, type FileEntry } from './workspaces/files.js';
+export {
+  Files,
+  INLINE_WRITE_MAX_BYTES,
+  type FileData,
+  type FileDownload,
+  type FileEntry,
+} from './workspaces/files.js';
 export {
   Agent,
   type AgentEvent,

@@ -1,4 +1,4 @@
-import { BerthApiError, BerthError, type FileDownload } from '@berth/sdk';
+import { BerthApiError, BerthError, INLINE_WRITE_MAX_BYTES, type FileDownload } from '@berth/sdk';
 import { describe, expect, it } from 'vitest';
 import { API_KEY, apiError, json, useFakeBerth, view } from './support/fake-berth.js';
 
@@ -78,6 +78,55 @@ describe('files.upload', () => {
     const e = await w.files.upload('a', 'x').catch((x: unknown) => x);
     expect(e).toBeInstanceOf(BerthApiError);
     expect((e as BerthApiError).status).toBe(422);
+  });
+});
+
+describe('files.write of a large file', () => {
+  const big = () => new Uint8Array(INLINE_WRITE_MAX_BYTES + 1).map((_, i) => i % 253);
+
+  it('over 4 MiB goes through a presigned upload (what a deployed API Gateway can take)', async () => {
+    const w = await workspace();
+    fake.handle((req, res) => {
+      if (req.path.endsWith('/uploads'))
+        return json(res, 201, { uploadId: 'upl_9', ...presigned('PUT', INLINE_WRITE_MAX_BYTES + 1) });
+      res.writeHead(req.path === '/storage/k' ? 200 : 204).end();
+    });
+    const bytes = big();
+    await w.files.write('big.bin', bytes);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /v1/workspaces/ws_1/files/uploads',
+      'PUT /storage/k',
+      'POST /v1/workspaces/ws_1/files/uploads/upl_9/complete',
+    ]);
+    expect(Buffer.from(fake.requests[1]!.body).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('where there is no object storage (422 unprocessable at the first call), sends the bytes inline', async () => {
+    const w = await workspace();
+    fake.handle((req, res) => {
+      if (req.path.endsWith('/uploads')) return apiError(res, 422, 'unprocessable');
+      res.writeHead(204).end();
+    });
+    const bytes = big();
+    await w.files.write('big.bin', bytes);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /v1/workspaces/ws_1/files/uploads',
+      'PUT /v1/workspaces/ws_1/files',
+    ]);
+    expect(Buffer.from(fake.requests[1]!.body).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('any other refusal is the error; 4 MiB and less is always inline', async () => {
+    const w = await workspace();
+    fake.handle((req, res) => {
+      if (req.path.endsWith('/uploads')) return apiError(res, 404, 'not_found');
+      res.writeHead(204).end();
+    });
+    await expect(w.files.write('big.bin', big())).rejects.toMatchObject({ status: 404 });
+    expect(fake.requests.some((r) => r.method === 'PUT')).toBe(false);
+    fake.requests.length = 0;
+    await w.files.write('edge.bin', new Uint8Array(INLINE_WRITE_MAX_BYTES));
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /v1/workspaces/ws_1/files']);
   });
 });
 

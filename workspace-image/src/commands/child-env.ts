@@ -6,8 +6,8 @@ const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 let homeReady = false;
 
 /**
- * The environment of a command: a minimal base, never the agent's own (which held the token), plus the
- * request's variables, which win.
+ * The environment of a command: a minimal base, never the agent's own (its AGENT_* settings are nothing a
+ * command should depend on), plus the request's variables, which win.
  */
 export function buildChildEnv(
   config: AgentConfig,

@@ -83,7 +83,6 @@ export interface WorkspaceItem {
   fromPool: boolean;
   taskRef: string | null;
   endpoint: AgentEndpoint | null;
-  agentToken: string;
   gsi1pk: string;
   gsi1sk: string;
   gsi2pk?: typeof LIVE_PK;
@@ -123,7 +122,6 @@ export function toWorkspaceItem(ws: WorkspaceRecord): WorkspaceItem {
     fromPool: ws.fromPool,
     taskRef: ws.taskRef,
     endpoint: ws.endpoint,
-    agentToken: ws.agentToken,
     gsi1pk: tenantPartition(ws.tenantId),
     gsi1sk: timeSortKey(ws.createdAt, ws.id),
     ...(live ? { gsi2pk: LIVE_PK } : {}),
@@ -157,7 +155,7 @@ export function fromWorkspaceItem(item: WorkspaceItem): WorkspaceRecord {
     fromPool: item.fromPool,
     taskRef: item.taskRef ?? null,
     endpoint: item.endpoint ?? null,
-    agentToken: item.agentToken,
+    // Items written before agent tokens were signed carry an `agentToken` attribute: it is ignored.
   };
 }
 

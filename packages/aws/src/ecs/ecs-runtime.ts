@@ -53,11 +53,10 @@ const MAX_STOP_REASON = 255;
  * - The task definition carries no task role and the cluster blocks IMDS (`ECS_AWSVPC_BLOCK_IMDS`), so the
  *   workspace holds no AWS credentials at all; the proxy sidecar's credentials never enter the agent's
  *   container. Nothing here sets a task role override, and ECS Exec stays off.
- * - The agent token travels as a container environment override (AGENT_TOKEN). ECS offers no per-task file
- *   mount that RunTask could fill, so unlike Docker (a 0400 token file) the token is visible to anyone who
- *   may call ecs:DescribeTasks in the account (overrides are part of the task description) and stays in the
- *   agent's /proc/1/environ. The agent deletes it from its own environment at start and never passes it to
- *   the commands it runs (workspace-image child-env). Restrict DescribeTasks to the control plane's roles.
+ * - Nothing secret goes into RunTask: overrides are part of the task description (DescribeTasks, task-state
+ *   events, CloudTrail). The agent gets its workspace id here (AGENT_WORKSPACE_ID) and the control plane's
+ *   public key from the task definition; every call carries a short-lived token signed for this workspace
+ *   (protocol agent-token.ts), which no other workspace's agent accepts.
  * - Hardening (pids, read-only root, dropped capabilities) lives in the task definition. The template's CPU
  *   and memory go to RunTask as task-level overrides (`overrides.cpu`/`memory`; on Fargate they must be a
  *   valid size pair). TODO(disk quota): `limits.diskMiB` is to
@@ -82,7 +81,7 @@ export class EcsRuntime implements ContainerRuntime {
       ...spec.env,
       [WORKSPACE_AGENT_ENV.listenMode]: 'http',
       [WORKSPACE_AGENT_ENV.port]: String(this.agentPort),
-      [WORKSPACE_AGENT_ENV.token]: spec.agentToken,
+      [WORKSPACE_AGENT_ENV.workspaceId]: spec.workspaceId,
     }).map(([name, value]) => ({ name, value }));
     const size = taskSizeOverrides(spec, {
       sidecarMemoryMiB: this.opts.sidecarMemoryMiB ?? 256,

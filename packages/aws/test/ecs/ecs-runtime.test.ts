@@ -32,13 +32,12 @@ const spec: ContainerSpec = {
   tenantId: 'tenant-a',
   template: 'default',
   image: 'berth-workspace',
-  agentToken: 'tok_0123456789abcdefghij',
   limits: { cpus: 2, memoryMiB: 2048, pids: 100, diskMiB: 5120 },
   env: { TZ: 'UTC' },
 };
 
 describe('EcsRuntime.start', () => {
-  it('runs one awsvpc task without public IP, tagged and startedBy the workspace, token in env overrides', async () => {
+  it('runs one awsvpc task without public IP, tagged and startedBy the workspace, its id in env overrides', async () => {
     ecs.on(RunTaskCommand).resolves({
       tasks: [ecsTask({ id: 'aaa111', lastStatus: 'PROVISIONING', workspaceId: spec.workspaceId })],
       failures: [],
@@ -76,9 +75,14 @@ describe('EcsRuntime.start', () => {
         { name: 'TZ', value: 'UTC' },
         { name: 'AGENT_LISTEN_MODE', value: 'http' },
         { name: 'AGENT_PORT', value: '9000' },
-        { name: 'AGENT_TOKEN', value: spec.agentToken },
+        { name: 'AGENT_WORKSPACE_ID', value: spec.workspaceId },
       ]),
     );
+    // Nothing secret in RunTask (overrides show in DescribeTasks, task-state events and CloudTrail): no token,
+    // no key; the agent checks signed tokens with the public key its task definition gives it.
+    const names = (overrides?.[0]?.environment ?? []).map((e) => e.name);
+    expect(names.filter((n) => /TOKEN|SECRET|PASSWORD|CREDENTIAL|KEY/.test(n!))).toEqual([]);
+    expect(JSON.stringify(input)).not.toMatch(/bat1\.|PRIVATE KEY/);
     // Idempotent retries (one task per workspace) and the template's size as overrides: a valid Fargate size
     // holding the workspace's 2 GiB limit and the sidecar, the limit on the workspace container, the disk.
     expect(input.clientToken).toBe(spec.workspaceId);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { newAgentToken, newWorkspaceId, type WorkspaceRecord } from '@berth/core';
+import { newWorkspaceId, type WorkspaceRecord } from '@berth/core';
 
 /** A fresh provisioning workspace record (new id and conversation) created at `now`; `overrides` win. */
 export function makeWorkspace(overrides: Partial<WorkspaceRecord> = {}, now = Date.now()): WorkspaceRecord {
@@ -22,7 +22,6 @@ export function makeWorkspace(overrides: Partial<WorkspaceRecord> = {}, now = Da
     fromPool: false,
     taskRef: null,
     endpoint: null,
-    agentToken: newAgentToken(),
     ...overrides,
   };
 }

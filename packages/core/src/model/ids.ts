@@ -23,4 +23,3 @@ export const newWorkspaceId = () => `ws_${Date.now().toString(36)}${randomBytes(
  * it: the token commands that one workspace, whose agent memory (and so its token) the workspace can read
  * anyway.
  */
-export const newAgentToken = () => randomBytes(24).toString('base64url');

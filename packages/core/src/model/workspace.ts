@@ -50,8 +50,6 @@ export interface WorkspaceRecord {
   /** Container id (Docker) or task ARN (ECS); null until started. */
   taskRef: string | null;
   endpoint: AgentEndpoint | null;
-  /** Per-workspace secret the agent demands on every request but /health. Never leaves the control plane. */
-  agentToken: string;
 }
 
 /** Fields a conditional update may change. */

@@ -18,7 +18,6 @@ export interface ContainerSpec {
   template: string;
   /** Image (Docker) or task definition family (ECS) of the template. */
   image: string;
-  agentToken: string;
   limits: ContainerLimits;
   /** Extra environment for the agent. */
   env?: Record<string, string>;

@@ -1,6 +1,6 @@
 import { checkTtl } from '../config.js';
 import { ApiError } from '../errors.js';
-import { newAgentToken, newWorkspaceId } from '../model/ids.js';
+import { newWorkspaceId } from '../model/ids.js';
 import { leaseEnd } from '../model/lease.js';
 import { isLive, isTerminal } from '../model/lifecycle.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
@@ -77,7 +77,6 @@ export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): 
       fromPool: false,
       taskRef: null,
       endpoint: null,
-      agentToken: newAgentToken(),
     };
     const created = await deps.store.createForConversation(record, { replaces });
     if (!created.ok) continue; // somebody else bound the conversation first: answer theirs

@@ -1,5 +1,6 @@
 import type { BerthConfig } from '../config.js';
 import type { MetricName } from '../observability/metric-names.js';
+import type { AgentTokenIssuer } from '../ports/agent-token-issuer.js';
 import type { WorkspaceAgentClient } from '../ports/workspace-agent-client.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
@@ -28,6 +29,8 @@ export interface ServiceDeps {
   runtime: ContainerRuntime;
   blobs: BlobStore;
   workspaceAgent: WorkspaceAgentClient;
+  /** Signs the token each call to an agent carries (nothing secret is stored with a workspace). */
+  agentTokens: AgentTokenIssuer;
   provisioner: Provisioner;
   clock: Clock;
   config: BerthConfig;

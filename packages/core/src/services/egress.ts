@@ -20,7 +20,7 @@ export async function updateEgress(
   if (!deps.egress) {
     throw new ApiError('unprocessable', 'this deployment has no egress proxy to configure');
   }
-  readyTarget(ws);
+  readyTarget(deps, ws);
   await deps.egress.apply(ws, rules);
   deps.log.info('egress rules applied', {
     workspaceId: ws.id,

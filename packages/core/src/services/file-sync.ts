@@ -15,7 +15,7 @@ export async function syncFilesToBlob(deps: ServiceDeps, ws: WorkspaceRecord): P
   if (!ws.endpoint) return false;
   const started = deps.clock.now();
   const { saveSnapshot } = await snapshots();
-  const tar = await deps.workspaceAgent.archiveOut({ endpoint: ws.endpoint, token: ws.agentToken }, '.');
+  const tar = await deps.workspaceAgent.archiveOut({ endpoint: ws.endpoint, token: deps.agentTokens.tokenFor(ws.id) }, '.');
   await saveSnapshot(deps, ws, tar);
   deps.metrics.duration(METRIC.FileSyncLatency, deps.clock.now() - started);
   return true;
@@ -28,7 +28,8 @@ export async function syncFilesToBlob(deps: ServiceDeps, ws: WorkspaceRecord): P
 export async function restoreFilesFromBlob(deps: ServiceDeps, ws: WorkspaceRecord): Promise<boolean> {
   if (!ws.endpoint) return false;
   const { restoreSnapshot } = await snapshots();
-  return restoreSnapshot(deps, ws, { endpoint: ws.endpoint, token: ws.agentToken }, (manifest) =>
+  const target = { endpoint: ws.endpoint, token: deps.agentTokens.tokenFor(ws.id) };
+  return restoreSnapshot(deps, ws, target, (manifest) =>
     extendDeadlineForRestore(deps, ws.id, manifest.tarBytes),
   );
 }

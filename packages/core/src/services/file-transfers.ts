@@ -54,7 +54,7 @@ export async function createFileUpload(
   req: CreateUploadRequest,
 ): Promise<FileUpload> {
   const presign = presigner(deps.blobs);
-  readyTarget(await getOwnedWorkspace(deps, tenantId, id));
+  readyTarget(deps, await getOwnedWorkspace(deps, tenantId, id));
   const path = fileTarget(deps, req.path);
   const uploadId = `upl_${randomBytes(16).toString('hex')}`;
   const keys = uploadKeys(tenantId, id, uploadId);

@@ -95,7 +95,6 @@ export async function startContainerStep(deps: ServiceDeps, state: ProvisionStat
     tenantId: ws.tenantId,
     template: ws.template,
     image: template.image,
-    agentToken: ws.agentToken,
     limits: {
       cpus: template.cpus,
       memoryMiB: template.memoryMiB,

@@ -10,11 +10,14 @@ import { taskStoppedFromStatus } from './task-state.js';
 import { terminationReasonFor } from '../model/task-stopped.js';
 import { getOwnedWorkspace } from './workspace-queries.js';
 
-/** How to reach the agent of a workspace that must be ready; clear 409s for every other state. */
-export function readyTarget(ws: WorkspaceRecord): WorkspaceAgentTarget {
+/**
+ * How to reach the agent of a workspace that must be ready (its endpoint, a token for it); clear 409s for
+ * every other state.
+ */
+export function readyTarget(deps: Pick<ServiceDeps, 'agentTokens'>, ws: WorkspaceRecord): WorkspaceAgentTarget {
   switch (ws.status) {
     case 'ready':
-      if (ws.endpoint) return { endpoint: ws.endpoint, token: ws.agentToken };
+      if (ws.endpoint) return { endpoint: ws.endpoint, token: deps.agentTokens.tokenFor(ws.id) };
       break;
     case 'provisioning':
       throw new ApiError('not_ready', `workspace ${ws.id} is still provisioning`, { retryAfterSeconds: 1 });
@@ -35,7 +38,7 @@ export async function withWorkspaceAgent<T>(
   ws: WorkspaceRecord,
   call: (target: WorkspaceAgentTarget) => Promise<T>,
 ): Promise<T> {
-  const target = readyTarget(ws);
+  const target = readyTarget(deps, ws);
   try {
     return await call(target);
   } catch (e) {

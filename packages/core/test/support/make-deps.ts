@@ -1,7 +1,9 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { verifyAgentToken } from '@berth/protocol/agent-token';
 import {
   loadBerthConfig,
-  newAgentToken,
   newWorkspaceId,
+  SignedAgentTokens,
   noMetrics,
   silentLogger,
   type BerthConfigInput,
@@ -59,19 +61,32 @@ export function makeDeps(
     metrics?: ServiceMetrics;
   } = {},
 ): TestDeps {
+  const clock = new TestClock();
   const deps: TestDeps = {
     store: new MemoryWorkspaceStore(),
     runtime: new FakeRuntime(),
     workspaceAgent: new FakeWorkspaceAgent(),
     blobs: new MemoryBlobStore(),
     provisioner: new FakeProvisioner(() => deps),
-    clock: new TestClock(),
+    clock,
+    agentTokens: new SignedAgentTokens(TEST_AGENT_KEYS.privateKey, { clock }),
     config: testConfig(overrides.config),
     log: overrides.log ?? silentLogger,
     metrics: overrides.metrics ?? noMetrics,
   };
   return deps;
 }
+
+/** The control plane's agent-token key pair in tests (the agent side verifies with the public key). */
+export const TEST_AGENT_KEYS = generateKeyPairSync('ed25519');
+
+/** Whether `token` is a valid agent token for `workspaceId` now (what that workspace's agent would accept). */
+export const isAgentTokenFor = (token: string | null, workspaceId: string): boolean =>
+  token !== null &&
+  verifyAgentToken(TEST_AGENT_KEYS.publicKey, token, {
+    workspaceId,
+    nowSeconds: Math.floor(Date.now() / 1000),
+  }).ok;
 
 /** A logger that keeps what it is told. */
 export function recordingLogger() {
@@ -117,7 +132,6 @@ export function seedWorkspace(deps: TestDeps, partial: Partial<WorkspaceRecord> 
     fromPool: false,
     taskRef,
     endpoint: taskRef ? deps.runtime.endpointFor(taskRef) : null,
-    agentToken: newAgentToken(),
     ...partial,
   };
   return deps.store.seed(ws);

@@ -6,6 +6,7 @@ import {
   httpWorkspaceAgent,
   s3Blobs,
   sfnProvisioner,
+  signedAgentTokens,
   sqsStopper,
 } from './aws-ports.js';
 import { depsFromEnv, lambdaDeps, type Wiring } from './lambda-deps.js';
@@ -20,6 +21,7 @@ export const API_WIRING = {
   runtime: ecsRuntime,
   provisioner: sfnProvisioner,
   workspaceAgent: httpWorkspaceAgent,
+  agentTokens: signedAgentTokens,
   // A delete hands its stop to the stop worker: API Gateway's 29 s would cut a snapshot upload short.
   stopper: sqsStopper,
 } satisfies Wiring;

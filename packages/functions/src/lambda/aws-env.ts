@@ -11,6 +11,7 @@ export const AWS_ENV = {
   WORKSPACE_CAPACITY: 'FARGATE, or comma-separated EC2 capacity providers that run workspace tasks',
   STATE_MACHINE_ARN: 'provisioning state machine',
   STOP_QUEUE_URL: 'SQS queue of stops the stop worker finishes',
+  AGENT_SIGNING_KEY_SECRET: 'Secrets Manager secret of the Ed25519 key that signs agent tokens',
 } as const;
 
 export type AwsEnvName = keyof typeof AWS_ENV;

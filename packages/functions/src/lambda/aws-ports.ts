@@ -4,14 +4,17 @@ import {
   S3BlobStore,
   SqsStopper,
   StepFunctionsProvisioner,
+  agentSigningKeyFromSecret,
   isAwsUnavailable,
 } from '@berth/aws';
 import {
   HttpWorkspaceAgentClient,
+  SignedAgentTokens,
   blobsWithDeadlines,
   runtimeWithDeadlines,
   stopperWithDeadlines,
   storeWithDeadlines,
+  systemClock,
   type BerthConfig,
 } from '@berth/core';
 import type { AppDeps } from '../app-deps.js';
@@ -84,6 +87,16 @@ export const sqsStopper: PortWiring<'stopper'> = {
   missing: (env) => missingOf(env, 'STOP_QUEUE_URL'),
   build: (env, config) =>
     stopperWithDeadlines(new SqsStopper({ queueUrl: envValue(env, 'STOP_QUEUE_URL') }), config, sdk),
+};
+
+/** Tokens for the agents this function calls, signed with the key in Secrets Manager (read on the cold start). */
+export const signedAgentTokens: PortWiring<'agentTokens'> = {
+  missing: (env) => missingOf(env, 'AGENT_SIGNING_KEY_SECRET'),
+  build: async (env) =>
+    new SignedAgentTokens(
+      await agentSigningKeyFromSecret({ secretId: envValue(env, 'AGENT_SIGNING_KEY_SECRET') }),
+      { clock: systemClock },
+    ),
 };
 
 /** On ECS the agent listens on TCP :9000 of the task's ENI (EcsRuntime reports http endpoints). */

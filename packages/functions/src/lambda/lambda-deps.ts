@@ -11,6 +11,7 @@ export type Wiring = {
     | 'runtime'
     | 'provisioner'
     | 'workspaceAgent'
+    | 'agentTokens'
     | 'tenants'
     | 'stopper']?: PortWiring<K>;
 };
@@ -43,6 +44,7 @@ export async function depsFromEnv(wiring: Wiring, env: Env): Promise<AppDeps> {
     runtime: port('runtime'),
     provisioner: port('provisioner'),
     workspaceAgent: port('workspaceAgent'),
+    agentTokens: port('agentTokens'),
     tenants: port('tenants'),
     // Optional in the core: without one, a stop finishes in the function that began it.
     ...(built.stopper && { stopper: built.stopper }),

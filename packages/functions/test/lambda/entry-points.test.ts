@@ -1,3 +1,7 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { verifyAgentToken } from '@berth/protocol/agent-token';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsDepsFromEnv, readAwsEnv } from '../../src/lambda/aws-deps.js';
 
@@ -28,6 +32,7 @@ const FULL_ENV = {
   WORKSPACE_CAPACITY: 'FARGATE',
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:berth-provision',
   STOP_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/berth-stops',
+  AGENT_SIGNING_KEY_SECRET: '/berth/test/agent-signing-key',
 };
 
 describe('Lambda entry points', () => {
@@ -72,10 +77,25 @@ describe('aws-deps', () => {
     expect(() => readAwsEnv({ ...FULL_ENV, CLUSTER_ARN: '  ' })).toThrow(/CLUSTER_ARN/);
   });
 
-  it('builds every port from a complete environment without calling AWS', async () => {
-    const deps = await awsDepsFromEnv(FULL_ENV);
-    expect(deps.runtime.kind).toBe('ecs');
-    expect(deps.config.templates.default).toBeDefined();
+  it('builds every port from a complete environment, reading only the signing key from AWS', async () => {
+    // Secrets Manager has no local stand-in: its one call is mocked with the service's answer.
+    const sm = mockClient(SecretsManagerClient);
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    sm.on(GetSecretValueCommand, { SecretId: FULL_ENV.AGENT_SIGNING_KEY_SECRET }).resolves({
+      Name: FULL_ENV.AGENT_SIGNING_KEY_SECRET,
+      SecretString: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    });
+    try {
+      const deps = await awsDepsFromEnv(FULL_ENV);
+      expect(deps.runtime.kind).toBe('ecs');
+      expect(deps.config.templates.default).toBeDefined();
+      const token = deps.agentTokens.tokenFor('ws_1');
+      const nowSeconds = Math.floor(Date.now() / 1000);
+      expect(verifyAgentToken(publicKey, token, { workspaceId: 'ws_1', nowSeconds }).ok).toBe(true);
+      expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    } finally {
+      sm.restore();
+    }
   });
 
   it('rejects a BERTH_CONFIG that is not JSON, naming it', async () => {

@@ -5,18 +5,18 @@ import { depsFromEnv, type Wiring } from '../../src/lambda/lambda-deps.js';
 const PORTS: Record<string, string[]> = {
   // The tenant comes from API Gateway's authorizer: no key list (no SSM) in the API functions (api-stream
   // wires the same: stacks/test/lambda-function.test.ts checks each entry's table).
-  api: ['blobs', 'provisioner', 'runtime', 'stopper', 'store', 'workspaceAgent'],
+  api: ['agentTokens', 'blobs', 'provisioner', 'runtime', 'stopper', 'store', 'workspaceAgent'],
   'api-authorizer': ['tenants'],
   'api-openapi': [],
   // Expiry goes to the stop worker: the sweep reaches neither the bucket nor the agents.
   sweep: ['runtime', 'stopper', 'store'],
-  'workspace-stop': ['blobs', 'runtime', 'store', 'workspaceAgent'],
+  'workspace-stop': ['agentTokens', 'blobs', 'runtime', 'store', 'workspaceAgent'],
   'provision-await-predecessor': ['store'],
   'task-state': ['runtime', 'store'],
   'provision-start-container': ['runtime', 'store'],
   'provision-wait-for-endpoint': ['runtime', 'store'],
   'provision-wait-for-healthy': ['runtime', 'store', 'workspaceAgent'],
-  'provision-restore-files': ['blobs', 'store', 'workspaceAgent'],
+  'provision-restore-files': ['agentTokens', 'blobs', 'store', 'workspaceAgent'],
   'provision-mark-ready': ['store'],
   'provision-mark-failed': ['runtime', 'store'],
 };

@@ -11,10 +11,10 @@ export const WORKSPACE_AGENT_ENV = {
   /** http mode: bind address and port. */
   host: 'AGENT_HOST',
   port: 'AGENT_PORT',
-  /** The bearer token itself (removed from the process environment once read)… */
-  token: 'AGENT_TOKEN',
-  /** …or a file holding it (deleted once read). */
-  tokenFile: 'AGENT_TOKEN_FILE',
+  /** This workspace's id: the only workspace whose agent tokens this agent takes (not secret). */
+  workspaceId: 'AGENT_WORKSPACE_ID',
+  /** The control plane's Ed25519 public key, base64url (agent-token.ts; not secret). */
+  tokenPublicKey: 'AGENT_TOKEN_PUBLIC_KEY',
   workspaceDir: 'AGENT_WORKSPACE_DIR',
   childHome: 'AGENT_CHILD_HOME',
   /** The egress proxy's Unix socket, piped to 127.0.0.1:proxyPort inside the container. */

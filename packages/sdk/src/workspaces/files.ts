@@ -1,5 +1,5 @@
 import type { DirectoryListing, FileDownload, FileEntry, FileUpload } from '@berth/protocol/client';
-import { BerthError } from '../errors.js';
+import { BerthApiError, BerthError } from '../errors.js';
 import { callOptions, type CallOptions } from '../http/call-options.js';
 import { segment, type Transport } from '../http/transport.js';
 
@@ -13,10 +13,16 @@ export type { FileDownload };
 export type FileData = string | Uint8Array | ArrayBuffer;
 
 /**
+ * The largest body `write` sends inline. Deployed, API Gateway hands the body to Lambda base64-encoded inside
+ * its 6 MB request, so about 4.4 MiB is the most that arrives (larger ones get API Gateway's own 413, a body
+ * Berth cannot shape); above this `write` goes through a presigned upload.
+ */
+export const INLINE_WRITE_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
  * Files of a workspace. Paths are relative to `/workspace` or absolute under it; anything outside is
- * refused (`400 invalid_path`). A write creates missing parent directories. Written bodies are at most 6 MiB;
- * reads of any size stream with `readStream` (behind a buffered API Gateway, answers over about 4 MiB are
- * `413`: use the streaming endpoint's URL).
+ * refused (`400 invalid_path`). A write creates missing parent directories; one over 4 MiB goes through a
+ * presigned upload where the deployment has object storage. Reads of any size stream with `readStream`.
  */
 export class Files {
   readonly #http: Transport;
@@ -56,9 +62,23 @@ export class Files {
     return new TextDecoder().decode(await this.read(path, options));
   }
 
-  /** Creates or replaces a file; a string is written as UTF-8. */
-  write(path: string, data: FileData, options?: CallOptions): Promise<void> {
-    return this.#http.none({ ...this.#call('PUT', path, options), bytes: toBytes(data) });
+  /**
+   * Creates or replaces a file; a string is written as UTF-8. Over 4 MiB (INLINE_WRITE_MAX_BYTES) the bytes
+   * go through `upload` (so a deployed Berth takes files of any size up to 5 GiB); where the deployment has
+   * no object storage (the local host answers `422`), they are sent inline after all, up to its 6 MiB limit.
+   */
+  async write(path: string, data: FileData, options?: CallOptions): Promise<void> {
+    const bytes = toBytes(data);
+    if (bytes.byteLength > INLINE_WRITE_MAX_BYTES) {
+      const calls = callOptions(options);
+      const upload = await this.#startUpload(path, bytes.byteLength, calls).catch((e: unknown) => {
+        // No object storage here (the local host): nothing was staged; send the bytes inline.
+        if (e instanceof BerthApiError && e.status === 422 && e.code === 'unprocessable') return null;
+        throw e;
+      });
+      if (upload) return this.#finishUpload(upload, bytes, calls);
+    }
+    return this.#http.none({ ...this.#call('PUT', path, options), bytes });
   }
 
   /**
@@ -71,13 +91,26 @@ export class Files {
     const body = data instanceof Blob ? data : toBytes(data);
     const size = data instanceof Blob ? data.size : (body as Uint8Array).byteLength;
     const calls = callOptions(options);
-    const upload = await this.#http.json<FileUpload>({
+    await this.#finishUpload(await this.#startUpload(path, size, calls), body, calls);
+  }
+
+  /** Asks Berth for a presigned URL for `size` bytes at `path`. */
+  #startUpload(path: string, size: number, calls: CallOptions): Promise<FileUpload> {
+    return this.#http.json<FileUpload>({
       method: 'POST',
       path: `${this.#path}/uploads`,
       json: { path, size },
       retry: 'safe',
       ...calls,
     });
+  }
+
+  /** PUTs the bytes to the presigned URL (no API key), then has Berth move them into the workspace. */
+  async #finishUpload(
+    upload: FileUpload,
+    body: Uint8Array<ArrayBuffer> | Blob,
+    calls: CallOptions,
+  ): Promise<void> {
     const put = await this.#http.presigned(
       upload.url,
       { method: 'PUT', headers: upload.headers, body },
