@@ -6,6 +6,8 @@ export type AuditDecision = 'allowed' | 'blocked' | 'error';
 /** One audit line, written when a request or tunnel ends. */
 export interface AuditEntry {
   workspaceId: string;
+  /** The workspace's tenant; only the egress gateway knows it (the sidecar's lines have none). */
+  tenantId?: string;
   /** `CONNECT` for tunnels. */
   method: string;
   host: string;

@@ -22,3 +22,16 @@ export type { BlockReason } from './policy/destination.js';
 export { classifyAddress } from './policy/address-guard.js';
 export { BLOCKED_HEADER, ERROR_HEADER } from './forward/responses.js';
 export type { StatsSnapshot } from './stats.js';
+export { startGateway } from './gateway/gateway.js';
+export type { GatewayConfig, GatewayOptions, RunningGateway } from './gateway/gateway.js';
+export { cachedPolicies } from './gateway/workspace-policies.js';
+export type {
+  CompiledPolicies,
+  CompiledWorkspacePolicy,
+  PolicyCacheOptions,
+  WorkspacePolicy,
+  WorkspacePolicySource,
+} from './gateway/workspace-policies.js';
+export { checkProxyCredential, proxyToken } from './gateway/proxy-credential.js';
+export type { CredentialCheck, CredentialRefusal } from './gateway/proxy-credential.js';
+export { PROXY_AUTHENTICATE } from './gateway/admission.js';

@@ -1,6 +1,4 @@
-import { Agent as HttpAgent, createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
 import { unlink } from 'node:fs/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -11,11 +9,13 @@ import { createLogger, loggerAuditSink } from './audit.js';
 import type { ProxyConfig } from './config.js';
 import { handleConnect } from './forward/connect-tunnel.js';
 import type { ProxyContext } from './forward/context.js';
+import { createSharedContext } from './forward/context.js';
 import { handleHttpRequest } from './forward/http-forward.js';
 import type { AwsCredentialsProvider } from './inject/bedrock-sigv4.js';
 import type { ListenAddress } from './listen-address.js';
 import { listenOn } from './listen-address.js';
 import type { ProxyMetrics } from './metrics.js';
+import { closeServer, createProxyListener } from './proxy-listener.js';
 import { emfMetrics } from './metrics.js';
 import { PolicyStore } from './policy/policy-store.js';
 import type { Resolver } from './policy/resolver.js';
@@ -49,12 +49,6 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-const closeServer = (server: Server): Promise<void> =>
-  new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-
 /** Starts the proxy listener and (unless turned off) the admin listener. */
 export async function startProxy(config: ProxyConfig, options: StartOptions = {}): Promise<RunningProxy> {
   const logger = options.logger ?? createLogger();
@@ -63,47 +57,22 @@ export async function startProxy(config: ProxyConfig, options: StartOptions = {}
   const stats = new Stats();
   const metrics = options.metrics ?? emfMetrics();
   const resolve = options.resolve ?? (config.testHosts ? staticResolver(config.testHosts) : systemResolver);
-  const agentOptions = {
-    keepAlive: true,
-    maxFreeSockets: 64,
-    scheduling: 'lifo' as const,
-    timeout: config.limits.idleTimeoutMs,
-  };
   const ctx: ProxyContext = {
+    ...createSharedContext({
+      allowLoopback: config.allowLoopback,
+      limits: config.limits,
+      resolve,
+      audit: options.audit ?? loggerAuditSink(logger),
+      metrics,
+      stats,
+    }),
     workspaceId: config.workspaceId,
-    allowLoopback: config.allowLoopback,
-    limits: config.limits,
     policy,
-    resolve,
-    audit: options.audit ?? loggerAuditSink(logger),
-    metrics,
-    stats,
-    httpAgent: new HttpAgent(agentOptions),
-    httpsAgent: new HttpsAgent(agentOptions),
-    tunnelSockets: new Set<Socket>(),
   };
 
-  const proxyServer = createServer({
-    maxHeaderSize: config.limits.maxHeaderBytes,
-    headersTimeout: config.limits.headersTimeoutMs,
-    // Long uploads and slow LLM answers are normal: only the idle timeout below bounds a request.
-    requestTimeout: 0,
-    keepAliveTimeout: 60_000,
-    noDelay: true,
-    // Larger socket buffers mean fewer pause/resume cycles per MiB; still bounded per connection.
-    highWaterMark: 256 * 1024,
-  });
+  const proxyServer = createProxyListener(config.limits);
   proxyServer.on('request', (req, res) => handleHttpRequest(ctx, req, res));
   proxyServer.on('connect', (req, socket: Socket, head: Buffer) => handleConnect(ctx, req, socket, head));
-  proxyServer.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    // Malformed or oversized request heads: answer like Node would, without leaking internals.
-    if (!socket.writable) return socket.destroy();
-    const status =
-      error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    socket.end(
-      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
-    );
-  });
   const address = await listenOn(proxyServer, config.listen, config.socketMode);
 
   let adminServer: Server | null = null;

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AGENT_TOKEN_CLOCK_SKEW_SECONDS } from '@berth/protocol/agent-token';
+import { AGENT_TOKEN_CLOCK_SKEW_SECONDS, signAgentToken } from '@berth/protocol/agent-token';
 import { makeAuthCheck } from '../src/auth.js';
 import { AGENT_KEYS, agentToken, WORKSPACE_ID } from './helpers.js';
 
@@ -18,10 +18,20 @@ describe('makeAuthCheck', () => {
   const expiresAt = issuedAt + 300;
   const token = agentToken({ issuedAt, expiresAt });
 
+  it("refuses the workspace's own proxy credential (audience egress): it opens the gateway, not the agent", () => {
+    const credential = signAgentToken(AGENT_KEYS.privateKey, {
+      audience: 'egress',
+      workspaceId: WORKSPACE_ID,
+      issuedAt,
+      expiresAt,
+    });
+    expect(checkAt(issuedAt)(`Bearer ${credential}`)).toEqual({ ok: false, reason: 'other_audience' });
+  });
+
   it('accepts a token for its workspace while it is valid, by the configured clock', () => {
     expect(checkAt(issuedAt)(`Bearer ${token}`)).toEqual({
       ok: true,
-      claims: { workspaceId: WORKSPACE_ID, issuedAt, expiresAt },
+      claims: { audience: 'agent', workspaceId: WORKSPACE_ID, issuedAt, expiresAt },
     });
     const lastSecond = expiresAt + AGENT_TOKEN_CLOCK_SKEW_SECONDS - 1;
     expect(checkAt(lastSecond)(`Bearer ${token}`).ok).toBe(true);

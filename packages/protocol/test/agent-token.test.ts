@@ -31,6 +31,18 @@ describe('agent tokens', () => {
     });
   });
 
+  it('a proxy credential (audience egress) is not an agent token, nor the other way round; the gateway learns the workspace from it', () => {
+    const egress = signAgentToken(privateKey, { ...claims(), audience: 'egress' });
+    expect(verifyAgentToken(publicKey, egress, expectA)).toEqual({ ok: false, reason: 'other_audience' });
+    const agent = signAgentToken(privateKey, claims());
+    const atGateway = { audience: 'egress' as const, nowSeconds: NOW + 10 };
+    expect(verifyAgentToken(publicKey, agent, atGateway)).toEqual({ ok: false, reason: 'other_audience' });
+    expect(verifyAgentToken(publicKey, egress, atGateway)).toEqual({
+      ok: true,
+      claims: { ...claims(), audience: 'egress' },
+    });
+  });
+
   it('an expired token, one from the future, one claiming too long a life are refused', () => {
     const token = signAgentToken(privateKey, claims());
     expect(verifyAgentToken(publicKey, token, { ...expectA, nowSeconds: NOW + 300 + 31 })).toMatchObject({

@@ -1,33 +1,40 @@
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
+import type { ProxyLimits } from '../config.js';
 import type { ProxyContext } from './context.js';
 import { handleHttpRequest } from './http-forward.js';
 
-/** The CONNECT target of each intercepted tunnel, for the requests that arrive inside it. */
-const tunnelTargets = new WeakMap<Socket, string>();
-/** One in-memory HTTP server per proxy: it never listens, it only parses the tunnels handed to it. */
-const servers = new WeakMap<ProxyContext, Server>();
+/** The CONNECT target and context of each intercepted tunnel, for the requests that arrive inside it. */
+const tunnels = new WeakMap<Socket, { authority: string; ctx: ProxyContext }>();
+/**
+ * One in-memory HTTP server per set of limits (one per proxy): it never listens, it only parses the
+ * tunnels handed to it. The context comes from the tunnel, since a gateway's tunnels belong to many
+ * workspaces.
+ */
+const servers = new WeakMap<ProxyLimits, Server>();
 
 const TLS_HANDSHAKE = 0x16;
 
-function serverFor(ctx: ProxyContext): Server {
-  let server = servers.get(ctx);
+function serverFor(limits: ProxyLimits): Server {
+  let server = servers.get(limits);
   if (server) return server;
   server = createServer({
-    maxHeaderSize: ctx.limits.maxHeaderBytes,
-    headersTimeout: ctx.limits.headersTimeoutMs,
+    maxHeaderSize: limits.maxHeaderBytes,
+    headersTimeout: limits.headersTimeoutMs,
     requestTimeout: 0,
     keepAliveTimeout: 60_000,
   });
   server.on('request', (req, res) => {
     // Origin-form (`/v1/messages`) inside the tunnel means "on the host the tunnel was opened to".
-    const authority = tunnelTargets.get(req.socket as Socket);
-    if (authority && (req.url ?? '').startsWith('/')) req.url = `http://${authority}${req.url}`;
-    handleHttpRequest(ctx, req, res);
+    const tunnel = tunnels.get(req.socket as Socket);
+    if (!tunnel) return res.destroy();
+    if ((req.url ?? '').startsWith('/')) req.url = `http://${tunnel.authority}${req.url}`;
+    if (tunnel.ctx.tunnelRequest) tunnel.ctx.tunnelRequest(req, res);
+    else handleHttpRequest(tunnel.ctx, req, res);
   });
   server.on('clientError', (_error, socket: Socket) => socket.destroy());
-  servers.set(ctx, server);
+  servers.set(limits, server);
   return server;
 }
 
@@ -50,7 +57,7 @@ export function serveInjectedTunnel(
   onTls: () => void,
 ): void {
   const host = isIP(target.host) === 6 ? `[${target.host}]` : target.host;
-  tunnelTargets.set(client, `${host}:${target.port}`);
+  tunnels.set(client, { authority: `${host}:${target.port}`, ctx });
   // Counted as a tunnel so close() ends it like any other.
   ctx.tunnelSockets.add(client);
   client.once('close', () => ctx.tunnelSockets.delete(client));
@@ -60,7 +67,7 @@ export function serveInjectedTunnel(
       client.destroy();
       return;
     }
-    serverFor(ctx).emit('connection', client);
+    serverFor(ctx.limits).emit('connection', client);
     // The server may read the socket's handle directly from now on: the bytes already read are handed
     // to its parser the way a socket delivers them.
     client.emit('data', first);

@@ -20,7 +20,7 @@ export class RequestRecord {
   private readonly started = performance.now();
 
   constructor(
-    private readonly ctx: ProxyContext,
+    private readonly ctx: Pick<ProxyContext, 'stats' | 'metrics' | 'audit' | 'workspaceId' | 'tenantId'>,
     readonly method: string,
     private readonly tunnel: boolean,
   ) {
@@ -64,6 +64,7 @@ export class RequestRecord {
     });
     this.ctx.audit.record({
       workspaceId: this.ctx.workspaceId,
+      ...(this.ctx.tenantId !== undefined ? { tenantId: this.ctx.tenantId } : {}),
       method: this.method,
       host: this.host,
       port: this.port,

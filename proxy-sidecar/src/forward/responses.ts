@@ -22,6 +22,7 @@ export function sendError(
   code: string,
   message: string,
   close: boolean,
+  extraHeaders: Record<string, string> = {},
 ): void {
   if (res.headersSent) {
     res.destroy();
@@ -29,6 +30,7 @@ export function sendError(
   }
   const body = errorBody(code, message);
   res.writeHead(status, {
+    ...extraHeaders,
     [header]: code,
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
@@ -65,12 +67,16 @@ export class ConnectReply {
     header: typeof BLOCKED_HEADER | typeof ERROR_HEADER,
     code: string,
     message: string,
+    extraHeaders: Record<string, string> = {},
   ): void {
     if (this.responded || this.socket.destroyed) return;
     this.responded = true;
     const body = errorBody(code, message);
     this.socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+        Object.entries(extraHeaders)
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join('') +
         `${header}: ${code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
         `connection: close\r\n\r\n${body}`,
     );

@@ -109,6 +109,7 @@ export async function startUpstream(
 export function rawConnect(
   proxyPort: number,
   authority: string,
+  headers: Record<string, string> = {},
 ): Promise<{ socket: Socket; status: number; head: string; rest: Buffer }> {
   return new Promise((resolve, reject) => {
     const socket = connect(proxyPort, '127.0.0.1');
@@ -124,7 +125,10 @@ export function rawConnect(
     };
     socket.on('data', onData);
     socket.once('error', reject);
-    socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
+    const extra = Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
+    socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${extra}\r\n`);
   });
 }
 

@@ -7,11 +7,14 @@ import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 
  * DescribeTasks, task-state events and the container's own memory may show them). A token taken from one
  * workspace is refused by every other; an old one by all.
  *
- *   bat1.<base64url(JSON {"w": workspaceId, "iat": seconds, "exp": seconds})>.<base64url(Ed25519 signature)>
+ *   bat1.<base64url(JSON {"a": audience, "w": workspaceId, "iat": seconds, "exp": seconds})>.<base64url(Ed25519 signature)>
  *
- * The signature covers `bat1.<payload>`. One codec for both sides: the control plane signs with it
- * (core's AgentTokenIssuer), the agent verifies with it (workspace-image).
+ * The signature covers `bat1.<payload>`. The audience says who may take it: the workspace's agent, or the
+ * egress gateway (a workspace's proxy credential), so a token meant for one is refused by the other. One
+ * codec for every side: the control plane signs with it (core's AgentTokenIssuer), the agent and the gateway
+ * verify with it.
  */
+export type TokenAudience = 'agent' | 'egress';
 export const AGENT_TOKEN_PREFIX = 'bat1.';
 
 /** The longest a token may live: a token claiming more is refused, whatever its signature. */
@@ -20,6 +23,8 @@ export const AGENT_TOKEN_MAX_LIFETIME_SECONDS = 15 * 60;
 export const AGENT_TOKEN_CLOCK_SKEW_SECONDS = 30;
 
 export interface AgentTokenClaims {
+  /** Who may take it; the agent functions below mean `agent`. */
+  audience?: TokenAudience;
   workspaceId: string;
   /** Seconds since the epoch. */
   issuedAt: number;
@@ -29,18 +34,34 @@ export interface AgentTokenClaims {
 
 export type AgentTokenCheck =
   | { ok: true; claims: AgentTokenClaims }
-  | { ok: false; reason: 'malformed' | 'bad_signature' | 'other_workspace' | 'expired' | 'not_yet_valid' };
+  | {
+      ok: false;
+      reason:
+        | 'malformed'
+        | 'bad_signature'
+        | 'other_audience'
+        | 'other_workspace'
+        | 'expired'
+        | 'not_yet_valid';
+    };
 
 const b64 = (bytes: Buffer) => bytes.toString('base64url');
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
-/** Signs a token for `claims` (the control plane's side). */
+/** Signs a token for `claims` (the control plane's side); the audience defaults to the agent. */
 export function signAgentToken(privateKey: KeyObject, claims: AgentTokenClaims): string {
   if (claims.expiresAt - claims.issuedAt > AGENT_TOKEN_MAX_LIFETIME_SECONDS) {
     throw new Error(`an agent token lives at most ${AGENT_TOKEN_MAX_LIFETIME_SECONDS} s`);
   }
   const payload = b64(
-    Buffer.from(JSON.stringify({ w: claims.workspaceId, iat: claims.issuedAt, exp: claims.expiresAt })),
+    Buffer.from(
+      JSON.stringify({
+        a: claims.audience ?? 'agent',
+        w: claims.workspaceId,
+        iat: claims.issuedAt,
+        exp: claims.expiresAt,
+      }),
+    ),
   );
   const signed = `${AGENT_TOKEN_PREFIX}${payload}`;
   return `${signed}.${b64(sign(null, Buffer.from(signed), privateKey))}`;
@@ -48,12 +69,14 @@ export function signAgentToken(privateKey: KeyObject, claims: AgentTokenClaims):
 
 /**
  * Checks a token for the workspace `workspaceId` at `nowSeconds` (the agent's side): the signature by the
- * public key, the workspace, the time window and the lifetime. Never throws on what a client sent.
+ * public key, the audience (default `agent`), the workspace, the time window and the lifetime. Never throws
+ * on what a client sent. Without `workspaceId` any workspace's token passes (the gateway learns from the
+ * token whose policy applies) and the claims say which.
  */
 export function verifyAgentToken(
   publicKey: KeyObject,
   token: string,
-  expected: { workspaceId: string; nowSeconds: number },
+  expected: { workspaceId?: string; audience?: TokenAudience; nowSeconds: number },
 ): AgentTokenCheck {
   if (token.length > 1024 || !token.startsWith(AGENT_TOKEN_PREFIX)) return { ok: false, reason: 'malformed' };
   const [payload, signature, ...rest] = token.slice(AGENT_TOKEN_PREFIX.length).split('.');
@@ -70,7 +93,10 @@ export function verifyAgentToken(
   if (!valid) return { ok: false, reason: 'bad_signature' };
   const claims = parseClaims(payload);
   if (!claims) return { ok: false, reason: 'malformed' };
-  if (claims.workspaceId !== expected.workspaceId) return { ok: false, reason: 'other_workspace' };
+  if (claims.audience !== (expected.audience ?? 'agent')) return { ok: false, reason: 'other_audience' };
+  if (expected.workspaceId !== undefined && claims.workspaceId !== expected.workspaceId) {
+    return { ok: false, reason: 'other_workspace' };
+  }
   const skew = AGENT_TOKEN_CLOCK_SKEW_SECONDS;
   if (claims.expiresAt - claims.issuedAt > AGENT_TOKEN_MAX_LIFETIME_SECONDS)
     return { ok: false, reason: 'expired' };
@@ -82,10 +108,11 @@ export function verifyAgentToken(
 function parseClaims(payload: string): AgentTokenClaims | null {
   try {
     const raw = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    const { w, iat, exp } = raw;
+    const { a, w, iat, exp } = raw;
+    if (a !== 'agent' && a !== 'egress') return null;
     if (typeof w !== 'string' || w === '' || w.length > 128) return null;
     if (!Number.isSafeInteger(iat) || !Number.isSafeInteger(exp)) return null;
-    return { workspaceId: w, issuedAt: iat as number, expiresAt: exp as number };
+    return { audience: a, workspaceId: w, issuedAt: iat as number, expiresAt: exp as number };
   } catch {
     return null;
   }
