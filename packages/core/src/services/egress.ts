@@ -1,6 +1,6 @@
 import { ApiError } from '../errors.js';
 import type { WorkspaceEgressRules } from '../ports/egress-controller.js';
-import { readyTarget } from './workspace-agent-target.js';
+import { readyEndpoint } from './workspace-agent-target.js';
 import type { ServiceDeps } from './deps.js';
 import { getOwnedWorkspace } from './workspace-queries.js';
 
@@ -20,7 +20,7 @@ export async function updateEgress(
   if (!deps.egress) {
     throw new ApiError('unprocessable', 'this deployment has no egress proxy to configure');
   }
-  readyTarget(deps, ws);
+  readyEndpoint(ws);
   await deps.egress.apply(ws, rules);
   deps.log.info('egress rules applied', {
     workspaceId: ws.id,

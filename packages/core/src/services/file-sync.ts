@@ -15,7 +15,10 @@ export async function syncFilesToBlob(deps: ServiceDeps, ws: WorkspaceRecord): P
   if (!ws.endpoint) return false;
   const started = deps.clock.now();
   const { saveSnapshot } = await snapshots();
-  const tar = await deps.workspaceAgent.archiveOut({ endpoint: ws.endpoint, token: deps.agentTokens.tokenFor(ws.id) }, '.');
+  const tar = await deps.workspaceAgent.archiveOut(
+    { endpoint: ws.endpoint, token: deps.agentTokens.tokenFor(ws.id) },
+    '.',
+  );
   await saveSnapshot(deps, ws, tar);
   deps.metrics.duration(METRIC.FileSyncLatency, deps.clock.now() - started);
   return true;

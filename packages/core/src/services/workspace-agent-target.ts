@@ -1,7 +1,7 @@
 import { finished } from 'node:stream';
 import { WorkspaceAgentError, type WorkspaceAgentTarget } from '../ports/workspace-agent-client.js';
 import { ApiError, containerLost } from '../errors.js';
-import type { WorkspaceRecord } from '../model/workspace.js';
+import type { AgentEndpoint, WorkspaceRecord } from '../model/workspace.js';
 import { streamsIn } from '../streams-in.js';
 import type { ServiceDeps } from './deps.js';
 import { endWorkspace } from './end-workspace.js';
@@ -10,14 +10,11 @@ import { taskStoppedFromStatus } from './task-state.js';
 import { terminationReasonFor } from '../model/task-stopped.js';
 import { getOwnedWorkspace } from './workspace-queries.js';
 
-/**
- * How to reach the agent of a workspace that must be ready (its endpoint, a token for it); clear 409s for
- * every other state.
- */
-export function readyTarget(deps: Pick<ServiceDeps, 'agentTokens'>, ws: WorkspaceRecord): WorkspaceAgentTarget {
+/** The agent endpoint of a workspace that must be ready; clear 409s for every other state. */
+export function readyEndpoint(ws: WorkspaceRecord): AgentEndpoint {
   switch (ws.status) {
     case 'ready':
-      if (ws.endpoint) return { endpoint: ws.endpoint, token: deps.agentTokens.tokenFor(ws.id) };
+      if (ws.endpoint) return ws.endpoint;
       break;
     case 'provisioning':
       throw new ApiError('not_ready', `workspace ${ws.id} is still provisioning`, { retryAfterSeconds: 1 });
@@ -27,6 +24,14 @@ export function readyTarget(deps: Pick<ServiceDeps, 'agentTokens'>, ws: Workspac
       throw containerLost(ws.id, ws.terminationReason);
   }
   throw new ApiError('workspace_ended', `workspace ${ws.id} is ${ws.status}`);
+}
+
+/** How to reach the agent of a workspace that must be ready: its endpoint and a token signed for it. */
+export function readyTarget(
+  deps: Pick<ServiceDeps, 'agentTokens'>,
+  ws: WorkspaceRecord,
+): WorkspaceAgentTarget {
+  return { endpoint: readyEndpoint(ws), token: deps.agentTokens.tokenFor(ws.id) };
 }
 
 /**
