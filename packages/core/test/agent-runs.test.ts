@@ -10,7 +10,13 @@ import {
   type ServiceMetrics,
   type WorkspaceStatus,
 } from '@berth/core';
-import { isAgentTokenFor, makeDeps, recordingLogger, seedWorkspace, type TestDeps } from './support/make-deps.js';
+import {
+  isAgentTokenFor,
+  makeDeps,
+  recordingLogger,
+  seedWorkspace,
+  type TestDeps,
+} from './support/make-deps.js';
 import { snapshotFiles } from './support/tar-files.js';
 
 const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;

@@ -143,7 +143,10 @@ describe('saveSnapshot / restore', () => {
   it('an older save that commits after a newer one does not replace it', async () => {
     const { deps, ws } = setup();
     files(deps, ws).set('v.txt', Buffer.from('old'));
-    const slow = await deps.workspaceAgent.archiveOut({ endpoint: ws.endpoint!, token: deps.agentTokens.tokenFor(ws.id) }, '.');
+    const slow = await deps.workspaceAgent.archiveOut(
+      { endpoint: ws.endpoint!, token: deps.agentTokens.tokenFor(ws.id) },
+      '.',
+    );
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     async function* late() {

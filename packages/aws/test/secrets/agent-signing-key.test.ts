@@ -9,7 +9,8 @@ import { agentSigningKeyFromSecret } from '../../src/secrets/agent-signing-key.j
 const sm = mockClient(SecretsManagerClient);
 afterEach(() => sm.reset());
 
-const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:/berth/prod/agent-signing-key-a1B2c3';
+const SECRET_ARN =
+  'arn:aws:secretsmanager:us-east-1:123456789012:secret:/berth/prod/agent-signing-key-a1B2c3';
 const answer = (SecretString?: string) => ({
   ARN: SECRET_ARN,
   Name: '/berth/prod/agent-signing-key',
