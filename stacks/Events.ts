@@ -2,12 +2,10 @@ import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { NagSuppressions } from 'cdk-nag';
 import { use, type StackContext } from 'sst/constructs';
 import { berthFunction } from './lambda-function.js';
 import { suppressSstInternals } from './nag-suppressions.js';
-import { watchDeadLetters } from './Observability.js';
+import { deadLetterQueue } from './Observability.js';
 import { berthSettings } from './settings.js';
 import { Stopping } from './Stopping.js';
 import { Workspaces } from './Workspaces.js';
@@ -29,16 +27,7 @@ export function Events({ stack }: StackContext) {
   const { cluster } = use(Workspaces);
   const settings = berthSettings();
 
-  const deadLetters = watchDeadLetters(
-    new sqs.Queue(stack, 'EventDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    }),
-  );
-  NagSuppressions.addResourceSuppressions(deadLetters, [
-    { id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the event targets' },
-  ]);
+  const deadLetters = deadLetterQueue(stack, 'EventDeadLetters', 'the event targets');
 
   const taskState = berthFunction(stack, 'TaskState', 'task-state');
   // The function's own retries (an error thrown by the handler) end in the same queue as failed deliveries.

@@ -5,9 +5,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import type { IConstruct } from 'constructs';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct, IConstruct } from 'constructs';
 import type { StackContext } from 'sst/constructs';
 import { isBerthFunction } from './lambda-function.js';
 import { suppressSstInternals } from './nag-suppressions.js';
@@ -234,9 +235,20 @@ function alarmTopic(stack: Stack): sns.Topic {
   return topic;
 }
 
-/** Marks a dead-letter queue for the depth alarm (Events calls it for its queue). */
+/**
+ * A dead-letter queue (encrypted, TLS only, kept 14 days), marked for the depth alarm below: what lands in it
+ * could not be handled after its retries. `of` says whose it is (cdk-nag's reason for its own lack of one).
+ */
 const DEAD_LETTERS = Symbol.for('berth.deadLetterQueue');
-export function watchDeadLetters(queue: sqs.Queue): sqs.Queue {
+export function deadLetterQueue(scope: Construct, id: string, of: string): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  NagSuppressions.addResourceSuppressions(queue, [
+    { id: 'AwsSolutions-SQS3', reason: `This queue is the dead-letter queue of ${of}` },
+  ]);
   Object.defineProperty(queue, DEAD_LETTERS, { value: true });
   return queue;
 }

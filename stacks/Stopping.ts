@@ -1,11 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { NagSuppressions } from 'cdk-nag';
 import type { StackContext } from 'sst/constructs';
 import { berthFunction } from './lambda-function.js';
 import { suppressSstInternals } from './nag-suppressions.js';
-import { watchDeadLetters } from './Observability.js';
+import { deadLetterQueue } from './Observability.js';
 
 /** A stop saves the workspace's files first: gigabytes take minutes, as long as a Lambda may run. */
 export const STOP_WORKER_TIMEOUT = Duration.minutes(15);
@@ -21,16 +20,7 @@ export const STOP_MAX_RECEIVES = 3;
  */
 export function Stopping({ stack }: StackContext) {
   suppressSstInternals(stack);
-  const deadLetters = watchDeadLetters(
-    new sqs.Queue(stack, 'StopDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    }),
-  );
-  NagSuppressions.addResourceSuppressions(deadLetters, [
-    { id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the stop queue' },
-  ]);
+  const deadLetters = deadLetterQueue(stack, 'StopDeadLetters', 'the stop queue');
   const queue = new sqs.Queue(stack, 'StopQueue', {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,

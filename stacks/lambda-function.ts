@@ -32,25 +32,20 @@ export interface PortAccess {
   stopper?: 'send';
 }
 
+const API_ACCESS = {
+  store: 'readWrite',
+  blobs: 'readWrite',
+  runtime: 'manage',
+  provisioner: 'start',
+  workspaceAgent: 'http',
+  agentTokens: 'sign',
+  stopper: 'send',
+} as const satisfies PortAccess;
+
 export const ENTRY_ACCESS = {
-  api: {
-    store: 'readWrite',
-    blobs: 'readWrite',
-    runtime: 'manage',
-    provisioner: 'start',
-    workspaceAgent: 'http',
-    agentTokens: 'sign',
-    stopper: 'send',
-  },
-  'api-stream': {
-    store: 'readWrite',
-    blobs: 'readWrite',
-    runtime: 'manage',
-    provisioner: 'start',
-    workspaceAgent: 'http',
-    agentTokens: 'sign',
-    stopper: 'send',
-  },
+  // The two API functions run the same handler over the same ports (functions/src/lambda/aws-deps.ts).
+  api: API_ACCESS,
+  'api-stream': API_ACCESS,
   // The REST API's authorizer: API key → tenant, nothing else.
   'api-authorizer': { tenants: 'read' },
   // GET /v1/openapi.json: the document is in its code.
