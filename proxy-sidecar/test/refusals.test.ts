@@ -1,16 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runInLoopbackNamespace, skipNetns } from './helpers/netns.js';
 
 // Every refusal runs in a fresh network namespace with only `lo`: if the policy had a bug, the
 // packet would have nowhere to go but a trap server on `lo`, never the host's networks.
 const SCENARIO = fileURLToPath(new URL('./fixtures/refusal-scenario.ts', import.meta.url));
-const SETUP = [
-  'ip link set lo up',
-  'ip addr add 10.1.2.3/32 dev lo',
-  'ip addr add 169.254.169.254/32 dev lo',
-  'ip -6 addr add fd00::5/128 dev lo nodad',
-].join(' && ');
 
 type Result = {
   status: number;
@@ -19,27 +13,11 @@ type Result = {
   trapHits: { local: string; port: number }[];
 };
 
-const skip = process.env['BERTH_SKIP_NETNS'] === '1';
-
-describe.skipIf(skip)('refusals inside a loopback-only network namespace', () => {
+describe.skipIf(skipNetns)('refusals inside a loopback-only network namespace', () => {
   let results: Record<string, Result>;
 
   beforeAll(() => {
-    const probe = spawnSync('unshare', ['--net', 'true']);
-    if (probe.status !== 0) {
-      throw new Error(
-        'these tests need `unshare --net` (root or CAP_SYS_ADMIN); set BERTH_SKIP_NETNS=1 to skip them',
-      );
-    }
-    const run = spawnSync(
-      'unshare',
-      ['--net', 'sh', '-c', `${SETUP} && exec "$0" --import tsx "$1"`, process.execPath, SCENARIO],
-      { encoding: 'utf8', timeout: 60_000, env: { ...process.env } },
-    );
-    const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    if (run.status !== 0 || !line)
-      throw new Error(`scenario failed (${run.status}): ${run.stderr}\n${run.stdout}`);
-    results = JSON.parse(line.slice('RESULT '.length)) as Record<string, Result>;
+    results = runInLoopbackNamespace<Result>(SCENARIO, ['10.1.2.3', '169.254.169.254', 'fd00::5']);
   }, 90_000);
 
   it('controls reach the traps, so the traps can see a leak', () => {

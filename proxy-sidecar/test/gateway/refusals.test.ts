@@ -1,41 +1,23 @@
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runInLoopbackNamespace, skipNetns } from '../helpers/netns.js';
 
 // As refusals.test.ts for the sidecar: each refusal runs in a fresh network namespace with only `lo`, so a
 // policy bug could only reach a trap server on `lo`. Here every request carries a valid credential.
 const SCENARIO = fileURLToPath(new URL('../fixtures/gateway-refusal-scenario.ts', import.meta.url));
-const SETUP = [
-  'ip link set lo up',
-  'ip addr add 10.1.2.3/32 dev lo',
-  'ip addr add 169.254.169.254/32 dev lo',
-  'ip addr add 169.254.1.1/32 dev lo',
-  'ip -6 addr add fd00::5/128 dev lo nodad',
-].join(' && ');
 
 type Result = { status: number; blocked: string | null; trapHits: { local: string; port: number }[] };
 
-const skip = process.env['BERTH_SKIP_NETNS'] === '1';
-
-describe.skipIf(skip)('gateway refusals inside a loopback-only network namespace', () => {
+describe.skipIf(skipNetns)('gateway refusals inside a loopback-only network namespace', () => {
   let results: Record<string, Result>;
 
   beforeAll(() => {
-    const probe = spawnSync('unshare', ['--net', 'true']);
-    if (probe.status !== 0) {
-      throw new Error(
-        'these tests need `unshare --net` (root or CAP_SYS_ADMIN); set BERTH_SKIP_NETNS=1 to skip them',
-      );
-    }
-    const run = spawnSync(
-      'unshare',
-      ['--net', 'sh', '-c', `${SETUP} && exec "$0" --import tsx "$1"`, process.execPath, SCENARIO],
-      { encoding: 'utf8', timeout: 60_000, env: { ...process.env } },
-    );
-    const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    if (run.status !== 0 || !line)
-      throw new Error(`scenario failed (${run.status}): ${run.stderr}\n${run.stdout}`);
-    results = JSON.parse(line.slice('RESULT '.length)) as Record<string, Result>;
+    results = runInLoopbackNamespace<Result>(SCENARIO, [
+      '10.1.2.3',
+      '169.254.169.254',
+      '169.254.1.1',
+      'fd00::5',
+    ]);
   }, 90_000);
 
   it('controls reach the traps through the gateway, so the traps can see a leak', () => {
