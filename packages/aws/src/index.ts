@@ -26,3 +26,5 @@ export * from './sqs/sqs-stopper.js';
 export * from './sqs/stop-message.js';
 export * from './client-timeouts.js';
 export * from './secrets/agent-signing-key.js';
+export * from './egress/dynamo-egress-rules.js';
+export * from './egress/gateway-egress.js';

@@ -77,6 +77,12 @@ export {
 } from './egress/domain-entry.js';
 export { isIpv4Literal, isIpv6Literal } from './egress/ip-literal.js';
 export { HEADER_NAME, RESERVED_HEADERS, headerRuleProblems } from './egress/header-rules.js';
+export {
+  SIDECAR_ADMIN,
+  type SidecarCredentialRequest,
+  type SidecarCredentialResponse,
+  type SidecarHealthResponse,
+} from './egress/sidecar-admin.js';
 export { SseDecoder, SseEventTooLarge, type SseDecoderOptions, type SseMessage } from './sse/sse-decoder.js';
 export { SSE_MEDIA_TYPE, encodeSseComment, encodeSseEvent, type SseEventInit } from './sse/sse-encoder.js';
 export { readSse, type SseSource } from './sse/read-sse.js';

@@ -2,6 +2,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   AGENT_TOKEN_MAX_LIFETIME_SECONDS,
+  EGRESS_TOKEN_MAX_LIFETIME_SECONDS,
   agentPublicKeyFromText,
   agentPublicKeyText,
   agentSigningKeyFromPem,
@@ -41,6 +42,34 @@ describe('agent tokens', () => {
       ok: true,
       claims: { ...claims(), audience: 'egress' },
     });
+  });
+
+  it('a sidecar admin token (audience proxy) is taken by neither the agent nor the gateway', () => {
+    const proxy = signAgentToken(privateKey, { ...claims(), audience: 'proxy' });
+    expect(verifyAgentToken(publicKey, proxy, expectA)).toEqual({ ok: false, reason: 'other_audience' });
+    expect(verifyAgentToken(publicKey, proxy, { audience: 'egress', nowSeconds: NOW })).toEqual({
+      ok: false,
+      reason: 'other_audience',
+    });
+    expect(verifyAgentToken(publicKey, proxy, { ...expectA, audience: 'proxy' }).ok).toBe(true);
+  });
+
+  it('a proxy credential may live a day; agent and sidecar tokens 15 minutes', () => {
+    const day = {
+      ...claims(),
+      audience: 'egress' as const,
+      expiresAt: NOW + EGRESS_TOKEN_MAX_LIFETIME_SECONDS,
+    };
+    const egress = signAgentToken(privateKey, day);
+    expect(verifyAgentToken(publicKey, egress, { audience: 'egress', nowSeconds: NOW + 3600 }).ok).toBe(true);
+    expect(() => signAgentToken(privateKey, { ...day, expiresAt: day.expiresAt + 1 })).toThrow(/at most/);
+    expect(() =>
+      signAgentToken(privateKey, {
+        ...day,
+        audience: 'proxy',
+        expiresAt: NOW + AGENT_TOKEN_MAX_LIFETIME_SECONDS + 1,
+      }),
+    ).toThrow(/at most/);
   });
 
   it('an expired token, one from the future, one claiming too long a life are refused', () => {

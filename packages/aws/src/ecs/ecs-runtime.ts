@@ -19,11 +19,22 @@ import {
 import { WORKSPACE_AGENT_ENV } from '@berth/protocol';
 import { withSdkTimeouts } from '../client-timeouts.js';
 import { failuresError, runTaskException, throttledError } from './run-task-errors.js';
-import { TAG, WORKSPACE_CONTAINER, isBerthManaged, toTaskStatus } from './task-mapping.js';
+import { PROXY_CONTAINER, TAG, WORKSPACE_CONTAINER, isBerthManaged, toTaskStatus } from './task-mapping.js';
 import { taskSizeOverrides } from './task-size.js';
 
-export interface EcsRuntimeOptions {
+/** What every function that reaches ECS tasks needs to know. */
+export interface EcsTasksOptions {
   cluster: string;
+  /** TCP port the agent listens on in the task (AGENT_PORT). Default 9000. */
+  agentPort?: number;
+  /** Name of the agent's container in the task definition. Default `workspace`. */
+  containerName?: string;
+  client?: ECSClient;
+  clientConfig?: ECSClientConfig;
+}
+
+/** What starting tasks needs besides. */
+export interface EcsRuntimeOptions extends EcsTasksOptions {
   /** Isolated subnets: no route to the internet but through the egress proxy (ARCHITECTURE.md §4). */
   subnets: string[];
   securityGroups: string[];
@@ -33,12 +44,8 @@ export interface EcsRuntimeOptions {
   capacityProviderStrategy?: CapacityProviderStrategyItem[];
   /** Memory the task definition reserves for the proxy sidecar (MiB), added to a template's. Default 256. */
   sidecarMemoryMiB?: number;
-  /** TCP port the agent listens on in the task (AGENT_PORT). Default 9000. */
-  agentPort?: number;
-  /** Name of the agent's container in the task definition. Default `workspace`. */
-  containerName?: string;
-  client?: ECSClient;
-  clientConfig?: ECSClientConfig;
+  /** Name of the proxy sidecar's container in the task definition. Default `proxy`. */
+  proxyContainerName?: string;
 }
 
 /** DescribeTasks takes at most 100 tasks per call. */
@@ -47,87 +54,25 @@ const DESCRIBE_BATCH = 100;
 const MAX_STOP_REASON = 255;
 
 /**
- * {@link ContainerRuntime} on ECS: one RunTask per workspace, awsvpc in isolated subnets, no public IP.
- *
- * Security notes (ARCHITECTURE.md §4):
- * - The task definition carries no task role and the cluster blocks IMDS (`ECS_AWSVPC_BLOCK_IMDS`), so the
- *   workspace holds no AWS credentials at all; the proxy sidecar's credentials never enter the agent's
- *   container. Nothing here sets a task role override, and ECS Exec stays off.
- * - Nothing secret goes into RunTask: overrides are part of the task description (DescribeTasks, task-state
- *   events, CloudTrail). The agent gets its workspace id here (AGENT_WORKSPACE_ID) and the control plane's
- *   public key from the task definition; every call carries a short-lived token signed for this workspace
- *   (protocol agent-token.ts), which no other workspace's agent accepts.
- * - Hardening (pids, read-only root, dropped capabilities) lives in the task definition. The template's CPU
- *   and memory go to RunTask as task-level overrides (`overrides.cpu`/`memory`; on Fargate they must be a
- *   valid size pair). TODO(disk quota): `limits.diskMiB` is to
- *   become the task's ephemeral storage (RunTask `overrides.ephemeralStorage.sizeInGiB`, 21..200 GiB, or the
- *   task definition's); it is not applied on ECS yet.
+ * {@link ContainerRuntime} on ECS for the functions that never start a task (the API, the sweep, the other
+ * provisioning steps): describe, stop, list. Starting is {@link EcsRuntime}'s, which their bundles then leave
+ * out (RunTask, the task size, the RunTask error mapping).
  */
-export class EcsRuntime implements ContainerRuntime {
+export class EcsTasks implements ContainerRuntime {
   readonly kind = 'ecs' as const;
-  private readonly ecs: ECSClient;
-  private readonly agentPort: number;
-  private readonly containerName: string;
+  protected readonly ecs: ECSClient;
+  protected readonly agentPort: number;
+  protected readonly containerName: string;
 
-  constructor(private readonly opts: EcsRuntimeOptions) {
+  constructor(private readonly opts: EcsTasksOptions) {
     this.ecs = opts.client ?? new ECSClient(withSdkTimeouts(opts.clientConfig ?? {}, 'ecs'));
     this.agentPort = opts.agentPort ?? 9000;
     this.containerName = opts.containerName ?? WORKSPACE_CONTAINER;
   }
 
-  async start(spec: ContainerSpec): Promise<{ taskRef: string }> {
-    const taskDefinition = this.opts.taskDefinitionFor?.(spec.template, spec) ?? spec.image;
-    const environment = Object.entries({
-      ...spec.env,
-      [WORKSPACE_AGENT_ENV.listenMode]: 'http',
-      [WORKSPACE_AGENT_ENV.port]: String(this.agentPort),
-      [WORKSPACE_AGENT_ENV.workspaceId]: spec.workspaceId,
-    }).map(([name, value]) => ({ name, value }));
-    const size = taskSizeOverrides(spec, {
-      sidecarMemoryMiB: this.opts.sidecarMemoryMiB ?? 256,
-      fargate: !this.opts.capacityProviderStrategy?.length,
-    });
-    let answer;
-    try {
-      answer = await this.ecs.send(
-        new RunTaskCommand({
-          cluster: this.opts.cluster,
-          taskDefinition,
-          count: 1,
-          // Idempotent: a StartContainer retried after RunTask succeeded but before the task was recorded gets
-          // the same task back, never a second one.
-          clientToken: spec.workspaceId,
-          // EventBridge's Task State Change events carry `startedBy` but no tags: the workspace id goes in both.
-          startedBy: spec.workspaceId,
-          ...(this.opts.capacityProviderStrategy?.length
-            ? { capacityProviderStrategy: this.opts.capacityProviderStrategy }
-            : { launchType: 'FARGATE' }),
-          networkConfiguration: {
-            awsvpcConfiguration: {
-              subnets: this.opts.subnets,
-              securityGroups: this.opts.securityGroups,
-              assignPublicIp: 'DISABLED',
-            },
-          },
-          overrides: {
-            ...size.task,
-            containerOverrides: [{ name: this.containerName, environment, memory: size.workspaceMemoryMiB }],
-          },
-          tags: [
-            { key: TAG.managed, value: 'true' },
-            { key: TAG.workspaceId, value: spec.workspaceId },
-            { key: TAG.tenantId, value: spec.tenantId },
-            { key: TAG.template, value: spec.template },
-          ],
-          enableExecuteCommand: false,
-        }),
-      );
-    } catch (err) {
-      throw runTaskException(err, taskDefinition);
-    }
-    const taskArn = answer.tasks?.[0]?.taskArn;
-    if (!taskArn) throw failuresError(answer.failures ?? [], taskDefinition);
-    return { taskRef: taskArn };
+  /** Refused: only the StartContainer step starts tasks (an {@link EcsRuntime}; its role alone may RunTask). */
+  start(spec: ContainerSpec): Promise<{ taskRef: string }> {
+    return Promise.reject(new Error(`this function does not start tasks (workspace ${spec.workspaceId})`));
   }
 
   async describe(taskRef: string): Promise<TaskStatus> {
@@ -217,7 +162,91 @@ export class EcsRuntime implements ContainerRuntime {
   }
 }
 
-/** The template's size as RunTask's task-level overrides: CPU units (1 vCPU = 1024) and MiB. */
+/**
+ * {@link ContainerRuntime} on ECS: one RunTask per workspace, awsvpc in isolated subnets, no public IP.
+ *
+ * Security notes (ARCHITECTURE.md §4):
+ * - The task definition carries no task role and the cluster blocks IMDS (`ECS_AWSVPC_BLOCK_IMDS`), so the
+ *   workspace holds no AWS credentials at all; the proxy sidecar's credentials never enter the agent's
+ *   container. Nothing here sets a task role override, and ECS Exec stays off.
+ * - Nothing secret goes into RunTask: overrides are part of the task description (DescribeTasks, task-state
+ *   events, CloudTrail). The agent gets its workspace id here (AGENT_WORKSPACE_ID) and the control plane's
+ *   public key from the task definition; every call carries a short-lived token signed for this workspace
+ *   (protocol agent-token.ts), which no other workspace's agent accepts. The proxy sidecar gets the workspace
+ *   id too (PROXY_WORKSPACE_ID); its credential comes later, through its admin API (GatewayEgress.admit).
+ * - Hardening (pids, read-only root, dropped capabilities) lives in the task definition. The template's CPU
+ *   and memory go to RunTask as task-level overrides (`overrides.cpu`/`memory`; on Fargate they must be a
+ *   valid size pair). TODO(disk quota): `limits.diskMiB` is to
+ *   become the task's ephemeral storage (RunTask `overrides.ephemeralStorage.sizeInGiB`, 21..200 GiB, or the
+ *   task definition's); it is not applied on ECS yet.
+ */
+export class EcsRuntime extends EcsTasks {
+  constructor(private readonly run: EcsRuntimeOptions) {
+    super(run);
+  }
+
+  override async start(spec: ContainerSpec): Promise<{ taskRef: string }> {
+    const taskDefinition = this.run.taskDefinitionFor?.(spec.template, spec) ?? spec.image;
+    const environment = Object.entries({
+      ...spec.env,
+      [WORKSPACE_AGENT_ENV.listenMode]: 'http',
+      [WORKSPACE_AGENT_ENV.port]: String(this.agentPort),
+      [WORKSPACE_AGENT_ENV.workspaceId]: spec.workspaceId,
+    }).map(([name, value]) => ({ name, value }));
+    const size = taskSizeOverrides(spec, {
+      sidecarMemoryMiB: this.run.sidecarMemoryMiB ?? 256,
+      fargate: !this.run.capacityProviderStrategy?.length,
+    });
+    let answer;
+    try {
+      answer = await this.ecs.send(
+        new RunTaskCommand({
+          cluster: this.run.cluster,
+          taskDefinition,
+          count: 1,
+          // Idempotent: a StartContainer retried after RunTask succeeded but before the task was recorded gets
+          // the same task back, never a second one.
+          clientToken: spec.workspaceId,
+          // EventBridge's Task State Change events carry `startedBy` but no tags: the workspace id goes in both.
+          startedBy: spec.workspaceId,
+          ...(this.run.capacityProviderStrategy?.length
+            ? { capacityProviderStrategy: this.run.capacityProviderStrategy }
+            : { launchType: 'FARGATE' }),
+          networkConfiguration: {
+            awsvpcConfiguration: {
+              subnets: this.run.subnets,
+              securityGroups: this.run.securityGroups,
+              assignPublicIp: 'DISABLED',
+            },
+          },
+          overrides: {
+            ...size.task,
+            containerOverrides: [
+              { name: this.containerName, environment, memory: size.workspaceMemoryMiB },
+              {
+                name: this.run.proxyContainerName ?? PROXY_CONTAINER,
+                environment: [{ name: 'PROXY_WORKSPACE_ID', value: spec.workspaceId }],
+              },
+            ],
+          },
+          tags: [
+            { key: TAG.managed, value: 'true' },
+            { key: TAG.workspaceId, value: spec.workspaceId },
+            { key: TAG.tenantId, value: spec.tenantId },
+            { key: TAG.template, value: spec.template },
+          ],
+          enableExecuteCommand: false,
+        }),
+      );
+    } catch (err) {
+      throw runTaskException(err, taskDefinition);
+    }
+    const taskArn = answer.tasks?.[0]?.taskArn;
+    if (!taskArn) throw failuresError(answer.failures ?? [], taskDefinition);
+    return { taskRef: taskArn };
+  }
+}
+
 /** ECS cannot freeze a task (no docker pause on Fargate or through the ECS API): 422, not a silent no-op. */
 const unsupported = (op: 'pause' | 'resume', taskRef: string) =>
   new ApiError(

@@ -11,6 +11,8 @@ export const TAG = {
 
 /** The agent's container in Berth's task definition unless EcsRuntime is told otherwise; the others are sidecars. */
 export const WORKSPACE_CONTAINER = 'workspace';
+/** The proxy sidecar's container: RunTask tells it whose workspace it serves (PROXY_WORKSPACE_ID). */
+export const PROXY_CONTAINER = 'proxy';
 
 /**
  * ECS puts the kernel's OOM kill in the container's reason ("OutOfMemoryError: Container killed due to memory

@@ -14,12 +14,31 @@ export interface AgentSigningKeySource {
   clientConfig?: SecretsManagerClientConfig;
 }
 
+/** Keys read with the default client, by secret id: one read per process however many ports sign. */
+const readOnce = new Map<string, Promise<KeyObject>>();
+
 /**
- * The control plane's agent-token signing key, read from Secrets Manager (once per cold start: the functions
- * that call agents build their deps once). Only those functions may read the secret; workspaces hold its
- * public half (the task definition's AGENT_TOKEN_PUBLIC_KEY) and nothing else.
+ * The control plane's agent-token signing key, read from Secrets Manager. Only the functions that sign may
+ * read the secret; workspaces hold its public half (the task definition's AGENT_TOKEN_PUBLIC_KEY) and nothing
+ * else. With the default client (no `client` or `clientConfig`), a secret is read once per process (cold
+ * start) and shared by every port that signs with it (agent tokens, proxy credentials); a failed read is not
+ * kept, so the next call tries again.
  */
-export async function agentSigningKeyFromSecret(source: AgentSigningKeySource): Promise<KeyObject> {
+export function agentSigningKeyFromSecret(source: AgentSigningKeySource): Promise<KeyObject> {
+  if (source.client || source.clientConfig) return readKey(source);
+  let key = readOnce.get(source.secretId);
+  if (!key) {
+    const reading = readKey(source);
+    readOnce.set(source.secretId, reading);
+    reading.catch(() => {
+      if (readOnce.get(source.secretId) === reading) readOnce.delete(source.secretId);
+    });
+    key = reading;
+  }
+  return key;
+}
+
+async function readKey(source: AgentSigningKeySource): Promise<KeyObject> {
   const client =
     source.client ?? new SecretsManagerClient(withSdkTimeouts(source.clientConfig ?? {}, 'secretsManager'));
   const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: source.secretId }));

@@ -7,11 +7,14 @@ import {
   RunTaskCommand,
   ECSServiceException,
   StopTaskCommand,
+  type RunTaskCommandInput,
 } from '@aws-sdk/client-ecs';
+import { generateKeyPairSync } from 'node:crypto';
 import type { ContainerSpec } from '@berth/core';
+import { agentPublicKeyText, signAgentToken } from '@berth/protocol/agent-token';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EcsRuntime } from '../../src/ecs/ecs-runtime.js';
+import { EcsRuntime, EcsTasks } from '../../src/ecs/ecs-runtime.js';
 import { CLUSTER, STOPPED_AT, TASK_DEF, ecsTask, taskArn } from './ecs-fixtures.js';
 
 const ecs = mockClient(ECSClient);
@@ -35,6 +38,72 @@ const spec: ContainerSpec = {
   limits: { cpus: 2, memoryMiB: 2048, pids: 100, diskMiB: 5120 },
   env: { TZ: 'UTC' },
 };
+
+/**
+ * What in a RunTask input looks secret: an environment variable named like one (in any container's
+ * overrides), or anywhere a value shaped like an agent/proxy token, a PEM, a raw Ed25519 key or an AWS key.
+ */
+function secretsIn(input: RunTaskCommandInput): string[] {
+  const found: string[] = [];
+  for (const o of input.overrides?.containerOverrides ?? []) {
+    for (const e of o.environment ?? []) {
+      if (/TOKEN|SECRET|PASSWORD|CREDENTIAL|KEY/i.test(e.name ?? '')) found.push(`${o.name}: ${e.name}`);
+    }
+    if (o.environmentFiles?.length) found.push(`${o.name}: environment files`);
+  }
+  const text = JSON.stringify(input);
+  const shapes: [string, RegExp][] = [
+    ['token', /bat1\./],
+    ['PEM', /-----BEGIN|PRIVATE KEY/],
+    ['AWS access key', /\b(AKIA|ASIA)[0-9A-Z]{16}\b/],
+    // 32 bytes in base64url (a raw Ed25519 key, public or private) or longer opaque strings.
+    ['key material', /[A-Za-z0-9_-]{43,}/],
+  ];
+  for (const [what, shape] of shapes) if (shape.test(text)) found.push(what);
+  return found;
+}
+
+describe('secretsIn (the check RunTask inputs must pass)', () => {
+  const base: RunTaskCommandInput = {
+    taskDefinition: TASK_DEF,
+    overrides: {
+      containerOverrides: [
+        { name: 'workspace', environment: [{ name: 'AGENT_WORKSPACE_ID', value: spec.workspaceId }] },
+        { name: 'proxy', environment: [{ name: 'PROXY_WORKSPACE_ID', value: spec.workspaceId }] },
+      ],
+    },
+  };
+  const withProxyEnv = (name: string, value: string): RunTaskCommandInput => ({
+    ...base,
+    overrides: {
+      containerOverrides: [
+        base.overrides!.containerOverrides![0]!,
+        { name: 'proxy', environment: [{ name, value }] },
+      ],
+    },
+  });
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+
+  it('passes ids and plain settings', () => {
+    expect(secretsIn(base)).toEqual([]);
+  });
+
+  it('finds a token, a PEM, a raw key, an AWS key or a secret-named variable in any container', () => {
+    const token = signAgentToken(privateKey, {
+      audience: 'egress',
+      workspaceId: spec.workspaceId,
+      issuedAt: 1,
+      expiresAt: 2,
+    });
+    expect(secretsIn(withProxyEnv('PROXY_UPSTREAM', token))).toContain('token');
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    expect(secretsIn(withProxyEnv('X', pem))).toContain('PEM');
+    expect(secretsIn(withProxyEnv('X', agentPublicKeyText(publicKey)))).toContain('key material');
+    expect(secretsIn(withProxyEnv('X', 'AKIAIOSFODNN7EXAMPLE'))).toContain('AWS access key');
+    expect(secretsIn(withProxyEnv('PROXY_ADMIN_SECRET', 'short'))).toEqual(['proxy: PROXY_ADMIN_SECRET']);
+    expect(secretsIn(withProxyEnv('PROXY_CREDENTIAL', 'x'))).toEqual(['proxy: PROXY_CREDENTIAL']);
+  });
+});
 
 describe('EcsRuntime.start', () => {
   it('runs one awsvpc task without public IP, tagged and startedBy the workspace, its id in env overrides', async () => {
@@ -68,8 +137,7 @@ describe('EcsRuntime.start', () => {
       { key: 'berth:template', value: 'default' },
     ]);
     const overrides = input.overrides?.containerOverrides;
-    expect(overrides).toHaveLength(1);
-    expect(overrides?.[0]?.name).toBe('workspace');
+    expect(overrides?.map((o) => o.name)).toEqual(['workspace', 'proxy']);
     expect(overrides?.[0]?.environment).toEqual(
       expect.arrayContaining([
         { name: 'TZ', value: 'UTC' },
@@ -78,11 +146,15 @@ describe('EcsRuntime.start', () => {
         { name: 'AGENT_WORKSPACE_ID', value: spec.workspaceId },
       ]),
     );
-    // Nothing secret in RunTask (overrides show in DescribeTasks, task-state events and CloudTrail): no token,
-    // no key; the agent checks signed tokens with the public key its task definition gives it.
-    const names = (overrides?.[0]?.environment ?? []).map((e) => e.name);
-    expect(names.filter((n) => /TOKEN|SECRET|PASSWORD|CREDENTIAL|KEY/.test(n!))).toEqual([]);
-    expect(JSON.stringify(input)).not.toMatch(/bat1\.|PRIVATE KEY/);
+    // The sidecar learns whose workspace it serves; its credential comes later, through its admin API.
+    expect(overrides?.[1]).toEqual({
+      name: 'proxy',
+      environment: [{ name: 'PROXY_WORKSPACE_ID', value: spec.workspaceId }],
+    });
+    // Nothing secret in RunTask (overrides show in DescribeTasks, task-state events and CloudTrail) for either
+    // container: no token, no key, no credential; the agent checks signed tokens with the public key its task
+    // definition gives it, the sidecar is handed its credential over its admin API.
+    expect(secretsIn(input)).toEqual([]);
     // Idempotent retries (one task per workspace) and the template's size as overrides: a valid Fargate size
     // holding the workspace's 2 GiB limit and the sidecar, the limit on the workspace container, the disk.
     expect(input.clientToken).toBe(spec.workspaceId);
@@ -280,6 +352,25 @@ describe('EcsRuntime.describe', () => {
       .on(DescribeTasksCommand)
       .rejects(new InvalidParameterException({ message: 'Invalid id', $metadata: {} }));
     await expect(runtime().describe('not-a-task')).resolves.toMatchObject({ state: 'missing' });
+  });
+});
+
+describe('EcsTasks (the functions that never start a task)', () => {
+  const tasks = () => new EcsTasks({ cluster: CLUSTER, clientConfig: { region: 'us-east-1' } });
+
+  it('refuses to start, without calling ECS', async () => {
+    await expect(tasks().start(spec)).rejects.toThrow(/does not start tasks/);
+    expect(ecs.calls()).toHaveLength(0);
+  });
+
+  it('describes and stops tasks of its cluster like EcsRuntime', async () => {
+    ecs.on(DescribeTasksCommand).resolves({
+      tasks: [ecsTask({ id: 't1', lastStatus: 'RUNNING', ip: '10.0.1.23', workspaceId: spec.workspaceId })],
+    });
+    ecs.on(StopTaskCommand).resolves({});
+    expect(await tasks().describe(taskArn('t1'))).toEqual(await runtime().describe(taskArn('t1')));
+    await tasks().stop(taskArn('t1'), 'release');
+    expect(ecs.commandCalls(StopTaskCommand)[0]!.args[0].input).toMatchObject({ cluster: CLUSTER });
   });
 });
 

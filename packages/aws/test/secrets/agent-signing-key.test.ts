@@ -44,3 +44,38 @@ describe('agentSigningKeyFromSecret', () => {
     expect(e.message).not.toContain('hunter2');
   });
 });
+
+describe('agentSigningKeyFromSecret with the default client', () => {
+  it('reads a secret once per process, shared by every caller; a failed read is tried again', async () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    sm.on(GetSecretValueCommand, { SecretId: '/berth/once/a' })
+      .rejectsOnce(Object.assign(new Error('timed out'), { name: 'TimeoutError' }))
+      .resolves(answer(pem));
+    await expect(agentSigningKeyFromSecret({ secretId: '/berth/once/a' })).rejects.toThrow('timed out');
+    // Two ports building at once (the functions build their ports concurrently), then a later one.
+    const [a, b] = await Promise.all([
+      agentSigningKeyFromSecret({ secretId: '/berth/once/a' }),
+      agentSigningKeyFromSecret({ secretId: '/berth/once/a' }),
+    ]);
+    const c = await agentSigningKeyFromSecret({ secretId: '/berth/once/a' });
+    expect(a).toBe(b);
+    expect(c).toBe(a);
+    expect(a.equals(privateKey)).toBe(true);
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+
+    // Another secret id is another read; a caller's own client always reads.
+    sm.on(GetSecretValueCommand, { SecretId: '/berth/once/b' }).resolves(answer(pem));
+    await agentSigningKeyFromSecret({ secretId: '/berth/once/b' });
+    await agentSigningKeyFromSecret({
+      secretId: '/berth/once/a',
+      client: new SecretsManagerClient({ region: 'us-east-1' }),
+    });
+    expect(sm.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input.SecretId)).toEqual([
+      '/berth/once/a',
+      '/berth/once/a',
+      '/berth/once/b',
+      '/berth/once/a',
+    ]);
+  });
+});

@@ -64,4 +64,6 @@ export const SERVICE = {
   /** The stop worker: files saved, container stopped, record ended (deployed: off the API's and sweep's path). */
   stop: 'berth-stop',
   proxy: 'proxy-sidecar',
+  /** The shared egress gateway on ECS (proxy-sidecar/src/gateway/main.ts): the proxy's metrics, for every workspace. */
+  egressGateway: 'berth-egress-gateway',
 } as const;

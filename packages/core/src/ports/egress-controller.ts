@@ -20,10 +20,18 @@ export interface WorkspaceEgressRules {
 }
 
 /**
- * Pushes egress rules to the proxy in front of one workspace. In the cloud that is a POST to the sidecar's
- * admin API on the task; locally it is the policy store of the in-process proxy (local-docker/src/egress).
- * Resolves once the new rules are in force; on any failure the proxy keeps the old ones.
+ * Puts a workspace's egress rules in force. Locally that is the policy store of the workspace's in-process
+ * proxy (local-docker/src/egress); deployed it is the workspace's item, which the egress gateway reads (with a
+ * short cache) for every request of that workspace (packages/aws/src/egress).
  */
 export interface EgressController {
+  /** Resolves once the new rules are in force; on any failure the old ones stay. */
   apply(ws: WorkspaceRecord, rules: WorkspaceEgressRules): Promise<void>;
+  /**
+   * Gives the workspace's proxy what it needs to reach out: deployed, its proxy credential, handed to the
+   * task's sidecar (never to the workspace). Called once the workspace's agent answers, before the workspace
+   * is marked ready, and again on keepalive (the credential is renewed). Absent where the proxy needs nothing
+   * (locally it lives in the host).
+   */
+  admit?(ws: WorkspaceRecord): Promise<void>;
 }

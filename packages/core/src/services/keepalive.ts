@@ -22,7 +22,21 @@ export async function keepalive(
     const ttl = ttlSeconds ?? ws.ttlSeconds;
     return { expiresAt: leaseEnd(deps.config, now, ttl), lastActiveAt: now, ttlSeconds: ttl };
   });
+  await renewProxyCredential(deps, record);
   return record;
+}
+
+/**
+ * Deployed, a keepalive also renews the ready workspace's proxy credential (it lives a day). Best effort: the
+ * lease is extended either way, and the credential held now stays good for hours.
+ */
+async function renewProxyCredential(deps: ServiceDeps, ws: WorkspaceRecord): Promise<void> {
+  if (ws.status !== 'ready' || !deps.egress?.admit) return;
+  try {
+    await deps.egress.admit(ws);
+  } catch (e) {
+    deps.log.warn('proxy credential not renewed', { workspaceId: ws.id, error: String(e) });
+  }
 }
 
 /**

@@ -133,16 +133,34 @@ export async function waitForEndpointStep(deps: ServiceDeps, state: ProvisionSta
   });
 }
 
-/** One check of the agent's /health; the task is described first, so a dead task fails rather than waits. */
+/**
+ * One check of the agent's /health; the task is described first, so a dead task fails rather than waits.
+ * Once the agent answers, the workspace's proxy is admitted (deployed: its sidecar gets its credential, without
+ * which nothing leaves the task). A failed admission is a "not yet" like a silent agent, so the loop tries
+ * again (the sidecar may start after the agent); handing the credential over twice does no harm.
+ */
 export async function waitForHealthyStep(deps: ServiceDeps, state: ProvisionState): Promise<ProvisionState> {
   const ws = await provisioningRecord(deps, state.workspaceId);
   const endpoint = ws.endpoint;
   if (!endpoint) throw new EndpointPending('endpoint not recorded');
   const taskRef = state.taskRef ?? ws.taskRef;
   if (taskRef) await assertTaskAlive(deps, taskRef);
-  return check(deps, state, deps.config.provisioning.healthTimeoutMs, () =>
-    deps.workspaceAgent.health(endpoint, 1000),
-  );
+  let admitError: unknown;
+  const next = await check(deps, state, deps.config.provisioning.healthTimeoutMs, async () => {
+    if (!(await deps.workspaceAgent.health(endpoint, 1000))) return false;
+    try {
+      await deps.egress?.admit?.(ws);
+      return true;
+    } catch (e) {
+      admitError = e;
+      return false;
+    }
+  });
+  // Once per check, not per poll: the last reason the proxy was not admitted.
+  if (!next.ready && admitError !== undefined) {
+    deps.log.warn('agent healthy, proxy not admitted yet', { workspaceId: ws.id, error: String(admitError) });
+  }
+  return next;
 }
 
 /**

@@ -2,7 +2,8 @@ import type { AppDeps, DepsProvider } from '../app-deps.js';
 import { assertNoneMissing, AWS_ENV, envValue, type AwsEnvName, type Env } from './aws-env.js';
 import {
   dynamoStore,
-  ecsRuntime,
+  ecsTasks,
+  gatewayEgress,
   httpWorkspaceAgent,
   s3Blobs,
   sfnProvisioner,
@@ -18,12 +19,14 @@ import { depsFromEnv, lambdaDeps, type Wiring } from './lambda-deps.js';
 export const API_WIRING = {
   store: dynamoStore,
   blobs: s3Blobs,
-  runtime: ecsRuntime,
+  runtime: ecsTasks,
   provisioner: sfnProvisioner,
   workspaceAgent: httpWorkspaceAgent,
   agentTokens: signedAgentTokens,
   // A delete hands its stop to the stop worker: API Gateway's 29 s would cut a snapshot upload short.
   stopper: sqsStopper,
+  // PUT /egress writes the rules the gateway reads; keepalive renews the proxy credential.
+  egress: gatewayEgress,
 } satisfies Wiring;
 
 /** Checks the API functions' environment (one error naming all that is missing) and returns its values. */

@@ -1,10 +1,14 @@
 import {
   DynamoWorkspaceStore,
   EcsRuntime,
+  EcsTasks,
+  DEFAULT_PROPAGATION_MS,
+  GatewayEgress,
   S3BlobStore,
   SqsStopper,
   StepFunctionsProvisioner,
   agentSigningKeyFromSecret,
+  egressRulesWriter,
   isAwsUnavailable,
 } from '@berth/aws';
 import {
@@ -15,6 +19,7 @@ import {
   stopperWithDeadlines,
   storeWithDeadlines,
   systemClock,
+  withDeadlines,
   type BerthConfig,
 } from '@berth/core';
 import type { AppDeps } from '../app-deps.js';
@@ -46,16 +51,19 @@ export const s3Blobs: PortWiring<'blobs'> = {
     blobsWithDeadlines(new S3BlobStore({ bucket: envValue(env, 'FILES_BUCKET') }), config, sdk),
 };
 
+/** The stacks give every function that reaches ECS these (stacks/lambda-function.ts). */
+const ecsMissing = (env: Env) =>
+  missingOf(
+    env,
+    'CLUSTER_ARN',
+    'SUBNET_IDS',
+    'SECURITY_GROUP_IDS',
+    'TASK_DEFINITION_ARN',
+    'WORKSPACE_CAPACITY',
+  );
+
 export const ecsRuntime: PortWiring<'runtime'> = {
-  missing: (env) =>
-    missingOf(
-      env,
-      'CLUSTER_ARN',
-      'SUBNET_IDS',
-      'SECURITY_GROUP_IDS',
-      'TASK_DEFINITION_ARN',
-      'WORKSPACE_CAPACITY',
-    ),
+  missing: ecsMissing,
   build: (env, config) =>
     runtimeWithDeadlines(
       new EcsRuntime({
@@ -69,6 +77,16 @@ export const ecsRuntime: PortWiring<'runtime'> = {
       config,
       sdk,
     ),
+};
+
+/**
+ * ECS for the functions that never start a task: without RunTask's code in their bundles. It checks the same
+ * variables as `ecsRuntime` (the stacks set them together) but reads only the cluster.
+ */
+export const ecsTasks: PortWiring<'runtime'> = {
+  missing: ecsMissing,
+  build: (env, config) =>
+    runtimeWithDeadlines(new EcsTasks({ cluster: envValue(env, 'CLUSTER_ARN') }), config, sdk),
 };
 
 /** `FARGATE` → launch type Fargate (no strategy); provider names → an even strategy over them. */
@@ -97,6 +115,28 @@ export const signedAgentTokens: PortWiring<'agentTokens'> = {
       await agentSigningKeyFromSecret({ secretId: envValue(env, 'AGENT_SIGNING_KEY_SECRET') }),
       { clock: systemClock },
     ),
+};
+
+/**
+ * Deployed egress: the workspace's rules go to its item, which the egress gateway reads; the task's sidecar
+ * gets the proxy credential signed with the agent-token key (read once per cold start, shared with
+ * `signedAgentTokens`). A rules write that stalls is a 503 like the store's; `apply` also waits for the
+ * gateway's cache, and `admit` has the sidecar call's own 5 s timeout.
+ */
+export const gatewayEgress: PortWiring<'egress'> = {
+  missing: (env) => missingOf(env, 'TABLE_NAME', 'AGENT_SIGNING_KEY_SECRET'),
+  build: async (env, config) => {
+    const egress = new GatewayEgress({
+      rules: egressRulesWriter({ tableName: envValue(env, 'TABLE_NAME') }),
+      signingKey: await agentSigningKeyFromSecret({ secretId: envValue(env, 'AGENT_SIGNING_KEY_SECRET') }),
+    });
+    return withDeadlines(egress, {
+      dependency: 'egress rules',
+      timeoutMs: config.deadlines.storeMs + DEFAULT_PROPAGATION_MS,
+      methods: { admit: 6_000 },
+      ...sdk,
+    });
+  },
 };
 
 /** On ECS the agent listens on TCP :9000 of the task's ENI (EcsRuntime reports http endpoints). */

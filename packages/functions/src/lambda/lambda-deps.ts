@@ -13,7 +13,8 @@ export type Wiring = {
     | 'workspaceAgent'
     | 'agentTokens'
     | 'tenants'
-    | 'stopper']?: PortWiring<K>;
+    | 'stopper'
+    | 'egress']?: PortWiring<K>;
 };
 
 /**
@@ -48,6 +49,8 @@ export async function depsFromEnv(wiring: Wiring, env: Env): Promise<AppDeps> {
     tenants: port('tenants'),
     // Optional in the core: without one, a stop finishes in the function that began it.
     ...(built.stopper && { stopper: built.stopper }),
+    // Optional too: without one, PUT /egress answers 422 and no proxy is admitted.
+    ...(built.egress && { egress: built.egress }),
     clock: systemClock,
     config,
     // Replaced per handler by its Powertools logger and metrics (handlers/lazy.ts).

@@ -77,7 +77,7 @@ describe('aws-deps', () => {
     expect(() => readAwsEnv({ ...FULL_ENV, CLUSTER_ARN: '  ' })).toThrow(/CLUSTER_ARN/);
   });
 
-  it('builds every port from a complete environment, reading only the signing key from AWS', async () => {
+  it('builds every port from a complete environment, reading only the signing key from AWS, once', async () => {
     // Secrets Manager has no local stand-in: its one call is mocked with the service's answer.
     const sm = mockClient(SecretsManagerClient);
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -92,6 +92,8 @@ describe('aws-deps', () => {
       const token = deps.agentTokens.tokenFor('ws_1');
       const nowSeconds = Math.floor(Date.now() / 1000);
       expect(verifyAgentToken(publicKey, token, { workspaceId: 'ws_1', nowSeconds }).ok).toBe(true);
+      // Egress signs with the same key (proxy credentials): two ports, one read of the secret.
+      expect(deps.egress?.admit).toBeTypeOf('function');
       expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     } finally {
       sm.restore();

@@ -5,7 +5,8 @@ import { depsFromEnv, type Wiring } from '../../src/lambda/lambda-deps.js';
 const PORTS: Record<string, string[]> = {
   // The tenant comes from API Gateway's authorizer: no key list (no SSM) in the API functions (api-stream
   // wires the same: stacks/test/lambda-function.test.ts checks each entry's table).
-  api: ['agentTokens', 'blobs', 'provisioner', 'runtime', 'stopper', 'store', 'workspaceAgent'],
+  // PUT /egress writes the rules the egress gateway reads; keepalive renews the proxy credential.
+  api: ['agentTokens', 'blobs', 'egress', 'provisioner', 'runtime', 'stopper', 'store', 'workspaceAgent'],
   'api-authorizer': ['tenants'],
   'api-openapi': [],
   // Expiry goes to the stop worker: the sweep reaches neither the bucket nor the agents.
@@ -15,7 +16,8 @@ const PORTS: Record<string, string[]> = {
   'task-state': ['runtime', 'store'],
   'provision-start-container': ['runtime', 'store'],
   'provision-wait-for-endpoint': ['runtime', 'store'],
-  'provision-wait-for-healthy': ['runtime', 'store', 'workspaceAgent'],
+  // Once the agent answers, the task's proxy sidecar gets its credential.
+  'provision-wait-for-healthy': ['egress', 'runtime', 'store', 'workspaceAgent'],
   'provision-restore-files': ['agentTokens', 'blobs', 'store', 'workspaceAgent'],
   'provision-mark-ready': ['store'],
   'provision-mark-failed': ['runtime', 'store'],

@@ -9,16 +9,30 @@ import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 
  *
  *   bat1.<base64url(JSON {"a": audience, "w": workspaceId, "iat": seconds, "exp": seconds})>.<base64url(Ed25519 signature)>
  *
- * The signature covers `bat1.<payload>`. The audience says who may take it: the workspace's agent, or the
- * egress gateway (a workspace's proxy credential), so a token meant for one is refused by the other. One
- * codec for every side: the control plane signs with it (core's AgentTokenIssuer), the agent and the gateway
- * verify with it.
+ * The signature covers `bat1.<payload>`. The audience says who may take it, so a token meant for one is
+ * refused by the others:
+ * - `agent`: the workspace's agent (every control-plane call to it);
+ * - `proxy`: the workspace task's proxy sidecar's admin API (the control plane handing it its credential);
+ * - `egress`: the egress gateway — a workspace's proxy credential, held by its sidecar, never by the workspace.
+ * One codec for every side: the control plane signs with it (core's AgentTokenIssuer), the agent, the sidecar
+ * and the gateway verify with it.
  */
-export type TokenAudience = 'agent' | 'egress';
+export type TokenAudience = 'agent' | 'proxy' | 'egress';
 export const AGENT_TOKEN_PREFIX = 'bat1.';
+const AUDIENCES: readonly string[] = ['agent', 'proxy', 'egress'] satisfies TokenAudience[];
 
-/** The longest a token may live: a token claiming more is refused, whatever its signature. */
+/** The longest an `agent` or `proxy` token may live: a token claiming more is refused, whatever its signature. */
 export const AGENT_TOKEN_MAX_LIFETIME_SECONDS = 15 * 60;
+/**
+ * The longest a proxy credential (`egress`) may live. It is handed to the sidecar once, when the workspace
+ * becomes ready, and again on keepalive; the gateway also refuses it as soon as the workspace has ended (it
+ * reads the workspace's state per request, cached for a second), so its end is not its only revocation.
+ */
+export const EGRESS_TOKEN_MAX_LIFETIME_SECONDS = 24 * 3600;
+
+/** The longest a token of this audience may live. */
+export const maxTokenLifetimeSeconds = (audience: TokenAudience): number =>
+  audience === 'egress' ? EGRESS_TOKEN_MAX_LIFETIME_SECONDS : AGENT_TOKEN_MAX_LIFETIME_SECONDS;
 /** Clocks of the control plane and the task may differ by this much. */
 export const AGENT_TOKEN_CLOCK_SKEW_SECONDS = 30;
 
@@ -28,7 +42,7 @@ export interface AgentTokenClaims {
   workspaceId: string;
   /** Seconds since the epoch. */
   issuedAt: number;
-  /** Seconds since the epoch; at most AGENT_TOKEN_MAX_LIFETIME_SECONDS after issuedAt. */
+  /** Seconds since the epoch; at most {@link maxTokenLifetimeSeconds} of the audience after issuedAt. */
   expiresAt: number;
 }
 
@@ -50,13 +64,15 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 
 /** Signs a token for `claims` (the control plane's side); the audience defaults to the agent. */
 export function signAgentToken(privateKey: KeyObject, claims: AgentTokenClaims): string {
-  if (claims.expiresAt - claims.issuedAt > AGENT_TOKEN_MAX_LIFETIME_SECONDS) {
-    throw new Error(`an agent token lives at most ${AGENT_TOKEN_MAX_LIFETIME_SECONDS} s`);
+  const audience = claims.audience ?? 'agent';
+  const max = maxTokenLifetimeSeconds(audience);
+  if (claims.expiresAt - claims.issuedAt > max) {
+    throw new Error(`an ${audience} token lives at most ${max} s`);
   }
   const payload = b64(
     Buffer.from(
       JSON.stringify({
-        a: claims.audience ?? 'agent',
+        a: audience,
         w: claims.workspaceId,
         iat: claims.issuedAt,
         exp: claims.expiresAt,
@@ -98,7 +114,7 @@ export function verifyAgentToken(
     return { ok: false, reason: 'other_workspace' };
   }
   const skew = AGENT_TOKEN_CLOCK_SKEW_SECONDS;
-  if (claims.expiresAt - claims.issuedAt > AGENT_TOKEN_MAX_LIFETIME_SECONDS)
+  if (claims.expiresAt - claims.issuedAt > maxTokenLifetimeSeconds(claims.audience ?? 'agent'))
     return { ok: false, reason: 'expired' };
   if (claims.expiresAt + skew <= expected.nowSeconds) return { ok: false, reason: 'expired' };
   if (claims.issuedAt - skew > expected.nowSeconds) return { ok: false, reason: 'not_yet_valid' };
@@ -109,10 +125,15 @@ function parseClaims(payload: string): AgentTokenClaims | null {
   try {
     const raw = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
     const { a, w, iat, exp } = raw;
-    if (a !== 'agent' && a !== 'egress') return null;
+    if (typeof a !== 'string' || !AUDIENCES.includes(a)) return null;
     if (typeof w !== 'string' || w === '' || w.length > 128) return null;
     if (!Number.isSafeInteger(iat) || !Number.isSafeInteger(exp)) return null;
-    return { audience: a, workspaceId: w, issuedAt: iat as number, expiresAt: exp as number };
+    return {
+      audience: a as TokenAudience,
+      workspaceId: w,
+      issuedAt: iat as number,
+      expiresAt: exp as number,
+    };
   } catch {
     return null;
   }

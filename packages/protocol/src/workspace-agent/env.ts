@@ -23,6 +23,15 @@ export const WORKSPACE_AGENT_ENV = {
   proxyUrl: 'AGENT_PROXY_URL',
   anthropicBaseUrl: 'AGENT_ANTHROPIC_BASE_URL',
   anthropicApiKey: 'AGENT_ANTHROPIC_API_KEY',
+  /**
+   * Bedrock mode: the region of the Bedrock runtime the agent's runs call (set: Bedrock, unset: the Anthropic
+   * API). The runs send unsigned plain HTTP to AGENT_BEDROCK_BASE_URL through the egress proxy, which signs
+   * them with its own AWS credentials (the gateway's task role on ECS): no AWS credential is in the workspace.
+   */
+  bedrockRegion: 'AGENT_BEDROCK_REGION',
+  bedrockBaseUrl: 'AGENT_BEDROCK_BASE_URL',
+  /** The model runs use unless the request names one (Bedrock: a model id or inference profile). */
+  model: 'AGENT_MODEL',
   maxOutputBytes: 'AGENT_MAX_OUTPUT_BYTES',
   /** A berth-spawner path, or `node` for child_process. */
   spawner: 'AGENT_SPAWNER',
