@@ -35,3 +35,12 @@ export type {
 export { checkProxyCredential, proxyToken } from './gateway/proxy-credential.js';
 export type { CredentialCheck, CredentialRefusal } from './gateway/proxy-credential.js';
 export { PROXY_AUTHENTICATE } from './gateway/admission.js';
+export { startRelay } from './relay/relay.js';
+export type { RelayOptions, RunningRelay } from './relay/relay.js';
+export { loadRelayConfigFromEnv } from './relay/relay-config.js';
+export type { GatewayAddress, RelayConfig, RelayLimits } from './relay/relay-config.js';
+export { workspaceEgressPolicy } from './policy/workspace-rules.js';
+export type { WorkspaceRules, WorkspaceRulesOptions } from './policy/workspace-rules.js';
+export { dynamoPolicies } from './gateway/dynamo-policies.js';
+export { loadGatewayConfigFromEnv } from './gateway/gateway-config.js';
+export type { GatewayEnvConfig } from './gateway/gateway-config.js';

@@ -21,12 +21,13 @@ export const noProxyMetrics: ProxyMetrics = { record() {}, flush() {} };
 const MAX_LATENCY_SAMPLES = 99;
 
 /**
- * EMF metrics in namespace `Berth`, service `proxy-sidecar`: `requests`, `blocked`, `upstreamErrors`
- * (counts summed per flush) and `latency` (milliseconds, one value per request, up to 99 per flush —
- * further values in the same window are left out of the distribution, counts stay exact).
+ * EMF metrics in namespace `Berth`, service `serviceName` (the sidecar's `proxy-sidecar` by default; the
+ * gateway names its own): `requests`, `blocked`, `upstreamErrors` (counts summed per flush) and `latency`
+ * (milliseconds, one value per request, up to 99 per flush — further values in the same window are left
+ * out of the distribution, counts stay exact).
  */
-export function emfMetrics(): ProxyMetrics {
-  const metrics = new Metrics({ namespace: 'Berth', serviceName: 'proxy-sidecar' });
+export function emfMetrics(serviceName = 'proxy-sidecar'): ProxyMetrics {
+  const metrics = new Metrics({ namespace: 'Berth', serviceName });
   let requests = 0;
   let blocked = 0;
   let upstreamErrors = 0;

@@ -7,7 +7,9 @@ import type { ProxyLimits } from './config.js';
  * The HTTP server a proxy listens with (the sidecar's and the gateway's alike); the caller attaches the
  * `request` and `connect` handlers.
  */
-export function createProxyListener(limits: ProxyLimits): Server {
+export function createProxyListener(
+  limits: Pick<ProxyLimits, 'maxHeaderBytes' | 'headersTimeoutMs'>,
+): Server {
   const server = createServer({
     maxHeaderSize: limits.maxHeaderBytes,
     headersTimeout: limits.headersTimeoutMs,

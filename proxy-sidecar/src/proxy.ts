@@ -1,9 +1,7 @@
-import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { unlink } from 'node:fs/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { createAdminServer } from './admin/server.js';
 import type { AuditSink } from './audit.js';
 import { createLogger, loggerAuditSink } from './audit.js';
 import type { ProxyConfig } from './config.js';
@@ -41,15 +39,14 @@ export interface StartOptions {
 export interface RunningProxy {
   /** The bound proxy address (a TCP port of 0 is replaced by the real one). */
   address: ListenAddress;
-  /** The bound admin address, or null when the admin API is off. */
-  adminAddress: ListenAddress | null;
+  /** The live policy: its owner (the local host) replaces it here; the proxy has no admin API. */
   policy: PolicyStore;
   stats(): StatsSnapshot;
   /** Stops listening, ends open requests and tunnels, flushes metrics. */
   close(): Promise<void>;
 }
 
-/** Starts the proxy listener and (unless turned off) the admin listener. */
+/** Starts the proxy listener. */
 export async function startProxy(config: ProxyConfig, options: StartOptions = {}): Promise<RunningProxy> {
   const logger = options.logger ?? createLogger();
   const credentials = options.credentials ?? fromNodeProviderChain();
@@ -75,40 +72,22 @@ export async function startProxy(config: ProxyConfig, options: StartOptions = {}
   proxyServer.on('connect', (req, socket: Socket, head: Buffer) => handleConnect(ctx, req, socket, head));
   const address = await listenOn(proxyServer, config.listen, config.socketMode);
 
-  let adminServer: Server | null = null;
-  let adminAddress: ListenAddress | null = null;
-  if (config.adminListen) {
-    adminServer = createAdminServer({ secret: config.adminSecret, policy, stats, logger });
-    try {
-      adminAddress = await listenOn(adminServer, config.adminListen, config.socketMode);
-    } catch (error) {
-      await closeServer(proxyServer);
-      throw error;
-    }
-  }
-
   const flushTimer = setInterval(() => metrics.flush(), config.metricsFlushIntervalMs);
   flushTimer.unref();
 
   let closing: Promise<void> | null = null;
   return {
     address,
-    adminAddress,
     policy,
     stats: () => stats.snapshot(policy.current().version),
     close() {
       closing ??= (async () => {
         clearInterval(flushTimer);
         for (const socket of ctx.tunnelSockets) socket.destroy();
-        await Promise.all([
-          closeServer(proxyServer),
-          adminServer ? closeServer(adminServer) : Promise.resolve(),
-        ]);
+        await closeServer(proxyServer);
         ctx.httpAgent.destroy();
         ctx.httpsAgent.destroy();
-        for (const bound of [address, adminAddress]) {
-          if (bound?.kind === 'unix') await unlink(bound.path).catch(() => undefined);
-        }
+        if (address.kind === 'unix') await unlink(address.path).catch(() => undefined);
         metrics.flush();
       })();
       return closing;

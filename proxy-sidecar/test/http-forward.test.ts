@@ -171,7 +171,6 @@ describe('Unix socket listener', () => {
     const proxy = await startTestProxy(
       testConfig({
         listen: { kind: 'unix', path: socketPath },
-        adminListen: null,
         allow: `ok.test:${upstream.port}`,
         testHosts: { 'ok.test': ['127.0.0.1'] },
       }),

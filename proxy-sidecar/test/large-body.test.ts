@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProxy } from './helpers/child-proxy.js';
 import { spawnProxy } from './helpers/child-proxy.js';
-import { ADMIN_SECRET, eventually } from './helpers/proxy.js';
+import { eventually } from './helpers/proxy.js';
 
 // The proxy runs as its own process. Two measures:
 //  - retained memory (heap + ArrayBuffers after a forced GC) while the receiving side has stopped
@@ -89,8 +89,6 @@ describe('large bodies stream through the proxy without being buffered', () => {
     proxy = await spawnProxy(
       {
         PROXY_LISTEN: '127.0.0.1:0',
-        PROXY_ADMIN_LISTEN: 'off',
-        PROXY_ADMIN_SECRET: ADMIN_SECRET,
         PROXY_ALLOW_DOMAINS: `big.test:${port}`,
         PROXY_ALLOW_LOOPBACK: '1',
         PROXY_TEST_HOSTS: 'big.test=127.0.0.1',

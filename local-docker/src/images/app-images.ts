@@ -51,7 +51,11 @@ const PROXY_BUNDLE_SCRIPT = 'proxy-sidecar/scripts/bundle.mjs';
 export const PROXY_SPEC: AppImageSpec = {
   name: PROXY_IMAGE,
   dockerfile: 'proxy-sidecar/Dockerfile',
-  context: ['proxy-sidecar/Dockerfile', 'proxy-sidecar/.build/proxy.mjs'],
+  context: [
+    'proxy-sidecar/Dockerfile',
+    // The three programs and their shared chunks (scripts/bundle.mjs empties the directory first).
+    'proxy-sidecar/.build',
+  ],
   requires: [PROXY_BUNDLE_SCRIPT],
   prepare: async (repoRoot, log) => {
     log(`[images] proxy-sidecar: bundling with ${PROXY_BUNDLE_SCRIPT}`);

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 
@@ -12,8 +12,17 @@ export const errorBody = (code: string, message: string): string =>
   JSON.stringify({ error: { code, message } });
 
 /**
+ * How long, and how many bytes of, an unread request body are read and thrown away after an error answer
+ * before the connection is cut. Closing with unread bytes in the receive buffer sends a TCP reset, and a
+ * reset that reaches the client before it read the answer makes it lose the answer (a refused upload would
+ * look like a network failure instead of a 403).
+ */
+export const LINGER = { maxBytes: 64 * 1024 * 1024, maxMs: 2_000 } as const;
+
+/**
  * Answers a plain-HTTP proxy request with an error of the proxy's own. `close` ends the connection
- * afterwards (used when the request body was not read).
+ * afterwards (used when the request body was not read): a body still arriving is first discarded, within
+ * {@link LINGER}, so the client reads the answer.
  */
 export function sendError(
   res: ServerResponse,
@@ -28,15 +37,36 @@ export function sendError(
     res.destroy();
     return;
   }
+  const lingering = close && discardRestOfBody(res.req);
   const body = errorBody(code, message);
   res.writeHead(status, {
     ...extraHeaders,
     [header]: code,
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
-    ...(close ? { connection: 'close' } : {}),
+    ...(close && !lingering ? { connection: 'close' } : {}),
   });
   res.end(body);
+}
+
+/**
+ * Reads and drops what is left of a request body; the connection is cut once more than LINGER allows
+ * arrives (the client then sees a reset, as before). True when there was a body left to discard: the
+ * answer then keeps the connection, which is reusable once the body has ended.
+ */
+function discardRestOfBody(req: IncomingMessage | undefined): boolean {
+  if (!req || req.complete || req.destroyed) return false;
+  let drained = 0;
+  const cut = () => req.socket.destroy();
+  const timer = setTimeout(cut, LINGER.maxMs);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > LINGER.maxBytes) cut();
+  });
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
+  return true;
 }
 
 /**

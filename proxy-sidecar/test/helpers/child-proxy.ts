@@ -12,7 +12,6 @@ export const TSX_ARGS = ['--import', 'tsx'];
 export interface ChildProxy {
   child: ChildProcess;
   port: number;
-  adminPort: number;
   /** Every JSON line printed so far (audit lines have `message: "egress"`). */
   lines: Record<string, unknown>[];
   stop(): Promise<void>;
@@ -54,15 +53,9 @@ export function spawnProxy(env: Record<string, string>, nodeArgs: string[] = [])
         if (last?.['message'] === 'proxy listening') {
           clearTimeout(timer);
           const port = Number(String(last['listen']).split(':').pop());
-          const adminPort = Number(
-            String(last['adminListen'] ?? '')
-              .split(':')
-              .pop(),
-          );
           resolve({
             child,
             port,
-            adminPort,
             lines,
             stop: () =>
               new Promise<void>((done) => {

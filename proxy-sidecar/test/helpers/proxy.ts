@@ -1,15 +1,11 @@
 import type { AuditEntry, ProxyConfig, RunningProxy, StartOptions } from '../../src/index.js';
 import { noProxyMetrics, parseDomainList, startProxy } from '../../src/index.js';
 
-export const ADMIN_SECRET = 'test-admin-secret-0123456789';
-
-/** A proxy config for in-process tests: ephemeral loopback ports, loopback upstreams allowed. */
+/** A proxy config for in-process tests: an ephemeral loopback port, loopback upstreams allowed. */
 export function testConfig(overrides: Partial<ProxyConfig> & { allow?: string } = {}): ProxyConfig {
   const { allow, ...rest } = overrides;
   return {
     listen: { kind: 'tcp', host: '127.0.0.1', port: 0 },
-    adminListen: { kind: 'tcp', host: '127.0.0.1', port: 0 },
-    adminSecret: ADMIN_SECRET,
     workspaceId: 'ws_test',
     allowLoopback: true,
     policy: { allowDomains: parseDomainList(allow ?? ''), anthropic: null, bedrock: null, headerRules: [] },
@@ -30,7 +26,6 @@ export function testConfig(overrides: Partial<ProxyConfig> & { allow?: string } 
 /** An in-process proxy whose audit lines are kept in `audit`. */
 export interface TestProxy extends RunningProxy {
   port: number;
-  adminPort: number;
   audit: AuditEntry[];
 }
 
@@ -43,7 +38,6 @@ export async function startTestProxy(config: ProxyConfig, options: StartOptions 
   });
   return Object.assign(proxy, {
     port: proxy.address.kind === 'tcp' ? proxy.address.port : 0,
-    adminPort: proxy.adminAddress?.kind === 'tcp' ? proxy.adminAddress.port : 0,
     audit,
   });
 }
