@@ -1,6 +1,7 @@
 import type { SSTConfig } from 'sst';
 import { Api } from './stacks/Api.js';
 import { Data } from './stacks/Data.js';
+import { EgressGateway } from './stacks/EgressGateway.js';
 import { Events } from './stacks/Events.js';
 import { Network } from './stacks/Network.js';
 import { Observability } from './stacks/Observability.js';
@@ -32,6 +33,7 @@ export default {
     app
       .stack(Data)
       .stack(Network)
+      .stack(EgressGateway)
       .stack(Workspaces)
       .stack(Provisioning)
       .stack(Stopping)

@@ -10,6 +10,13 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
 import type { StackContext } from 'sst/constructs';
+import { egressGatewayOf } from './EgressGateway.js';
+import {
+  gatewayMetric,
+  gatewayTasksAlarm,
+  gatewayWidgets,
+  policyUnavailableRate,
+} from './egress-gateway-monitoring.js';
 import { isBerthFunction } from './lambda-function.js';
 import { suppressSstInternals } from './nag-suppressions.js';
 import { berthSettings } from './settings.js';
@@ -38,15 +45,17 @@ export const ALARM_THRESHOLDS = {
   acquireP95Ms: 10_000,
   /** Provisioning success rate below this, over five minutes. */
   provisionSuccessRate: 0.95,
-  /** Egress proxy added latency p95 above this. */
+  /** Egress gateway latency p95 above this. */
   proxyP95Ms: 100,
+  /** Share of gateway requests refused 503 `policy_unavailable` above this, over five minutes. */
+  gatewayPolicyUnavailableRate: 0.05,
   /** Any 5xx the API answered: 500 means a bug. */
   apiServerErrors: 1,
 } as const;
 
 /**
  * The CloudWatch dashboard (one widget per concern: starts, failures, work, agent runs, GC, API, egress) and
- * the alarms on it. Every metric name comes from the catalog the code emits with, so a widget cannot go
+ * the alarms on it; the egress gateway's load balancer and audit log, when the app has the gateway. Every metric name comes from the catalog the code emits with, so a widget cannot go
  * silently empty.
  */
 export function Observability({ stack, app }: StackContext) {
@@ -60,7 +69,9 @@ export function Observability({ stack, app }: StackContext) {
     label: 'provisioning success rate',
   });
   const acquireP95 = metric(METRIC.AcquireLatency, SERVICE.api, 'p95');
-  const proxyP95 = metric(METRIC.ProxyLatency, SERVICE.proxy, 'p95');
+  // On AWS the proxy's metrics come from the egress gateway (the workspace tasks' relays emit none).
+  const proxyP95 = gatewayMetric(METRIC.ProxyLatency, 'p95');
+  const policyUnavailable = policyUnavailableRate();
   const serverErrors = metric(METRIC.ApiServerErrors, SERVICE.api);
 
   const dashboard = new cw.Dashboard(stack, 'Dashboard', {
@@ -133,13 +144,16 @@ export function Observability({ stack, app }: StackContext) {
       metric(METRIC.ApiLatency, SERVICE.api, 'p95'),
     ]),
     graph(
-      'Egress proxy: requests, blocked, upstream errors, p95 ms',
+      'Egress gateway: requests, blocked, upstream errors, p50/p95 ms',
       [
-        metric(METRIC.ProxyRequests, SERVICE.proxy),
-        metric(METRIC.ProxyBlocked, SERVICE.proxy),
-        metric(METRIC.ProxyUpstreamErrors, SERVICE.proxy),
+        gatewayMetric(METRIC.ProxyRequests),
+        gatewayMetric(METRIC.ProxyBlocked),
+        gatewayMetric(METRIC.ProxyUpstreamErrors),
       ],
-      { right: [proxyP95], rightAnnotations: [{ value: ALARM_THRESHOLDS.proxyP95Ms, label: 'alarm' }] },
+      {
+        right: [gatewayMetric(METRIC.ProxyLatency, 'p50'), proxyP95],
+        rightAnnotations: [{ value: ALARM_THRESHOLDS.proxyP95Ms, label: 'alarm' }],
+      },
     ),
   );
 
@@ -165,6 +179,15 @@ export function Observability({ stack, app }: StackContext) {
     ),
   );
 
+  const gateways = stack.node.root.node.findAll().flatMap((c) => egressGatewayOf(c) ?? []);
+  dashboard.addWidgets(
+    graph('Egress gateway: requests refused for want of a policy (share)', [policyUnavailable], {
+      leftYAxis: { min: 0, max: 1 },
+      leftAnnotations: [{ value: ALARM_THRESHOLDS.gatewayPolicyUnavailableRate, label: 'alarm' }],
+    }),
+    ...gateways.flatMap(gatewayWidgets),
+  );
+
   const alarms = {
     slowStarts: new cw.Alarm(stack, 'SlowWorkspaceStarts', {
       alarmDescription: 'Workspace start p95 above 10 s: warm pool too small, or RunTask/ENI slow',
@@ -183,10 +206,19 @@ export function Observability({ stack, app }: StackContext) {
       treatMissingData: cw.TreatMissingData.NOT_BREACHING,
     }),
     slowProxy: new cw.Alarm(stack, 'SlowEgressProxy', {
-      alarmDescription: 'Egress proxy p95 above 100 ms',
+      alarmDescription: 'Egress gateway p95 above 100 ms',
       metric: proxyP95,
       threshold: ALARM_THRESHOLDS.proxyP95Ms,
       evaluationPeriods: 3,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+    }),
+    gatewayPolicyUnavailable: new cw.Alarm(stack, 'EgressPolicyUnavailable', {
+      alarmDescription:
+        "More than 5% of the egress gateway's requests refused 503 policy_unavailable: it cannot read the table",
+      metric: policyUnavailable,
+      threshold: ALARM_THRESHOLDS.gatewayPolicyUnavailableRate,
+      evaluationPeriods: 1,
       comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cw.TreatMissingData.NOT_BREACHING,
     }),
@@ -200,7 +232,10 @@ export function Observability({ stack, app }: StackContext) {
     }),
   };
   const topic = alarmTopic(stack);
-  const watched = watchedResourceAlarms(stack, app.logicalPrefixedName(''));
+  const watched = [
+    ...watchedResourceAlarms(stack, app.logicalPrefixedName('')),
+    ...gateways.map((gateway, i) => gatewayTasksAlarm(stack, `EgressGatewayTasksLow${i || ''}`, gateway)),
+  ];
   for (const alarm of [...Object.values(alarms), ...watched])
     alarm.addAlarmAction(new cwActions.SnsAction(topic));
   stack.addOutputs({ Dashboard: dashboard.dashboardName, AlarmTopic: topic.topicArn });

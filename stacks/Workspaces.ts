@@ -1,8 +1,7 @@
-import { Duration, IgnoreMode, RemovalPolicy, type Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -10,29 +9,33 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { use, type StackContext } from 'sst/constructs';
-import { useProject } from 'sst/project.js';
-import { PROXY_SPEC, WORKSPACE_SPEC, type AppImageSpec } from '../local-docker/src/images/app-images.js';
-import { WORKSPACE_CONTAINER } from '../packages/aws/src/ecs/task-mapping.js';
+import { PROXY_SPEC, WORKSPACE_SPEC } from '../local-docker/src/images/app-images.js';
+import { PROXY_CONTAINER, WORKSPACE_CONTAINER } from '../packages/aws/src/ecs/task-mapping.js';
+import { SIDECAR_ADMIN } from '../packages/protocol/src/egress/sidecar-admin.js';
 import { WORKSPACE_AGENT_ENV } from '../packages/protocol/src/workspace-agent/env.js';
+import { appImage } from './app-image.js';
+import { HARDENED, hardenedLinux, httpHealthCheck, PROXY_USER } from './container-hardening.js';
+import { EgressGateway } from './EgressGateway.js';
 import { Network, WORKSPACE_PORTS } from './Network.js';
 import { agentPublicKeyParameterName } from './operator-secrets.js';
 import { suppressAwsCustomResourceProvider, suppressSstInternals } from './nag-suppressions.js';
 import { berthSettings, type BerthSettings } from './settings.js';
 
-/** Container names in the task definition: EcsRuntime overrides `workspace` by name at RunTask. */
-export const CONTAINER_NAMES = { workspace: WORKSPACE_CONTAINER, proxy: 'proxy' } as const;
+export { PROXY_USER } from './container-hardening.js';
+
+/**
+ * Container names in the task definition: EcsRuntime overrides both by name at RunTask (the agent's and the
+ * relay's workspace id).
+ */
+export const CONTAINER_NAMES = { workspace: WORKSPACE_CONTAINER, proxy: PROXY_CONTAINER } as const;
 
 /** The workspace agent's uid (workspace-image/Dockerfile), as locally (local-docker hardening.ts). */
 export const AGENT_USER = '1000:1000';
-/**
- * The proxy runs as another uid than the workspace: RLIMIT_NPROC counts every process of a uid in the kernel,
- * so under one uid a fork bomb in the workspace would also starve the proxy (and the proxy's threads would
- * count against the workspace's `pids`). Its image needs no writable file, so any non-root uid works.
- */
-export const PROXY_USER = '1001:1001';
 
-/** Where the proxy listens inside the task (loopback: the agent shares the task's network namespace). */
+/** Where the relay listens inside the task (loopback: the agent shares the task's network namespace). */
 const PROXY_LISTEN = '127.0.0.1:8080';
+/** The proxy image's program the workspace task's sidecar runs (proxy-sidecar/Dockerfile copies it there). */
+export const RELAY_COMMAND = ['node', '/opt/berth/relay.mjs'];
 
 /**
  * Writable paths of the read-only workspace container, each an ephemeral task volume (local: mounts + tmpfs).
@@ -58,12 +61,14 @@ export const ECS_AGENT_CONFIG = [
 
 /**
  * Workspace tasks on ECS: the cluster (Fargate, or an EC2 capacity provider by setting), the two-container task
- * definition (workspace agent + egress proxy sidecar), its execution role and its log groups. The task has no
- * task role: a workspace holds no AWS credentials (ARCHITECTURE.md §4).
+ * definition (workspace agent + the relay that forwards its egress to the egress gateway), its execution role
+ * and its log groups. The task has no task role and no model credential: a workspace holds no secret
+ * (ARCHITECTURE.md §4); the gateway adds the Anthropic key or signs Bedrock calls.
  */
 export function Workspaces({ stack, app }: StackContext) {
   const settings = berthSettings();
   const net = use(Network);
+  const gateway = use(EgressGateway);
   const production = app.stage === 'prod';
 
   const cluster = new ecs.Cluster(stack, 'Cluster', {
@@ -109,60 +114,53 @@ export function Workspaces({ stack, app }: StackContext) {
       removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
   const logGroups = { workspace: logGroup('WorkspaceLogs'), proxy: logGroup('ProxyLogs') };
-  const image = (spec: AppImageSpec) =>
-    ecs.ContainerImage.fromAsset(useProject().paths.root, {
-      file: spec.dockerfile,
-      platform: Platform.LINUX_ARM64,
-      buildArgs: { BASE_IMAGE: settings.imageBase },
-      // The build context is the repository root, cut down to what the Dockerfile copies (as the local builder).
-      ignoreMode: IgnoreMode.DOCKER,
-      exclude: ['*', ...spec.context.map((path) => `!${path}`)],
-    });
-  const hardened = {
-    readonlyRootFilesystem: true,
-    privileged: false,
-    essential: true,
-  } satisfies Partial<ecs.ContainerDefinitionOptions>;
-  const linuxParameters = (id: string) => {
-    const params = new ecs.LinuxParameters(stack, id, { initProcessEnabled: true });
-    params.dropCapabilities(ecs.Capability.ALL);
-    return params;
-  };
+  // The control plane's agent-token public key (not secret): read by ECS from the operator's SSM parameter
+  // at task start, so no key travels in RunTask. The agent checks agent tokens with it, the relay the admin
+  // tokens and credentials the control plane hands it.
+  const publicKey = ecs.Secret.fromSsmParameter(
+    ssm.StringParameter.fromStringParameterName(
+      stack,
+      'AgentPublicKey',
+      agentPublicKeyParameterName(stack.stage),
+    ),
+  );
   const nofile = {
     name: ecs.UlimitName.NOFILE,
     softLimit: settings.task.nofile,
     hardLimit: settings.task.nofile,
   };
 
+  // The relay: the workspace's only way out, to the egress gateway with the workspace's proxy credential,
+  // which the control plane hands to its admin API once the task answers (SIDECAR_ADMIN). PROXY_WORKSPACE_ID
+  // comes per task in RunTask's overrides (not secret); the credential never passes through ECS.
   const proxy = taskDefinition.addContainer('Proxy', {
-    ...hardened,
+    ...HARDENED,
     containerName: CONTAINER_NAMES.proxy,
-    image: image(PROXY_SPEC),
+    image: appImage(PROXY_SPEC),
+    command: RELAY_COMMAND,
     user: PROXY_USER,
     memoryLimitMiB: settings.task.proxyMemoryMiB,
-    linuxParameters: linuxParameters('ProxyLinux'),
+    linuxParameters: hardenedLinux(stack, 'ProxyLinux'),
     ulimits: [nofile],
-    // PROXY_ADMIN_SECRET and PROXY_WORKSPACE_ID are per task: RunTask's container overrides carry them.
     environment: {
       PROXY_LISTEN,
       PROXY_ADMIN_LISTEN: `0.0.0.0:${WORKSPACE_PORTS.proxyAdmin}`,
+      PROXY_GATEWAY: gateway.address,
     },
+    secrets: { PROXY_TOKEN_PUBLIC_KEY: publicKey },
     portMappings: [{ containerPort: WORKSPACE_PORTS.proxyAdmin, name: 'proxy-admin' }],
-    // Every admin call (health included) needs the secret; the check reads it from its own environment.
-    healthCheck: httpHealthCheck(
-      `http://127.0.0.1:${WORKSPACE_PORTS.proxyAdmin}/health`,
-      '{headers:{authorization:"Bearer "+process.env.PROXY_ADMIN_SECRET}}',
-    ),
+    // The admin API's health needs no token.
+    healthCheck: httpHealthCheck(`http://127.0.0.1:${WORKSPACE_PORTS.proxyAdmin}${SIDECAR_ADMIN.healthPath}`),
     logging: ecs.LogDrivers.awsLogs({ logGroup: logGroups.proxy, streamPrefix: CONTAINER_NAMES.proxy }),
   });
 
   const workspace = taskDefinition.addContainer('Workspace', {
-    ...hardened,
+    ...HARDENED,
     containerName: CONTAINER_NAMES.workspace,
-    image: image(WORKSPACE_SPEC),
+    image: appImage(WORKSPACE_SPEC),
     user: AGENT_USER,
     memoryLimitMiB: settings.task.workspaceMemoryMiB,
-    linuxParameters: linuxParameters('WorkspaceLinux'),
+    linuxParameters: hardenedLinux(stack, 'WorkspaceLinux'),
     // The local PidsLimit: RLIMIT_NPROC counts threads too, as the pids cgroup does.
     ulimits: [
       { name: ecs.UlimitName.NPROC, softLimit: settings.task.pids, hardLimit: settings.task.pids },
@@ -174,21 +172,12 @@ export function Workspaces({ stack, app }: StackContext) {
       [WORKSPACE_AGENT_ENV.host]: '0.0.0.0',
       [WORKSPACE_AGENT_ENV.port]: String(WORKSPACE_PORTS.agent),
       [WORKSPACE_AGENT_ENV.workspaceDir]: WORKSPACE_VOLUMES.files,
-      // The only way out: the sidecar on the task's loopback (the subnets have no route to the internet).
+      // The only way out: the relay on the task's loopback (the subnets have no route to the internet).
       [WORKSPACE_AGENT_ENV.proxyUrl]: `http://${PROXY_LISTEN}`,
+      ...modelAccess(settings, stack.region),
       HOME: WORKSPACE_VOLUMES.home,
     },
-    // The control plane's agent-token public key (not secret): read by ECS from the operator's SSM parameter
-    // at task start, so no key travels in RunTask.
-    secrets: {
-      [WORKSPACE_AGENT_ENV.tokenPublicKey]: ecs.Secret.fromSsmParameter(
-        ssm.StringParameter.fromStringParameterName(
-          stack,
-          'AgentPublicKey',
-          agentPublicKeyParameterName(stack.stage),
-        ),
-      ),
-    },
+    secrets: { [WORKSPACE_AGENT_ENV.tokenPublicKey]: publicKey },
     portMappings: [{ containerPort: WORKSPACE_PORTS.agent, name: 'agent' }],
     healthCheck: httpHealthCheck(`http://127.0.0.1:${WORKSPACE_PORTS.agent}/health`),
     logging: ecs.LogDrivers.awsLogs({
@@ -209,15 +198,20 @@ export function Workspaces({ stack, app }: StackContext) {
   return { cluster, taskDefinition, executionRole, containerNames: CONTAINER_NAMES, capacity, logGroups };
 }
 
-/** A container health check that GETs a loopback URL with the image's node (no curl needed). */
-function httpHealthCheck(url: string, init = '{}'): ecs.HealthCheck {
-  const script = `fetch(${JSON.stringify(url)},${init}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+/**
+ * How the agent's runs reach the model: plain HTTP through the relay to the gateway, which adds the Anthropic
+ * key or the Bedrock signature and speaks HTTPS upstream. No key or AWS credential is in here.
+ */
+export function modelAccess(settings: BerthSettings, stackRegion: string): Record<string, string> {
+  if (settings.models.provider === 'anthropic') {
+    return { [WORKSPACE_AGENT_ENV.anthropicBaseUrl]: 'http://api.anthropic.com' };
+  }
+  const region = settings.models.bedrockRegion ?? stackRegion;
   return {
-    command: ['CMD', 'node', '-e', script],
-    interval: Duration.seconds(30),
-    timeout: Duration.seconds(5),
-    retries: 3,
-    startPeriod: Duration.seconds(10),
+    [WORKSPACE_AGENT_ENV.bedrockRegion]: region,
+    [WORKSPACE_AGENT_ENV.bedrockBaseUrl]: `http://bedrock-runtime.${region}.amazonaws.com`,
+    // The gateway's role may invoke the configured models only: the first is the runs' default.
+    [WORKSPACE_AGENT_ENV.model]: settings.models.bedrockModels[0]!,
   };
 }
 
@@ -333,7 +327,7 @@ function suppressNagFindings(stack: Stack, executionRole: iam.Role, taskDefiniti
     {
       id: 'AwsSolutions-ECS2',
       reason:
-        'The environment holds only listen addresses, ports and paths; the agent-token public key comes from SSM; nothing secret reaches a workspace task',
+        'The environment holds only listen addresses, ports, paths, the gateway address and the model API URL; the agent-token public key comes from SSM; nothing secret reaches a workspace task',
     },
   ]);
 }

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -30,6 +30,12 @@ export interface PortAccess {
   agentTokens?: 'sign';
   /** `send`: hands stops to the stop worker's queue. */
   stopper?: 'send';
+  /**
+   * `gateway`: writes a workspace's egress rules to its item (which the egress gateway reads) and hands the
+   * workspace's relay its proxy credential, signed with the agent-token key, on the relay's admin port (a
+   * security-group rule, like `workspaceAgent`).
+   */
+  egress?: 'gateway';
 }
 
 const API_ACCESS = {
@@ -40,6 +46,8 @@ const API_ACCESS = {
   workspaceAgent: 'http',
   agentTokens: 'sign',
   stopper: 'send',
+  // PUT /egress, and the proxy credential renewed on keepalive.
+  egress: 'gateway',
 } as const satisfies PortAccess;
 
 export const ENTRY_ACCESS = {
@@ -52,7 +60,13 @@ export const ENTRY_ACCESS = {
   'api-openapi': {},
   'provision-start-container': { store: 'readWrite', runtime: 'start' },
   'provision-wait-for-endpoint': { store: 'readWrite', runtime: 'manage' },
-  'provision-wait-for-healthy': { store: 'readWrite', runtime: 'manage', workspaceAgent: 'http' },
+  // Once the agent answers, it hands the task's relay its proxy credential.
+  'provision-wait-for-healthy': {
+    store: 'readWrite',
+    runtime: 'manage',
+    workspaceAgent: 'http',
+    egress: 'gateway',
+  },
   'provision-await-predecessor': { store: 'readWrite' },
   'provision-restore-files': {
     store: 'readWrite',
@@ -192,14 +206,27 @@ export function berthFunction(
     environment.STOP_QUEUE_URL = props.stopQueue.queueUrl;
     allow('HandOverStops', ['sqs:SendMessage'], [props.stopQueue.queueArn]);
   }
-  if (access.agentTokens) {
+  if (access.egress) {
+    environment.TABLE_NAME = data.table.tableName;
+    // The rules are two attributes of the workspace's item: one conditional UpdateItem.
+    if (!access.store) allow('EgressRules', ['dynamodb:UpdateItem'], [data.table.tableArn]);
+  }
+  // Agent tokens, and proxy credentials (the same key signs both).
+  if (access.agentTokens || access.egress) {
     const name = agentSigningKeySecretName(stack.stage);
     environment.AGENT_SIGNING_KEY_SECRET = name;
-    // A secret's ARN ends in `-` and six random characters.
+    // `secret:<name>` (the name keeps its leading slash), then `-` and six random characters.
     allow(
       'AgentSigningKey',
       ['secretsmanager:GetSecretValue'],
-      [arn('secretsmanager', 'secret', `${name.slice(1)}-??????`)],
+      [
+        stack.formatArn({
+          service: 'secretsmanager',
+          resource: 'secret',
+          resourceName: `${name}-??????`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
     );
   }
   if (access.tenants) {

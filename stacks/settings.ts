@@ -2,7 +2,11 @@
  * Deployment settings of the AWS stacks: every one has a default, and an environment variable overrides it at
  * `sst deploy` / synth time. One place, typed; a bad value stops the synth with the variable's name.
  */
+import { parseDomainEntry } from '../packages/protocol/src/egress/domain-entry.js';
+
 export type CapacityType = 'fargate' | 'ec2';
+/** Which model API the workspaces' agent runs call, always through the egress gateway. */
+export type ModelProvider = 'anthropic' | 'bedrock';
 
 export interface BerthSettings {
   /** Where workspace tasks run (BERTH_CAPACITY): Fargate, or EC2 instances of an ASG capacity provider. */
@@ -53,8 +57,41 @@ export interface BerthSettings {
    * Named, not looked up, so a synth needs no AWS account.
    */
   availabilityZones: string[] | undefined;
-  /** An interface endpoint for Bedrock runtime in the VPC (BERTH_BEDROCK_ENDPOINT=1). */
-  bedrockEndpoint: boolean;
+  /**
+   * The model API of agent runs. Workspaces hold no credential for either: the egress gateway adds the
+   * Anthropic key (a Secrets Manager secret only it reads) or signs Bedrock calls with its own task role.
+   */
+  models: {
+    /** BERTH_MODEL_PROVIDER: `anthropic` (default) or `bedrock`. */
+    provider: ModelProvider;
+    /** BERTH_BEDROCK_REGION; unset: the stack's own region (the stacks resolve it). Bedrock mode only. */
+    bedrockRegion: string | undefined;
+    /**
+     * BERTH_BEDROCK_MODELS: the model ids (or inference-profile ids such as `us.anthropic.…`) the gateway may
+     * invoke, comma-separated; the first is the agent's default model. Required in Bedrock mode.
+     */
+    bedrockModels: string[];
+  };
+  /** What the egress gateway lets out, besides each workspace's own rules (`PUT /egress`). */
+  egress: {
+    /**
+     * BERTH_EGRESS_ALLOW: the base allowlist every workspace has (`name` / `*.suffix`, optionally `:port`),
+     * as locally; empty by default (only the model API).
+     */
+    allow: string[];
+    /** BERTH_EGRESS_PORTS: the only TCP ports the gateway's security group opens to the internet. */
+    ports: number[];
+  };
+  /** The egress gateway service (Fargate, arm64, behind an internal NLB). */
+  gateway: {
+    /** BERTH_GATEWAY_TASKS: desired and minimum task count, at least 2 (one per zone survives a zone). */
+    tasks: number;
+    /** BERTH_GATEWAY_MAX_TASKS: CPU autoscaling's upper bound. */
+    maxTasks: number;
+    /** BERTH_GATEWAY_CPU, BERTH_GATEWAY_MEMORY_MIB: one task's Fargate size. */
+    cpu: number;
+    memoryMiB: number;
+  };
   /** How often the sweep runs (BERTH_SWEEP_MINUTES, 1 to 60). */
   sweepMinutes: number;
   /** API Gateway throttling (requests per second, burst): the whole stage, and each API key (its usage plan). */
@@ -98,16 +135,111 @@ const RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
 ];
 
-/** Fargate's task memory range (MiB) for each CPU size. */
-const FARGATE_MEMORY: Record<number, [number, number]> = {
-  256: [512, 2048],
-  512: [1024, 4096],
-  1024: [2048, 8192],
-  2048: [4096, 16384],
-  4096: [8192, 30720],
-  8192: [16384, 61440],
-  16384: [32768, 122880],
+/** Fargate's task memory (MiB) for each CPU size: from, to, in steps of. */
+const FARGATE_MEMORY: Record<number, [number, number, number]> = {
+  256: [512, 2048, 512],
+  512: [1024, 4096, 1024],
+  1024: [2048, 8192, 1024],
+  2048: [4096, 16384, 1024],
+  4096: [8192, 30720, 1024],
+  8192: [16384, 61440, 4096],
+  16384: [32768, 122880, 8192],
 };
+
+/** Throws unless `cpu`/`memoryMiB` is a size Fargate runs, naming the two variables. */
+function checkFargateSize(cpuName: string, memoryName: string, cpu: number, memoryMiB: number): void {
+  const range = FARGATE_MEMORY[cpu];
+  if (!range) {
+    throw new SettingsError(`${cpuName} must be one of ${Object.keys(FARGATE_MEMORY).join(', ')} on Fargate`);
+  }
+  const [from, to, step] = range;
+  if (memoryMiB < from || memoryMiB > to || memoryMiB % step !== 0) {
+    throw new SettingsError(
+      `${memoryName} must be a multiple of ${step} from ${from} to ${to} with ${cpu} CPU units on Fargate, got ${memoryMiB}`,
+    );
+  }
+}
+
+/** A comma-separated list: trimmed, empty items dropped. */
+const list = (raw: string | undefined) =>
+  (raw ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** A Bedrock model id (`anthropic.claude-…-v1:0`) or inference-profile id (`us.anthropic.claude-…`). */
+const MODEL_ID = /^[a-z0-9][a-z0-9._:-]{0,199}$/;
+
+function modelSettings(env: Env): BerthSettings['models'] {
+  const provider = oneOf(env, 'BERTH_MODEL_PROVIDER', ['anthropic', 'bedrock'] as const, 'anthropic');
+  const bedrockRegion = env.BERTH_BEDROCK_REGION || undefined;
+  const bedrockModels = list(env.BERTH_BEDROCK_MODELS);
+  if (provider === 'anthropic') {
+    // A Bedrock setting left behind would be silently ignored: say so instead.
+    for (const name of ['BERTH_BEDROCK_REGION', 'BERTH_BEDROCK_MODELS'] as const) {
+      if (env[name]) throw new SettingsError(`${name} applies only with BERTH_MODEL_PROVIDER=bedrock`);
+    }
+    return { provider, bedrockRegion: undefined, bedrockModels: [] };
+  }
+  if (bedrockRegion !== undefined && !REGION.test(bedrockRegion)) {
+    throw new SettingsError(
+      `BERTH_BEDROCK_REGION must be an AWS region name (e.g. us-east-1), got ${JSON.stringify(bedrockRegion)}`,
+    );
+  }
+  if (bedrockModels.length === 0) {
+    throw new SettingsError(
+      'BERTH_BEDROCK_MODELS is required with BERTH_MODEL_PROVIDER=bedrock: the model ids the gateway may invoke, comma-separated (the first is the default)',
+    );
+  }
+  const bad = bedrockModels.find((id) => !MODEL_ID.test(id));
+  if (bad !== undefined) {
+    throw new SettingsError(`BERTH_BEDROCK_MODELS: ${JSON.stringify(bad)} is not a Bedrock model id`);
+  }
+  return { provider, bedrockRegion, bedrockModels: [...new Set(bedrockModels)] };
+}
+
+function egressSettings(env: Env): BerthSettings['egress'] {
+  const portTexts = env.BERTH_EGRESS_PORTS ? list(env.BERTH_EGRESS_PORTS) : ['80', '443'];
+  const ports = portTexts.map((text) => {
+    const port = Number(text);
+    if (!/^\d+$/.test(text) || port < 1 || port > 65535) {
+      throw new SettingsError(`BERTH_EGRESS_PORTS must be TCP ports (1-65535), got ${JSON.stringify(text)}`);
+    }
+    return port;
+  });
+  // Each port is a security-group rule; a group holds at most 60 per direction.
+  if (ports.length === 0 || ports.length > 20) {
+    throw new SettingsError('BERTH_EGRESS_PORTS must list 1 to 20 ports');
+  }
+  if (!ports.includes(443)) {
+    throw new SettingsError('BERTH_EGRESS_PORTS must include 443: the model API is HTTPS');
+  }
+  const allow = list(env.BERTH_EGRESS_ALLOW);
+  for (const entry of allow) {
+    // The operator's grammar (the gateway parses PROXY_ALLOW_DOMAINS with it too).
+    const parsed = parseDomainEntry(entry, { ipLiterals: true });
+    if (!parsed.ok) throw new SettingsError(`BERTH_EGRESS_ALLOW: ${parsed.message}`);
+    if (parsed.value.port !== null && !ports.includes(parsed.value.port)) {
+      throw new SettingsError(
+        `BERTH_EGRESS_ALLOW: "${entry}" names port ${parsed.value.port}, which BERTH_EGRESS_PORTS (${ports.join()}) does not open`,
+      );
+    }
+  }
+  return { allow, ports: [...new Set(ports)] };
+}
+
+function gatewaySettings(env: Env): BerthSettings['gateway'] {
+  const tasks = int(env, 'BERTH_GATEWAY_TASKS', 2, 2, 100);
+  const maxTasks = int(env, 'BERTH_GATEWAY_MAX_TASKS', 10, 2, 200);
+  if (maxTasks < tasks) {
+    throw new SettingsError(`BERTH_GATEWAY_MAX_TASKS (${maxTasks}) is below BERTH_GATEWAY_TASKS (${tasks})`);
+  }
+  const cpu = int(env, 'BERTH_GATEWAY_CPU', 512, 256, 16384);
+  const memoryMiB = int(env, 'BERTH_GATEWAY_MEMORY_MIB', 1024, 512, 122880);
+  checkFargateSize('BERTH_GATEWAY_CPU', 'BERTH_GATEWAY_MEMORY_MIB', cpu, memoryMiB);
+  return { tasks, maxTasks, cpu, memoryMiB };
+}
 
 /** Reads the settings: defaults, overridden by BERTH_* environment variables. Throws SettingsError. */
 export function berthSettings(env: Env = process.env): BerthSettings {
@@ -122,17 +254,7 @@ export function berthSettings(env: Env = process.env): BerthSettings {
     nofile: int(env, 'BERTH_TASK_NOFILE', 65536, 1024, 1048576),
   };
   if (capacity === 'fargate') {
-    const range = FARGATE_MEMORY[task.cpu];
-    if (!range) {
-      throw new SettingsError(
-        `BERTH_TASK_CPU must be one of ${Object.keys(FARGATE_MEMORY).join(', ')} on Fargate`,
-      );
-    }
-    if (task.memoryMiB < range[0] || task.memoryMiB > range[1] || task.memoryMiB % 1024 !== 0) {
-      throw new SettingsError(
-        `BERTH_TASK_MEMORY_MIB must be a multiple of 1024 from ${range[0]} to ${range[1]} with ${task.cpu} CPU units on Fargate, got ${task.memoryMiB}`,
-      );
-    }
+    checkFargateSize('BERTH_TASK_CPU', 'BERTH_TASK_MEMORY_MIB', task.cpu, task.memoryMiB);
   }
   if (task.workspaceMemoryMiB + task.proxyMemoryMiB > task.memoryMiB) {
     throw new SettingsError(
@@ -166,6 +288,13 @@ export function berthSettings(env: Env = process.env): BerthSettings {
       `BERTH_AZS must be 2 to 6 zone names like us-east-1a,us-east-1b, got ${JSON.stringify(env.BERTH_AZS)}`,
     );
   }
+  if (env.BERTH_BEDROCK_ENDPOINT && env.BERTH_BEDROCK_ENDPOINT !== '0') {
+    // Its private DNS would point bedrock-runtime at VPC addresses, which the gateway refuses like any
+    // private address; the gateway reaches Bedrock through NAT, and workspaces never call it themselves.
+    throw new SettingsError(
+      'BERTH_BEDROCK_ENDPOINT is no longer a setting: Bedrock is called by the egress gateway through NAT (see README "Deploy to AWS")',
+    );
+  }
   return {
     capacity,
     task,
@@ -174,7 +303,9 @@ export function berthSettings(env: Env = process.env): BerthSettings {
     logRetentionDays,
     alarmEmail,
     availabilityZones,
-    bedrockEndpoint: oneOf(env, 'BERTH_BEDROCK_ENDPOINT', ['0', '1'] as const, '0') === '1',
+    models: modelSettings(env),
+    egress: egressSettings(env),
+    gateway: gatewaySettings(env),
     sweepMinutes: int(env, 'BERTH_SWEEP_MINUTES', 1, 1, 60),
     api: {
       rateLimit: int(env, 'BERTH_API_RATE', 100, 1, 10000),

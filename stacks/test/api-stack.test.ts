@@ -5,6 +5,7 @@ import { answersStream, apiOperationList } from '../../packages/protocol/src/api
 import { API_KEYS_MAX_AGE_SECONDS } from '../../packages/functions/src/auth/ssm-api-keys.js';
 import { Api, AUTHORIZER_CACHE_TTL, GATEWAY_ERRORS, STAGE_NAME, STREAM_TIMEOUT } from '../Api.js';
 import { Data } from '../Data.js';
+import { EgressGateway } from '../EgressGateway.js';
 import { Network } from '../Network.js';
 import { Provisioning } from '../Provisioning.js';
 import { Stopping } from '../Stopping.js';
@@ -13,7 +14,7 @@ import { Workspaces } from '../Workspaces.js';
 import { nag, type NagReport } from './nag.js';
 import { synthStacks } from './synth.js';
 
-const STACKS = [Data, Network, Workspaces, Provisioning, Stopping, Api];
+const STACKS = [Data, Network, EgressGateway, Workspaces, Provisioning, Stopping, Api];
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 

@@ -1,6 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Data } from '../Data.js';
+import { EgressGateway } from '../EgressGateway.js';
 import {
   Events,
   TASK_STATE_FUNCTION_RETRIES,
@@ -13,7 +14,7 @@ import { Workspaces } from '../Workspaces.js';
 import { nag, type NagReport } from './nag.js';
 import { synthStacks } from './synth.js';
 
-const STACKS = [Data, Network, Workspaces, Stopping, Events];
+const STACKS = [Data, Network, EgressGateway, Workspaces, Stopping, Events];
 
 const synthEvents = async () => (await synthStacks(STACKS)).get(Events)!;
 

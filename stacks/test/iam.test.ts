@@ -2,17 +2,19 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Api } from '../Api.js';
 import { Data } from '../Data.js';
+import { EgressGateway } from '../EgressGateway.js';
 import { Events } from '../Events.js';
 import { Stopping } from '../Stopping.js';
 import { ENTRY_ACCESS, type BerthEntry } from '../lambda-function.js';
 import { Network } from '../Network.js';
 import { Observability } from '../Observability.js';
 import { Provisioning } from '../Provisioning.js';
+import { agentSigningKeySecretName } from '../operator-secrets.js';
 import { Workspaces } from '../Workspaces.js';
 import { synthStacks } from './synth.js';
 
 /** The app's stacks in sst.config.ts's order. */
-const APP = [Data, Network, Workspaces, Provisioning, Stopping, Api, Events, Observability];
+const APP = [Data, Network, EgressGateway, Workspaces, Provisioning, Stopping, Api, Events, Observability];
 
 // What every Berth function needs to run at all: its own log group, the ENIs of a VPC function, X-Ray.
 const RUN = [
@@ -70,7 +72,8 @@ const EXPECTED: Record<BerthEntry, string[]> = {
     'iam:PassRole',
   ],
   'provision-wait-for-endpoint': [...RUN, ...STORE, ...ECS_MANAGE],
-  'provision-wait-for-healthy': [...RUN, ...STORE, ...ECS_MANAGE],
+  // It hands the task's relay its proxy credential, which it signs.
+  'provision-wait-for-healthy': [...RUN, ...STORE, ...ECS_MANAGE, SIGN],
   'provision-await-predecessor': [...RUN, ...STORE],
   'provision-restore-files': [...RUN, ...STORE, ...FILES_READ, SIGN],
   'provision-mark-ready': [...RUN, ...STORE],
@@ -229,6 +232,37 @@ describe('IAM: each Berth function may call exactly what its work needs', () => 
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it("reads the stage's agent-signing-key secret only, by its ARN (`secret:<name>-` and six characters)", () => {
+    const readers = functions.filter((f) => f.statements.some((s) => list(s.Action).includes(SIGN)));
+    expect(new Set(readers.map((f) => f.entry))).toEqual(
+      new Set(
+        Object.entries(EXPECTED).flatMap(([entry, actions]) => (actions.includes(SIGN) ? [entry] : [])),
+      ),
+    );
+    for (const fn of readers) {
+      const resources = fn.statements
+        .filter((s) => list(s.Action).includes(SIGN))
+        .flatMap((s) => list(s.Resource));
+      expect(resources, fn.id).toEqual([
+        {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              `:secretsmanager:us-east-1:123456789012:secret:${agentSigningKeySecretName('test')}-??????`,
+            ],
+          ],
+        },
+      ]);
+    }
+  });
+
+  it('gives no function the Anthropic key (only the egress gateway reads it)', () => {
+    for (const fn of functions)
+      expect(JSON.stringify(fn.statements), fn.id).not.toContain('anthropic-api-key');
   });
 
   it('attaches no policy to a Berth role from another stack', () => {

@@ -6,6 +6,7 @@ import type { StackContext } from 'sst/constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Wiring } from '../../packages/functions/src/lambda/lambda-deps.js';
 import { Data } from '../Data.js';
+import { EgressGateway } from '../EgressGateway.js';
 import { berthFunction, ENTRY_ACCESS, type BerthEntry } from '../lambda-function.js';
 import { apiKeysParameterName } from '../operator-secrets.js';
 import { Network } from '../Network.js';
@@ -33,9 +34,12 @@ async function wiringOf(entry: string): Promise<Wiring> {
   }
 }
 
-/** The variables a port reads: the names its `missing` reports for an empty environment. */
-const variablesOf = (wiring: Wiring) =>
-  Object.values(wiring).flatMap((port) => port.missing({}).map((message) => message.split(' ')[0]!));
+/** The variables the ports read (the names each `missing` reports for an empty environment), once each. */
+const variablesOf = (wiring: Wiring) => [
+  ...new Set(
+    Object.values(wiring).flatMap((port) => port.missing({}).map((message) => message.split(' ')[0]!)),
+  ),
+];
 
 /** Every Berth entry in one stack, as the stacks will make them (a stand-in machine for the API's). */
 function AllFunctions({ stack }: StackContext) {
@@ -63,7 +67,9 @@ describe('berthFunction', () => {
   let template: Template;
   let functions: Map<BerthEntry, LambdaResource['Properties']>;
   beforeAll(async () => {
-    template = (await synthStacks([Data, Network, Workspaces, AllFunctions])).get(AllFunctions)!;
+    template = (await synthStacks([Data, Network, EgressGateway, Workspaces, AllFunctions])).get(
+      AllFunctions,
+    )!;
     const found = Object.values(template.findResources('AWS::Lambda::Function')) as LambdaResource[];
     functions = new Map(
       found
@@ -123,7 +129,9 @@ describe('berthFunction', () => {
     function NoMachine({ stack }: StackContext) {
       berthFunction(stack, 'Api', 'api');
     }
-    await expect(synthStacks([Data, Network, Workspaces, NoMachine])).rejects.toThrow(/props.stateMachine/);
+    await expect(synthStacks([Data, Network, EgressGateway, Workspaces, NoMachine])).rejects.toThrow(
+      /props.stateMachine/,
+    );
   });
 });
 
@@ -133,7 +141,9 @@ describe('berthFunction: where workspace tasks run', () => {
     if (capacity) process.env.BERTH_CAPACITY = capacity;
     else delete process.env.BERTH_CAPACITY;
     try {
-      const template = (await synthStacks([Data, Network, Workspaces, AllFunctions])).get(AllFunctions)!;
+      const template = (await synthStacks([Data, Network, EgressGateway, Workspaces, AllFunctions])).get(
+        AllFunctions,
+      )!;
       const start = Object.values(template.findResources('AWS::Lambda::Function')).find(
         (f) => (f as LambdaResource).Properties.Description === 'Berth provision-start-container',
       ) as LambdaResource;

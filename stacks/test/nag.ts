@@ -1,8 +1,7 @@
-import { Aspects, type Stack } from 'aws-cdk-lib';
-import type { SynthesisMessage } from 'aws-cdk-lib/cx-api';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Aspects, Stack } from 'aws-cdk-lib';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { getStack } from 'sst/constructs';
+import { getStack, type App } from 'sst/constructs';
 import { testApp, type StackFn } from './synth.js';
 
 /** One suppression found in a stack: where, which rule, and the reason given. */
@@ -36,24 +35,44 @@ export async function nag(
   for (const stack of stacks) app.stack(stack as never);
   const stack = getStack(target as never) as Stack;
   Aspects.of(stack).add(new AwsSolutionsChecks());
-  const annotations = Annotations.fromStack(stack);
-  const describe = (messages: SynthesisMessage[]) =>
-    messages.map(({ id, entry }) => `${id}: ${String(entry.data).trim()}`);
+  return reportOf(app.synth(), stack);
+}
+
+/**
+ * Runs cdk-nag's AwsSolutions pack on every stack `register` adds to one offline app (e.g. sst.config.ts's
+ * `stacks`), and returns each stack's report by its id. One synthesis for all: CDK's ECS cluster aspect
+ * adds its capacity-provider association again on every synthesis of an app, so a second one fails.
+ */
+export async function nagApp(register: (app: App) => unknown): Promise<Map<string, NagReport>> {
+  const app = await testApp();
+  await register(app);
+  const stacks = app.node.children.filter((c): c is Stack => Stack.isStack(c));
+  for (const stack of stacks) Aspects.of(stack).add(new AwsSolutionsChecks());
+  const assembly = app.synth();
+  return new Map(stacks.map((stack) => [stack.node.id, reportOf(assembly, stack)]));
+}
+
+/** A stack's findings and suppressions, read from the synthesized assembly. */
+function reportOf(assembly: CloudAssembly, stack: Stack): NagReport {
+  const artifact = assembly.getStackArtifact(stack.artifactId);
+  const describe = (level: string, pattern: RegExp) =>
+    artifact.messages
+      .filter(({ level: l, entry }) => l === level && pattern.test(String(entry.data)))
+      .map(({ id, entry }) => `${id}: ${String(entry.data).trim()}`);
   return {
-    errors: describe(annotations.findError('*', Match.stringLikeRegexp('^AwsSolutions-'))),
-    validationFailures: describe(
-      annotations.findWarning('*', Match.stringLikeRegexp('^CdkNagValidationFailure')),
-    ),
-    suppressions: suppressionsIn(stack),
+    errors: describe('error', /^AwsSolutions-/),
+    validationFailures: describe('warning', /^CdkNagValidationFailure/),
+    suppressions: suppressionsIn(stack.stackName, artifact.template as StackTemplate),
   };
 }
 
+interface StackTemplate {
+  Metadata?: { cdk_nag?: NagRules };
+  Resources: Record<string, { Metadata?: { cdk_nag?: NagRules; 'aws:cdk:path'?: string } }>;
+}
+
 /** The suppressions as deployed: cdk-nag writes them into the Metadata of the template and its resources. */
-function suppressionsIn(stack: Stack): NagSuppression[] {
-  const template = Template.fromStack(stack).toJSON() as {
-    Metadata?: { cdk_nag?: NagRules };
-    Resources: Record<string, { Metadata?: { cdk_nag?: NagRules; 'aws:cdk:path'?: string } }>;
-  };
+function suppressionsIn(stackName: string, template: StackTemplate): NagSuppression[] {
   const list = (where: string, rules: NagRules | undefined) =>
     (rules?.rules_to_suppress ?? []).map(({ id, reason, is_reason_encoded }) => ({
       path: where,
@@ -61,7 +80,7 @@ function suppressionsIn(stack: Stack): NagSuppression[] {
       reason: is_reason_encoded ? Buffer.from(reason, 'base64').toString() : reason,
     }));
   return [
-    ...list(stack.stackName, template.Metadata?.cdk_nag),
+    ...list(stackName, template.Metadata?.cdk_nag),
     ...Object.entries(template.Resources).flatMap(([logicalId, resource]) =>
       list(resource.Metadata?.['aws:cdk:path'] ?? logicalId, resource.Metadata?.cdk_nag),
     ),

@@ -2,7 +2,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { use, type StackContext } from 'sst/constructs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Data } from '../Data.js';
-import { Network, WORKSPACE_PORTS } from '../Network.js';
+import { EGRESS_GATEWAY_PORT, Network, WORKSPACE_PORTS } from '../Network.js';
 import { nag, type NagReport } from './nag.js';
 import { synthStacks } from './synth.js';
 
@@ -27,8 +27,14 @@ const resources = (template: Template, type: string) =>
   Object.values(template.findResources(type)) as Resource[];
 const resource = (template: Template, id: string) => template.toJSON().Resources[id] as Resource;
 const groupId = (id: string): GetAtt => ({ 'Fn::GetAtt': [id, 'GroupId'] });
-const sorted = <T>(values: T[]) =>
-  [...values].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+/** JSON with every object's keys in order: two equal rules give one text whatever their key order. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+const sorted = <T>(values: T[]) => [...values].sort((a, b) => canonical(a).localeCompare(canonical(b)));
 
 /** Subnets of one kind (the subnet-type tag CDK writes: Public, Private, Isolated) and their route tables. */
 function tier(template: Template, kind: 'Public' | 'Private' | 'Isolated') {
@@ -53,24 +59,22 @@ function Probe(_: StackContext) {
 describe('Network stack', () => {
   let template: Template;
   let data: Template;
-  let ids: { functions: string; workspaces: string; endpoints: string };
+  let ids: SecurityGroupIds;
   beforeAll(async () => {
     const templates = await synthStacks([Data, Network, Probe]);
     template = templates.get(Network)!;
     data = templates.get(Data)!;
-    const [functions, workspaces, endpoints] = [
-      'Berth control-plane functions',
-      'Berth workspace tasks: reachable from the functions only, no open egress',
-      'Berth interface VPC endpoints',
-    ].map((description) => onlyId(template, 'AWS::EC2::SecurityGroup', { GroupDescription: description }));
-    ids = { functions: functions!, workspaces: workspaces!, endpoints: endpoints! };
+    ids = securityGroupIds(template);
   }, 120_000);
 
-  it('returns the VPC, the subnet selections and the three security groups', () => {
+  it('returns the VPC, the subnet selections and the five security groups', () => {
     expect(Object.keys(network!).sort()).toEqual([
       'endpointsSecurityGroup',
       'functionSubnets',
       'functionsSecurityGroup',
+      'gatewayLoadBalancerSecurityGroup',
+      'gatewaySecurityGroup',
+      'gatewaySubnets',
       'vpc',
       'workspaceSubnets',
       'workspacesSecurityGroup',
@@ -79,6 +83,8 @@ describe('Network stack', () => {
       network!.vpc.isolatedSubnets,
     );
     expect(network!.vpc.selectSubnets(network!.functionSubnets).subnets).toEqual(network!.vpc.privateSubnets);
+    // The egress gateway needs NAT: the private tier.
+    expect(network!.vpc.selectSubnets(network!.gatewaySubnets).subnets).toEqual(network!.vpc.privateSubnets);
   });
 
   it('spans two named availability zones, with a public, a functions and a workspaces subnet in each', () => {
@@ -187,32 +193,68 @@ describe('Network stack', () => {
     );
   });
 
-  it('gives workspace tasks no open egress: HTTPS to the endpoints group and the S3 prefix list only', () => {
+  it('gives workspace tasks no open egress: the gateway load balancer, the endpoints and the S3 prefix list only', () => {
     // The inline egress is CDK's match-nothing rule, so EC2 adds no default allow-all rule.
-    expect(resource(template, ids.workspaces).Properties.SecurityGroupEgress).toEqual([
-      expect.objectContaining({ CidrIp: '255.255.255.255/32', IpProtocol: 'icmp' }),
-    ]);
+    expect(resource(template, ids.workspaces).Properties.SecurityGroupEgress).toEqual([MATCH_NOTHING]);
     const egress = rulesOf(template, 'AWS::EC2::SecurityGroupEgress', ids.workspaces);
-    expect(egress).toHaveLength(2);
-    for (const rule of egress) {
-      expect(rule).toMatchObject({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443 });
-      expect(rule.CidrIp ?? rule.CidrIpv6).toBeUndefined();
-    }
-    expect(egress.map((r) => r.DestinationSecurityGroupId).filter(Boolean)).toEqual([groupId(ids.endpoints)]);
-    const prefixList = egress.find((r) => r.DestinationPrefixListId)!.DestinationPrefixListId as GetAtt;
+    const s3 = egress.find((r) => r.DestinationPrefixListId)?.DestinationPrefixListId as GetAtt;
+    expect(sorted(egress.map(withoutDescription))).toEqual(
+      sorted([
+        tcp(ids.workspaces, EGRESS_GATEWAY_PORT, { DestinationSecurityGroupId: groupId(ids.loadBalancer) }),
+        tcp(ids.workspaces, 443, { DestinationSecurityGroupId: groupId(ids.endpoints) }),
+        tcp(ids.workspaces, 443, { DestinationPrefixListId: s3 }),
+      ]),
+    );
     // The S3 prefix list, read at deploy time.
-    const lookup = resource(template, prefixList['Fn::GetAtt'][0]);
-    expect(lookup.Type).toBe('Custom::AWS');
-    expect(lookup.Properties.Create).toContain(`com.amazonaws.${REGION}.s3`);
+    expect(prefixListLookup(template, s3)).toContain(`com.amazonaws.${REGION}.s3`);
   });
 
-  it('opens the endpoints group on 443 to the functions and workspaces groups only', () => {
+  it('opens the endpoints group on 443 to the functions, workspaces and gateway groups only', () => {
     const ingress = rulesOf(template, 'AWS::EC2::SecurityGroupIngress', ids.endpoints);
     expect(sorted(ingress.map((r) => r.SourceSecurityGroupId))).toEqual(
-      sorted([groupId(ids.functions), groupId(ids.workspaces)]),
+      sorted([groupId(ids.functions), groupId(ids.workspaces), groupId(ids.gateway)]),
     );
     for (const rule of ingress) expect(rule).toMatchObject({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443 });
     expect(resource(template, ids.endpoints).Properties.SecurityGroupIngress).toBeUndefined();
+  });
+
+  it('lets only workspace tasks reach the gateway load balancer, and it only the gateway tasks', () => {
+    const lb = ids.loadBalancer;
+    expect(resource(template, lb).Properties.SecurityGroupIngress).toBeUndefined();
+    expect(resource(template, lb).Properties.SecurityGroupEgress).toEqual([MATCH_NOTHING]);
+    expect(rulesOf(template, 'AWS::EC2::SecurityGroupIngress', lb).map(withoutDescription)).toEqual([
+      tcp(lb, EGRESS_GATEWAY_PORT, { SourceSecurityGroupId: groupId(ids.workspaces) }),
+    ]);
+    expect(rulesOf(template, 'AWS::EC2::SecurityGroupEgress', lb).map(withoutDescription)).toEqual([
+      tcp(lb, EGRESS_GATEWAY_PORT, { DestinationSecurityGroupId: groupId(ids.gateway) }),
+    ]);
+  });
+
+  it('lets the gateway tasks be reached from their load balancer only, and out on the allowed ports', () => {
+    const gw = ids.gateway;
+    expect(resource(template, gw).Properties.SecurityGroupIngress).toBeUndefined();
+    expect(resource(template, gw).Properties.SecurityGroupEgress).toEqual([MATCH_NOTHING]);
+    expect(rulesOf(template, 'AWS::EC2::SecurityGroupIngress', gw).map(withoutDescription)).toEqual([
+      tcp(gw, EGRESS_GATEWAY_PORT, { SourceSecurityGroupId: groupId(ids.loadBalancer) }),
+    ]);
+    const egress = rulesOf(template, 'AWS::EC2::SecurityGroupEgress', gw);
+    const prefixLists = egress.flatMap((r) =>
+      r.DestinationPrefixListId ? [r.DestinationPrefixListId as GetAtt] : [],
+    );
+    expect(prefixLists.map((p) => prefixListLookup(template, p)).sort()).toEqual([
+      expect.stringContaining(`com.amazonaws.${REGION}.dynamodb`),
+      expect.stringContaining(`com.amazonaws.${REGION}.s3`),
+    ]);
+    expect(sorted(egress.map(withoutDescription))).toEqual(
+      sorted([
+        // The internet: BERTH_EGRESS_PORTS' default.
+        tcp(gw, 80, { CidrIp: '0.0.0.0/0' }),
+        tcp(gw, 443, { CidrIp: '0.0.0.0/0' }),
+        // Its own dependencies: ECR, Logs, SSM, Secrets Manager; S3 (image layers); DynamoDB (policies).
+        tcp(gw, 443, { DestinationSecurityGroupId: groupId(ids.endpoints) }),
+        ...prefixLists.map((p) => tcp(gw, 443, { DestinationPrefixListId: p })),
+      ]),
+    );
   });
 
   it('records every flow of the VPC in a log group with retention', () => {
@@ -228,19 +270,23 @@ describe('Network stack', () => {
 describe('Network stack settings', () => {
   const settings = {
     BERTH_CAPACITY: 'ec2',
-    BERTH_BEDROCK_ENDPOINT: '1',
     BERTH_AZS: 'us-east-1c,us-east-1d,us-east-1f',
+    BERTH_EGRESS_PORTS: '443,8443',
   };
   afterEach(() => {
     for (const name of Object.keys(settings)) delete process.env[name];
   });
 
-  it('adds the ECS agent endpoints for EC2 capacity and Bedrock runtime when asked, and takes named zones', async () => {
+  it('adds the ECS agent endpoints for EC2 capacity, takes named zones and opens the gateway on the set ports', async () => {
     Object.assign(process.env, settings);
     const template = (await synthStacks([Data, Network])).get(Network)!;
     expect(Object.keys(interfaceEndpoints(template)).sort()).toEqual(
-      [...FARGATE_INTERFACE_ENDPOINTS, 'ecs-agent', 'ecs-telemetry', 'bedrock-runtime'].sort(),
+      [...FARGATE_INTERFACE_ENDPOINTS, 'ecs-agent', 'ecs-telemetry'].sort(),
     );
+    const internet = rulesOf(template, 'AWS::EC2::SecurityGroupEgress', securityGroupIds(template).gateway)
+      .filter((r) => r.CidrIp === '0.0.0.0/0')
+      .map((r) => r.FromPort);
+    expect(internet.sort()).toEqual([443, 8443]);
     expect(tier(template, 'Isolated').subnets.map((s) => s.Properties.AvailabilityZone)).toEqual([
       'us-east-1c',
       'us-east-1d',
@@ -304,4 +350,46 @@ function rulesOf(template: Template, type: string, group: string): Record<string
   return resources(template, type)
     .filter((r) => JSON.stringify(r.Properties.GroupId) === JSON.stringify(groupId(group)))
     .map((r) => r.Properties);
+}
+
+/** Logical ids of the five security groups, found by their descriptions. */
+interface SecurityGroupIds {
+  functions: string;
+  workspaces: string;
+  endpoints: string;
+  loadBalancer: string;
+  gateway: string;
+}
+function securityGroupIds(template: Template): SecurityGroupIds {
+  const find = (description: string) =>
+    onlyId(template, 'AWS::EC2::SecurityGroup', { GroupDescription: description });
+  return {
+    functions: find('Berth control-plane functions'),
+    workspaces: find('Berth workspace tasks: reachable from the functions only, no open egress'),
+    endpoints: find('Berth interface VPC endpoints'),
+    loadBalancer: find(
+      'Berth egress gateway load balancer: from workspace tasks only, to the gateway tasks only',
+    ),
+    gateway: find('Berth egress gateway tasks: from their load balancer only, out on the allowed ports'),
+  };
+}
+
+/** CDK's inline egress rule of a group without open egress: it matches no traffic. */
+const MATCH_NOTHING = expect.objectContaining({ CidrIp: '255.255.255.255/32', IpProtocol: 'icmp' });
+
+/** A standalone TCP rule of `group` on one port, to or from `peer`, as CloudFormation has it. */
+const tcp = (group: string, port: number, peer: Record<string, unknown>) => ({
+  GroupId: groupId(group),
+  IpProtocol: 'tcp',
+  FromPort: port,
+  ToPort: port,
+  ...peer,
+});
+const withoutDescription = ({ Description: _, ...rule }: Record<string, unknown>) => rule;
+
+/** The `Create` call of the custom resource a prefix-list reference reads its id from. */
+function prefixListLookup(template: Template, ref: GetAtt): string {
+  const lookup = resource(template, ref['Fn::GetAtt'][0]);
+  expect(lookup.Type).toBe('Custom::AWS');
+  return JSON.stringify(lookup.Properties.Create);
 }

@@ -4,9 +4,11 @@ import type { StackContext } from 'sst/constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { METRIC, METRIC_NAMESPACE } from '../../packages/core/src/observability/metric-names.js';
 import { Data } from '../Data.js';
+import { EgressGateway } from '../EgressGateway.js';
 import { Events } from '../Events.js';
 import { Network } from '../Network.js';
 import { ALARM_THRESHOLDS, Observability } from '../Observability.js';
+import { EGRESS_GATEWAY_SERVICE, GATEWAY_LOG_METRICS } from '../EgressGateway.js';
 import { Stopping } from '../Stopping.js';
 import { Workspaces } from '../Workspaces.js';
 import { nag } from './nag.js';
@@ -30,19 +32,37 @@ describe('Observability stack', () => {
       expect(body, `metric ${name} has no widget`).toContain(`\\"${name}\\"`);
     }
     expect(body).toContain(METRIC_NAMESPACE);
+    expect(body).toContain(`\\"service\\",\\"${EGRESS_GATEWAY_SERVICE}\\"`);
+    expect(body).not.toContain('proxy-sidecar');
   });
 
-  it('alarms on slow starts, low provisioning success, a slow proxy and API server errors', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+  it('alarms on slow starts, low provisioning success, a slow gateway, missing gateway policies and API server errors', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: METRIC.AcquireLatency,
       ExtendedStatistic: 'p95',
       Threshold: ALARM_THRESHOLDS.acquireP95Ms,
       ComparisonOperator: 'GreaterThanThreshold',
     });
+    // On AWS the proxy's metrics are the egress gateway's (the relays in workspace tasks emit none).
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: METRIC.ProxyLatency,
+      Dimensions: [{ Name: 'service', Value: EGRESS_GATEWAY_SERVICE }],
       Threshold: ALARM_THRESHOLDS.proxyP95Ms,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: ALARM_THRESHOLDS.gatewayPolicyUnavailableRate,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({
+              Namespace: 'Berth',
+              MetricName: GATEWAY_LOG_METRICS.policyUnavailable,
+            }),
+          }),
+        }),
+      ]),
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Threshold: ALARM_THRESHOLDS.provisionSuccessRate,
@@ -62,7 +82,7 @@ function Machines({ stack }: StackContext) {
   });
 }
 
-const APP = [Data, Network, Workspaces, Stopping, Events, Machines, Observability];
+const APP = [Data, Network, EgressGateway, Workspaces, Stopping, Events, Machines, Observability];
 
 describe('Observability alarms on the app', () => {
   let template: Template;
@@ -141,6 +161,34 @@ describe('Observability alarms on the app', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Dimensions: [{ Name: 'QueueName', Value: Match.objectLike({ 'Fn::ImportValue': Match.anyValue() }) }],
     });
+  });
+
+  it('alarms when fewer gateway tasks than the minimum are healthy for three minutes', () => {
+    const low = alarms().filter((a) => a.Properties.MetricName === 'HealthyHostCount');
+    expect(low).toHaveLength(1);
+    expect(low[0]!.Properties).toMatchObject({
+      Namespace: 'AWS/NetworkELB',
+      Statistic: 'Minimum',
+      Threshold: 2,
+      EvaluationPeriods: 3,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    expect(JSON.stringify(low[0]!.Properties.Dimensions)).toMatch(/EgressGateway:.*GatewayLoadBalancer/);
+  });
+
+  it("shows the gateway's healthy tasks and its blocked requests by reason from its audit log", () => {
+    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0] as {
+      Properties: { DashboardBody: unknown };
+    };
+    const appBody = JSON.stringify(dashboard.Properties.DashboardBody);
+    expect(appBody).toContain('HealthyHostCount');
+    expect(appBody).toContain('UnHealthyHostCount');
+    // The query reads the gateway's log group (imported from its stack).
+    expect(appBody).toMatch(
+      /SOURCE '.{0,10}Fn::ImportValue[^}]*EgressGateway[^}]*GatewayLogs[^}]*\}.{0,10}' \| filter message = .{0,8}egress.{0,8} and decision = .{0,8}blocked/,
+    );
+    expect(appBody).toContain('stats count(*) as requests by reason');
   });
 
   it('emails the alarms to BERTH_ALARM_EMAIL when it is set', async () => {

@@ -20,6 +20,7 @@ import { EcsRuntime } from '../../packages/aws/src/ecs/ecs-runtime.js';
 import { CLUSTER, TASK_DEF, ecsTask, taskArn } from '../../packages/aws/test/ecs/ecs-fixtures.js';
 import { makeDeps, seedWorkspace } from '../../packages/core/test/support/make-deps.js';
 import { Data } from '../Data.js';
+import { EgressGateway } from '../EgressGateway.js';
 import { Network } from '../Network.js';
 import { Provisioning } from '../Provisioning.js';
 import { Workspaces } from '../Workspaces.js';
@@ -33,7 +34,7 @@ import { synthStacks } from './synth.js';
 let definition: unknown;
 beforeAll(async () => {
   installPromiseWithResolvers();
-  const t = (await synthStacks([Data, Network, Workspaces, Provisioning])).get(Provisioning)!;
+  const t = (await synthStacks([Data, Network, EgressGateway, Workspaces, Provisioning])).get(Provisioning)!;
   const props = Object.values(t.findResources('AWS::StepFunctions::StateMachine'))[0]!.Properties;
   let text = props.DefinitionString as string;
   for (const key of Object.keys(props.DefinitionSubstitutions as object)) {

@@ -5,6 +5,7 @@ import {
   provisioningDefinition,
 } from '../../packages/core/src/provisioning/definition.js';
 import { Data } from '../Data.js';
+import { EgressGateway } from '../EgressGateway.js';
 import { Network } from '../Network.js';
 import { FUNCTION_TIMEOUT_MARGIN_SECONDS, Provisioning, taskTimeouts } from '../Provisioning.js';
 import { Workspaces } from '../Workspaces.js';
@@ -13,7 +14,7 @@ import { synthStacks } from './synth.js';
 
 let t: Template;
 beforeAll(async () => {
-  t = (await synthStacks([Data, Network, Workspaces, Provisioning])).get(Provisioning)!;
+  t = (await synthStacks([Data, Network, EgressGateway, Workspaces, Provisioning])).get(Provisioning)!;
 }, 120_000);
 
 describe('Provisioning stack', () => {
@@ -58,7 +59,7 @@ describe('Provisioning stack', () => {
   });
 
   it('passes cdk-nag AwsSolutions with no unsuppressed error', async () => {
-    const report = await nag([Data, Network, Workspaces, Provisioning]);
+    const report = await nag([Data, Network, EgressGateway, Workspaces, Provisioning]);
     expect(report.errors).toEqual([]);
     for (const s of report.suppressions) expect(s.reason.length).toBeGreaterThan(20);
   }, 120_000);

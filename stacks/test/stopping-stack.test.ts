@@ -1,13 +1,14 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Data } from '../Data.js';
+import { EgressGateway } from '../EgressGateway.js';
 import { Network } from '../Network.js';
 import { STOP_MAX_RECEIVES, STOP_WORKER_TIMEOUT, Stopping } from '../Stopping.js';
 import { Workspaces } from '../Workspaces.js';
 import { nag, type NagReport } from './nag.js';
 import { synthStacks } from './synth.js';
 
-const STACKS = [Data, Network, Workspaces, Stopping];
+const STACKS = [Data, Network, EgressGateway, Workspaces, Stopping];
 
 describe('Stopping stack', () => {
   let template: Template;

@@ -50,3 +50,16 @@ export async function testApp(): Promise<App> {
     { outdir: outdir() },
   );
 }
+
+/** Runs `fn` with exactly these BERTH_* variables set (the developer's own are put aside meanwhile). */
+export async function withBerthEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.entries(process.env).filter(([key]) => key.startsWith('BERTH_'));
+  for (const [key] of saved) delete process.env[key];
+  Object.assign(process.env, vars);
+  try {
+    return await fn();
+  } finally {
+    for (const key of Object.keys(vars)) delete process.env[key];
+    Object.assign(process.env, Object.fromEntries(saved));
+  }
+}

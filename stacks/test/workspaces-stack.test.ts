@@ -1,30 +1,27 @@
+import { generateKeyPairSync } from 'node:crypto';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { templateSchema } from '../../packages/core/src/config.js';
 import { Data } from '../Data.js';
+import { EgressGateway } from '../EgressGateway.js';
 import { Network, WORKSPACE_PORTS } from '../Network.js';
 import { berthSettings, SettingsError } from '../settings.js';
-import { CONTAINER_NAMES, ECS_AGENT_CONFIG, WORKSPACE_VOLUMES, Workspaces } from '../Workspaces.js';
+import {
+  CONTAINER_NAMES,
+  ECS_AGENT_CONFIG,
+  RELAY_COMMAND,
+  WORKSPACE_VOLUMES,
+  Workspaces,
+} from '../Workspaces.js';
 import { nag, type NagReport } from './nag.js';
-import { synthStacks } from './synth.js';
+import { synthStacks, withBerthEnv } from './synth.js';
+import { SIDECAR_ADMIN } from '../../packages/protocol/src/egress/sidecar-admin.js';
+import { loadRelayConfigFromEnv } from '../../proxy-sidecar/src/relay/relay-config.js';
 import { WORKSPACE_AGENT_ENV } from '../../packages/protocol/src/workspace-agent/env.js';
 import { agentPublicKeyParameterName } from '../operator-secrets.js';
 
-const STACKS = [Data, Network, Workspaces];
-
-/** Runs `fn` with exactly these BERTH_* variables set (the developer's own are put aside). */
-async function withBerthEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const saved = Object.entries(process.env).filter(([key]) => key.startsWith('BERTH_'));
-  for (const [key] of saved) delete process.env[key];
-  Object.assign(process.env, vars);
-  try {
-    return await fn();
-  } finally {
-    for (const key of Object.keys(vars)) delete process.env[key];
-    Object.assign(process.env, Object.fromEntries(saved));
-  }
-}
+const STACKS = [Data, Network, EgressGateway, Workspaces];
 
 const synthWorkspaces = (vars: Record<string, string> = {}) =>
   withBerthEnv(vars, async () => (await synthStacks(STACKS)).get(Workspaces)!);
@@ -44,6 +41,7 @@ interface ContainerDefinition {
   LogConfiguration?: { LogDriver: string; Options: Record<string, unknown> };
   HealthCheck?: { Command: string[] };
   Image: unknown;
+  Command?: string[];
 }
 
 function taskDefinition(template: Template) {
@@ -175,7 +173,7 @@ describe('Workspaces stack (Fargate, the default)', () => {
     expect(container(template, 'proxy').MountPoints ?? []).toEqual([]);
   });
 
-  it('runs the agent over HTTP on its port behind the proxy, which the control plane reaches on its admin port', () => {
+  it('runs the agent over HTTP on its port behind the relay, which the control plane reaches on its admin port', () => {
     const workspace = container(template, 'workspace');
     expect(env(workspace)).toMatchObject({
       AGENT_LISTEN_MODE: 'http',
@@ -185,15 +183,61 @@ describe('Workspaces stack (Fargate, the default)', () => {
     });
     // Per-task secrets come with RunTask, never in the task definition.
     expect(env(workspace)).not.toHaveProperty('AGENT_TOKEN');
-    expect(env(container(template, 'proxy'))).toEqual({
-      PROXY_LISTEN: '127.0.0.1:8080',
-      PROXY_ADMIN_LISTEN: `0.0.0.0:${WORKSPACE_PORTS.proxyAdmin}`,
-    });
+    expect(WORKSPACE_PORTS.proxyAdmin).toBe(SIDECAR_ADMIN.port);
     expect(workspace.DependsOn).toEqual([{ ContainerName: 'proxy', Condition: 'START' }]);
     expect(workspace.HealthCheck?.Command.join(' ')).toContain(`127.0.0.1:${WORKSPACE_PORTS.agent}/health`);
-    expect(container(template, 'proxy').HealthCheck?.Command.join(' ')).toContain(
-      `127.0.0.1:${WORKSPACE_PORTS.proxyAdmin}/health`,
-    );
+  });
+
+  it('runs the relay to the egress gateway, with the public key as its only secret and a health check without one', () => {
+    const relay = container(template, 'proxy');
+    expect(relay.Command).toEqual(RELAY_COMMAND);
+    expect(env(relay)).toEqual({
+      PROXY_LISTEN: '127.0.0.1:8080',
+      PROXY_ADMIN_LISTEN: `0.0.0.0:${SIDECAR_ADMIN.port}`,
+      // The gateway's internal load balancer, on the proxy port.
+      PROXY_GATEWAY: {
+        'Fn::Join': [
+          '',
+          [
+            { 'Fn::ImportValue': expect.stringMatching(/EgressGateway:.*GatewayLoadBalancer.*DNSName/) },
+            ':3128',
+          ],
+        ],
+      },
+    });
+    expect(relay.Secrets?.map((x) => x.Name)).toEqual(['PROXY_TOKEN_PUBLIC_KEY']);
+    expect(JSON.stringify(relay.Secrets)).toContain(`parameter${agentPublicKeyParameterName('test')}`);
+    const check = relay.HealthCheck?.Command.join(' ') ?? '';
+    expect(check).toContain(`http://127.0.0.1:${SIDECAR_ADMIN.port}${SIDECAR_ADMIN.healthPath}`);
+    expect(check).not.toMatch(/authorization|process\.env/i);
+    // The per-task admin secret of the old sidecar is gone everywhere.
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/ADMIN_SECRET/);
+  });
+
+  it('gives the relay an environment its program accepts once RunTask adds the workspace id', () => {
+    const { publicKey } = generateKeyPairSync('ed25519');
+    const config = loadRelayConfigFromEnv({
+      ...env(container(template, 'proxy')),
+      // The load balancer's DNS name at deploy time.
+      PROXY_GATEWAY: 'internal-gateway-123.elb.us-east-1.amazonaws.com:3128',
+      PROXY_TOKEN_PUBLIC_KEY: publicKey.export({ format: 'jwk' }).x!,
+      PROXY_WORKSPACE_ID: 'ws_123',
+    } as Record<string, string>);
+    expect(config.adminListen).toMatchObject({ port: SIDECAR_ADMIN.port });
+    expect(config.gateway).toEqual({ host: 'internal-gateway-123.elb.us-east-1.amazonaws.com', port: 3128 });
+  });
+
+  it('points the agent at the Anthropic API through the relay, with no key (Anthropic mode, the default)', () => {
+    const agentEnv = env(container(template, 'workspace'));
+    expect(agentEnv[WORKSPACE_AGENT_ENV.anthropicBaseUrl]).toBe('http://api.anthropic.com');
+    for (const name of [
+      WORKSPACE_AGENT_ENV.anthropicApiKey,
+      WORKSPACE_AGENT_ENV.bedrockRegion,
+      WORKSPACE_AGENT_ENV.bedrockBaseUrl,
+      WORKSPACE_AGENT_ENV.model,
+    ])
+      expect(agentEnv, name).not.toHaveProperty(name);
+    expect(JSON.stringify(template.toJSON())).not.toContain('anthropic-api-key');
   });
 
   it('builds both images from the repository as assets (pushed at deploy, not built at synth)', () => {
@@ -208,6 +252,43 @@ describe('Workspaces stack (Fargate, the default)', () => {
     for (const c of taskDefinition(template).ContainerDefinitions) {
       expect(c.LogConfiguration?.LogDriver).toBe('awslogs');
       expect(c.LogConfiguration?.Options['awslogs-group']).toEqual({ Ref: expect.stringMatching(/Logs/) });
+    }
+  });
+});
+
+describe('Workspaces stack in Bedrock mode (BERTH_MODEL_PROVIDER=bedrock)', () => {
+  const MODELS = ['us.anthropic.claude-sonnet-4-20250514-v1:0', 'anthropic.claude-3-5-haiku-20241022-v1:0'];
+  let template: Template;
+  beforeAll(async () => {
+    template = await synthWorkspaces({
+      BERTH_MODEL_PROVIDER: 'bedrock',
+      BERTH_BEDROCK_REGION: 'us-west-2',
+      BERTH_BEDROCK_MODELS: MODELS.join(','),
+    });
+  }, 120_000);
+
+  it("points the agent at the region's Bedrock runtime through the relay, with the first model as its default", () => {
+    const agentEnv = env(container(template, 'workspace'));
+    expect(agentEnv).toMatchObject({
+      [WORKSPACE_AGENT_ENV.bedrockRegion]: 'us-west-2',
+      [WORKSPACE_AGENT_ENV.bedrockBaseUrl]: 'http://bedrock-runtime.us-west-2.amazonaws.com',
+      [WORKSPACE_AGENT_ENV.model]: MODELS[0],
+    });
+    expect(agentEnv).not.toHaveProperty(WORKSPACE_AGENT_ENV.anthropicBaseUrl);
+  });
+
+  it('still gives the task no role and no secret but the public key: the gateway signs', () => {
+    const td = taskDefinition(template);
+    expect(td).not.toHaveProperty('TaskRoleArn');
+    for (const c of td.ContainerDefinitions) {
+      expect(
+        (c.Secrets ?? []).map((x) => x.Name),
+        c.Name,
+      ).toEqual([c.Name === 'proxy' ? 'PROXY_TOKEN_PUBLIC_KEY' : WORKSPACE_AGENT_ENV.tokenPublicKey]);
+      expect(
+        Object.keys(env(c)).filter((n) => /^AWS_|KEY|SECRET|TOKEN/.test(n)),
+        c.Name,
+      ).toEqual([]);
     }
   });
 });
