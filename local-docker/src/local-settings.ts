@@ -13,8 +13,11 @@ export interface LocalSettings {
   sweepIntervalMs: number;
   /** Container label prefix (BERTH_LABEL_PREFIX); Berths sharing one also keep apart by state dir (labels.ts). */
   labelPrefix?: string;
-  /** Every workspace's base egress policy (BERTH_EGRESS_ALLOW, BERTH_ANTHROPIC_API_KEY). */
-  egress: { allowDomains: string[]; anthropicApiKey?: string };
+  /**
+   * Every workspace's base egress policy and model access (BERTH_EGRESS_ALLOW; BERTH_ANTHROPIC_API_KEY, or
+   * BERTH_BEDROCK_REGION and BERTH_BEDROCK_MODEL).
+   */
+  egress: { allowDomains: string[]; anthropicApiKey?: string; bedrockRegion?: string; bedrockModel?: string };
   /** Every workspace's disk quota (BERTH_DISK_MIB); unset: the template's `diskMiB` (default 5120). */
   diskMiB?: number;
 }
@@ -46,6 +49,15 @@ export function readLocalSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): 
     .map((d) => d.trim())
     .filter(Boolean);
   const anthropicApiKey = env.BERTH_ANTHROPIC_API_KEY || undefined;
+  // The region is checked by the proxy's parser at start; the proxy signs with the host's AWS credentials.
+  const bedrockRegion = env.BERTH_BEDROCK_REGION || undefined;
+  const bedrockModel = env.BERTH_BEDROCK_MODEL || undefined;
+  if (anthropicApiKey && bedrockRegion) {
+    throw new Error(
+      'BERTH_ANTHROPIC_API_KEY and BERTH_BEDROCK_REGION are exclusive: the Anthropic API or Bedrock',
+    );
+  }
+  if (bedrockModel && !bedrockRegion) throw new Error('BERTH_BEDROCK_MODEL needs BERTH_BEDROCK_REGION');
   const labelPrefix = env.BERTH_LABEL_PREFIX || undefined;
   if (labelPrefix !== undefined && !/^[a-z0-9]+(?:[.-][a-z0-9]+)*$/.test(labelPrefix)) {
     throw new Error(
@@ -64,7 +76,12 @@ export function readLocalSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): 
     generatedKey,
     sweepIntervalMs,
     ...(labelPrefix ? { labelPrefix } : {}),
-    egress: { allowDomains, ...(anthropicApiKey ? { anthropicApiKey } : {}) },
+    egress: {
+      allowDomains,
+      ...(anthropicApiKey ? { anthropicApiKey } : {}),
+      ...(bedrockRegion ? { bedrockRegion } : {}),
+      ...(bedrockModel ? { bedrockModel } : {}),
+    },
     ...(diskMiB !== undefined ? { diskMiB } : {}),
   };
 }

@@ -34,6 +34,14 @@ export interface AgentConfig {
    * real key, so the workspace never holds it.
    */
   anthropicApiKey: string;
+  /**
+   * Bedrock mode (AGENT_BEDROCK_REGION set; exclusive with anthropicBaseUrl): runs call the Bedrock runtime
+   * at `baseUrl` unsigned, in plain HTTP through the egress proxy, which signs them with its own AWS
+   * credentials. The workspace holds no AWS credential.
+   */
+  bedrock?: { region: string; baseUrl: string };
+  /** The model runs use unless the request names one (ANTHROPIC_MODEL); unset: the SDK's default. */
+  model?: string;
   /** Per-stream cap of POST /exec. */
   maxOutputBytes: number;
   /**
@@ -90,6 +98,42 @@ function publicKey(env: NodeJS.ProcessEnv): KeyObject {
   }
 }
 
+/** Like the egress proxy's PROXY_BEDROCK_REGION. */
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** Like the `model` of an agent run request (@berth/protocol agentRunRequest). */
+const MODEL = /^[^\s\0]{1,200}$/;
+const HTTP_URL = /^https?:\/\/[^\s]+$/;
+
+function httpUrlEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const url = env[name] || undefined;
+  if (url && !HTTP_URL.test(url))
+    throw new AgentConfigError(`${name} must be an http(s) URL, got ${JSON.stringify(url)}`);
+  return url;
+}
+
+/** Bedrock mode's settings, or undefined when AGENT_BEDROCK_REGION is unset. */
+function bedrockSettings(env: NodeJS.ProcessEnv): AgentConfig['bedrock'] {
+  const { bedrockRegion, bedrockBaseUrl, anthropicBaseUrl } = WORKSPACE_AGENT_ENV;
+  const region = env[bedrockRegion] || undefined;
+  const baseUrl = httpUrlEnv(env, bedrockBaseUrl);
+  if (!region) {
+    if (baseUrl) throw new AgentConfigError(`${bedrockBaseUrl} needs ${bedrockRegion}`);
+    return undefined;
+  }
+  if (!AWS_REGION.test(region)) {
+    throw new AgentConfigError(
+      `${bedrockRegion} must be an AWS region name (e.g. us-east-1), got ${JSON.stringify(region)}`,
+    );
+  }
+  if (env[anthropicBaseUrl]) {
+    throw new AgentConfigError(
+      `${anthropicBaseUrl} and ${bedrockRegion} are exclusive: set one model access`,
+    );
+  }
+  // Plain HTTP by default: the egress proxy must see the request to sign it, and speaks HTTPS upstream.
+  return { region, baseUrl: baseUrl ?? `http://bedrock-runtime.${region}.amazonaws.com` };
+}
+
 /** Reads the agent's configuration from the environment (README.md, "Environment"). Throws AgentConfigError. */
 export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const mode = env[WORKSPACE_AGENT_ENV.listenMode] || 'uds';
@@ -112,15 +156,17 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const proxyPort = intEnv(env, WORKSPACE_AGENT_ENV.proxyPort, 3128, 1, 65535);
   const proxyUrl =
     env[WORKSPACE_AGENT_ENV.proxyUrl] || (proxySocket ? `http://127.0.0.1:${proxyPort}` : undefined);
-  if (proxyUrl && !/^https?:\/\/[^\s]+$/.test(proxyUrl)) {
+  if (proxyUrl && !HTTP_URL.test(proxyUrl)) {
     throw new AgentConfigError(
       `${WORKSPACE_AGENT_ENV.proxyUrl} must be an http(s) URL, got ${JSON.stringify(proxyUrl)}`,
     );
   }
-  const anthropicBaseUrl = env[WORKSPACE_AGENT_ENV.anthropicBaseUrl] || undefined;
-  if (anthropicBaseUrl && !/^https?:\/\/[^\s]+$/.test(anthropicBaseUrl)) {
+  const anthropicBaseUrl = httpUrlEnv(env, WORKSPACE_AGENT_ENV.anthropicBaseUrl);
+  const bedrock = bedrockSettings(env);
+  const model = env[WORKSPACE_AGENT_ENV.model] || undefined;
+  if (model !== undefined && !MODEL.test(model)) {
     throw new AgentConfigError(
-      `${WORKSPACE_AGENT_ENV.anthropicBaseUrl} must be an http(s) URL, got ${JSON.stringify(anthropicBaseUrl)}`,
+      `${WORKSPACE_AGENT_ENV.model} must be 1-200 characters without spaces, got ${JSON.stringify(model)}`,
     );
   }
   return {
@@ -138,6 +184,8 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
     spawnerPath: spawnerPath(env),
     anthropicBaseUrl,
     anthropicApiKey: env[WORKSPACE_AGENT_ENV.anthropicApiKey] || DEFAULT_ANTHROPIC_API_KEY,
+    ...(bedrock && { bedrock }),
+    ...(model && { model }),
     maxOutputBytes: intEnv(
       env,
       WORKSPACE_AGENT_ENV.maxOutputBytes,

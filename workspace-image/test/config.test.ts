@@ -76,6 +76,19 @@ describe('loadAgentConfig', () => {
     );
   });
 
+  it('reads Bedrock mode: the region, its runtime host in plain HTTP unless a base URL is set, the model', () => {
+    const bedrock = { ...BASE, AGENT_BEDROCK_REGION: 'eu-west-1', AGENT_MODEL: 'eu.anthropic.claude-x-v1:0' };
+    expect(loadAgentConfig(bedrock)).toMatchObject({
+      bedrock: { region: 'eu-west-1', baseUrl: 'http://bedrock-runtime.eu-west-1.amazonaws.com' },
+      model: 'eu.anthropic.claude-x-v1:0',
+    });
+    const other = loadAgentConfig({ ...bedrock, AGENT_BEDROCK_BASE_URL: 'http://bedrock.test:8080' });
+    expect(other.bedrock).toEqual({ region: 'eu-west-1', baseUrl: 'http://bedrock.test:8080' });
+    expect(loadAgentConfig(BASE).bedrock).toBeUndefined();
+    // The model is not Bedrock's alone: it is the default model of Anthropic API runs too.
+    expect(loadAgentConfig({ ...BASE, AGENT_MODEL: 'claude-x' }).model).toBe('claude-x');
+  });
+
   it.each([
     [{}, /AGENT_WORKSPACE_ID/],
     [{ AGENT_TOKEN_PUBLIC_KEY: KEY }, /AGENT_WORKSPACE_ID/],
@@ -101,6 +114,19 @@ describe('loadAgentConfig', () => {
     [{ ...BASE, AGENT_PROXY_URL: 'socks://x' }, /AGENT_PROXY_URL/],
     [{ ...BASE, AGENT_ANTHROPIC_BASE_URL: 'api.anthropic.com' }, /AGENT_ANTHROPIC_BASE_URL/],
     [{ ...BASE, AGENT_SPAWNER: '/nonexistent/berth-spawner' }, /AGENT_SPAWNER/],
+    [{ ...BASE, AGENT_BEDROCK_REGION: 'us east 1' }, /AGENT_BEDROCK_REGION must be an AWS region/],
+    [{ ...BASE, AGENT_BEDROCK_REGION: 'bedrock-runtime.us-east-1' }, /AGENT_BEDROCK_REGION/],
+    [{ ...BASE, AGENT_BEDROCK_BASE_URL: 'http://bedrock.test' }, /AGENT_BEDROCK_BASE_URL needs/],
+    [
+      { ...BASE, AGENT_BEDROCK_REGION: 'us-east-1', AGENT_BEDROCK_BASE_URL: 'bedrock.test' },
+      /AGENT_BEDROCK_BASE_URL must be an http/,
+    ],
+    [
+      { ...BASE, AGENT_BEDROCK_REGION: 'us-east-1', AGENT_ANTHROPIC_BASE_URL: 'http://api.anthropic.com' },
+      /exclusive/,
+    ],
+    [{ ...BASE, AGENT_MODEL: 'claude x' }, /AGENT_MODEL/],
+    [{ ...BASE, AGENT_MODEL: 'm'.repeat(201) }, /AGENT_MODEL/],
   ])('refuses %j', (env, message) => {
     expect(() => loadAgentConfig(env)).toThrow(AgentConfigError);
     expect(() => loadAgentConfig(env)).toThrow(message);

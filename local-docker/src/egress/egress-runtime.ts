@@ -16,7 +16,7 @@ export class EgressRuntime implements ContainerRuntime {
 
   constructor(
     private readonly inner: ContainerRuntime,
-    private readonly egress: Pick<LocalEgress, 'attach' | 'detach' | 'anthropicBaseUrl'>,
+    private readonly egress: Pick<LocalEgress, 'attach' | 'detach' | 'modelAccessEnv'>,
   ) {
     this.kind = inner.kind;
   }
@@ -25,14 +25,14 @@ export class EgressRuntime implements ContainerRuntime {
     await this.egress.attach(spec.workspaceId);
     try {
       // The agent pipes 127.0.0.1:3128 to this socket and gives commands HTTP(S)_PROXY pointing there;
-      // agent runs (POST /execute) call the Messages API through it, the proxy adding the key.
-      const anthropic = this.egress.anthropicBaseUrl;
+      // agent runs (POST /execute) call the Messages API or Bedrock through it, the proxy adding the key or
+      // the AWS signature.
       const started = await this.inner.start({
         ...spec,
         env: {
           ...spec.env,
           [WORKSPACE_AGENT_ENV.proxySocket]: CONTAINER_PROXY_SOCKET,
-          ...(anthropic ? { [WORKSPACE_AGENT_ENV.anthropicBaseUrl]: anthropic } : {}),
+          ...this.egress.modelAccessEnv,
         },
       });
       this.workspaceOf.set(started.taskRef, spec.workspaceId);

@@ -12,14 +12,14 @@ import {
 import {
   loadConfigFromEnv,
   noProxyMetrics,
-  parseDomainList,
   startProxy,
   staticResolver,
-  type DomainRule,
-  type HeaderInjectionRule,
+  workspaceEgressPolicy,
+  type EgressPolicy,
   type ProxyConfig,
   type RunningProxy,
 } from '@berth/proxy-sidecar';
+import { WORKSPACE_AGENT_ENV } from '@berth/protocol';
 import { proxySocketPath, workspaceDirs } from '../runtime/paths.js';
 import { ensureOwnDir } from '../runtime/workspace-disk.js';
 
@@ -36,6 +36,17 @@ export interface LocalEgressSettings {
    * `http://name:port` for a loopback fake.
    */
   anthropicUpstream?: string;
+  /**
+   * Bedrock instead of the Anthropic API (exclusive with anthropicApiKey): the region whose Bedrock runtime
+   * agent runs call. The proxy signs their requests with SigV4 using this host's AWS credentials (the default
+   * provider chain: AWS_ACCESS_KEY_ID etc., a profile, ...); the workspace sends them unsigned and holds no
+   * AWS credential. `bedrock-runtime.<region>.amazonaws.com` is added to the allowlist.
+   */
+  bedrockRegion?: string;
+  /** Bedrock mode: the model id or inference profile of runs whose request names none (AGENT_MODEL). */
+  bedrockModel?: string;
+  /** TEST ONLY: instead of `https://bedrock-runtime.<region>.amazonaws.com`, e.g. `http://name:port`. */
+  bedrockUpstream?: string;
   /** TEST ONLY: let loopback upstreams through (never private ranges or metadata). */
   allowLoopback?: boolean;
   /** TEST ONLY: replaces DNS with this table (`name → [ip]`); unknown names fail to resolve. */
@@ -69,18 +80,36 @@ export class LocalEgress implements EgressController {
   private readonly ruleScheme: 'https' | 'http';
   private readonly proxies = new Map<string, Promise<RunningProxy>>();
   /**
-   * Where the workspace's agent sends Messages API calls (AGENT_ANTHROPIC_BASE_URL) when a key is set:
-   * plain HTTP to the upstream's host, through the proxy, which adds the key and speaks the upstream's scheme.
+   * How each workspace's agent reaches the model (AGENT_* variables), when a key or a Bedrock region is set:
+   * plain HTTP to the upstream's host, through the proxy, which adds the key or the AWS signature and speaks
+   * the upstream's scheme.
    */
-  readonly anthropicBaseUrl: string | undefined;
+  readonly modelAccessEnv: Record<string, string>;
 
   constructor(private readonly opts: LocalEgressOptions) {
+    if (opts.anthropicApiKey && opts.bedrockRegion) {
+      throw new Error(
+        'egress.anthropicApiKey and egress.bedrockRegion are exclusive: the Anthropic API or Bedrock',
+      );
+    }
+    if (opts.bedrockModel && !opts.bedrockRegion)
+      throw new Error('egress.bedrockModel needs egress.bedrockRegion');
     const anthropic = opts.anthropicApiKey
-      ? parseAnthropicUpstream(opts.anthropicUpstream ?? DEFAULT_ANTHROPIC_UPSTREAM)
+      ? parseUpstream('anthropicUpstream', opts.anthropicUpstream ?? DEFAULT_ANTHROPIC_UPSTREAM)
       : undefined;
-    this.base = baseConfig(opts, anthropic);
+    const bedrock = opts.bedrockRegion
+      ? parseUpstream('bedrockUpstream', opts.bedrockUpstream ?? defaultBedrockUpstream(opts.bedrockRegion))
+      : undefined;
+    this.base = baseConfig(opts, anthropic, bedrock);
     this.ruleScheme = opts.headerRulesUpstreamScheme ?? 'https';
-    this.anthropicBaseUrl = anthropic?.baseUrl;
+    const env: Record<string, string> = {};
+    if (anthropic) env[WORKSPACE_AGENT_ENV.anthropicBaseUrl] = anthropic.baseUrl;
+    if (bedrock && opts.bedrockRegion) {
+      env[WORKSPACE_AGENT_ENV.bedrockRegion] = opts.bedrockRegion;
+      env[WORKSPACE_AGENT_ENV.bedrockBaseUrl] = bedrock.baseUrl;
+      if (opts.bedrockModel) env[WORKSPACE_AGENT_ENV.model] = opts.bedrockModel;
+    }
+    this.modelAccessEnv = env;
   }
 
   /** Starts the workspace's proxy (idempotent). Must run before its container starts. */
@@ -119,7 +148,7 @@ export class LocalEgress implements EgressController {
       allowDomains: rules.allowDomains ?? current.allowDomains,
       headerRules: rules.headerRules ?? current.headerRules,
     };
-    const update = this.policyPart(next); // throws invalid_request before anything is written
+    const update = this.policyFor(next); // throws invalid_request before anything is written
     await this.save(ws.id, next);
     if (!this.proxies.has(ws.id)) {
       // Ready but no proxy here (e.g. a restart missed it): start one, which reads the rules just saved.
@@ -137,12 +166,11 @@ export class LocalEgress implements EgressController {
     const dirs = workspaceDirs(this.opts.stateDir, workspaceId);
     await mkdir(dirs.root, { recursive: true, mode: 0o755 });
     await ensureOwnDir(dirs.host);
-    const own = this.policyPart(await this.load(workspaceId));
     const config: ProxyConfig = {
       ...this.base,
       listen: { kind: 'unix', path: proxySocketPath(this.opts.stateDir, workspaceId) },
       workspaceId,
-      policy: { ...this.base.policy, ...own },
+      policy: this.policyFor(await this.load(workspaceId)),
     };
     return startProxy(config, {
       logger: this.opts.logger,
@@ -152,23 +180,13 @@ export class LocalEgress implements EgressController {
     });
   }
 
-  /** The proxy policy for a workspace's own rules, on top of the operator's base allowlist. */
-  private policyPart(rules: StoredRules): { allowDomains: DomainRule[]; headerRules: HeaderInjectionRule[] } {
-    const own = rules.allowDomains.flatMap((entry) => {
-      try {
-        return parseDomainList(entry);
-      } catch (e) {
-        throw invalidRequest(`allowDomains: ${(e as Error).message}`);
-      }
-    });
-    return {
-      allowDomains: [...this.base.policy.allowDomains, ...own],
-      headerRules: rules.headerRules.map((r) => ({
-        host: r.host,
-        headers: r.headers,
-        upstreamScheme: this.ruleScheme,
-      })),
-    };
+  /** The workspace's policy: the operator's base plus its own rules (the gateway's rule, workspace-rules.ts). */
+  private policyFor(rules: StoredRules): EgressPolicy {
+    try {
+      return workspaceEgressPolicy(this.base.policy, rules, { headerRulesUpstreamScheme: this.ruleScheme });
+    } catch (e) {
+      throw invalidRequest((e as Error).message);
+    }
   }
 
   private rulesFile(workspaceId: string): string {
@@ -197,14 +215,15 @@ export class LocalEgress implements EgressController {
 
 /**
  * The proxy settings every workspace starts from, built through the proxy's own env parser so a bad
- * setting stops the host at start with the proxy's message. Admin API off: the host holds the policy.
+ * setting stops the host at start with the proxy's message. The host holds the policy (no admin API).
  */
-function baseConfig(opts: LocalEgressSettings, anthropic: AnthropicUpstream | undefined): ProxyConfig {
+function baseConfig(
+  opts: LocalEgressSettings,
+  anthropic: Upstream | undefined,
+  bedrock: Upstream | undefined,
+): ProxyConfig {
   const allow = [...(opts.allowDomains ?? [])];
   const env: Record<string, string> = {
-    PROXY_ADMIN_LISTEN: 'off',
-    // Never used (the admin listener is off) but required by the parser.
-    PROXY_ADMIN_SECRET: randomBytes(24).toString('hex'),
     PROXY_ALLOW_LOOPBACK: opts.allowLoopback ? '1' : '0',
   };
   if (opts.anthropicApiKey && anthropic) {
@@ -213,25 +232,40 @@ function baseConfig(opts: LocalEgressSettings, anthropic: AnthropicUpstream | un
     env.PROXY_ANTHROPIC_UPSTREAM_SCHEME = anthropic.scheme;
     allow.push(anthropic.allowEntry);
   }
+  if (opts.bedrockRegion && bedrock) {
+    env.PROXY_BEDROCK_REGION = opts.bedrockRegion;
+    env.PROXY_BEDROCK_HOSTS = bedrock.host;
+    env.PROXY_BEDROCK_UPSTREAM_SCHEME = bedrock.scheme;
+    allow.push(bedrock.allowEntry);
+  }
   env.PROXY_ALLOW_DOMAINS = allow.join(',');
   return loadConfigFromEnv(env);
 }
 
 const DEFAULT_ANTHROPIC_UPSTREAM = 'https://api.anthropic.com';
 
-interface AnthropicUpstream {
+function defaultBedrockUpstream(region: string): string {
+  // Checked in full by the proxy's parser (PROXY_BEDROCK_REGION); this only keeps the URL a URL.
+  if (!/^[a-z0-9-]+$/.test(region)) {
+    throw new Error(`egress.bedrockRegion must be an AWS region name (e.g. us-east-1), got "${region}"`);
+  }
+  return `https://bedrock-runtime.${region}.amazonaws.com`;
+}
+
+/** A model API's upstream (egress.anthropicUpstream, egress.bedrockUpstream) as proxy and agent need it. */
+interface Upstream {
   host: string;
   scheme: 'https' | 'http';
   allowEntry: string;
   baseUrl: string;
 }
 
-function parseAnthropicUpstream(text: string): AnthropicUpstream {
+function parseUpstream(setting: string, text: string): Upstream {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new Error(`egress.anthropicUpstream "${text}" is not a URL`);
+    throw new Error(`egress.${setting} "${text}" is not a URL`);
   }
   if (
     (url.protocol !== 'https:' && url.protocol !== 'http:') ||
@@ -239,7 +273,7 @@ function parseAnthropicUpstream(text: string): AnthropicUpstream {
     url.search ||
     url.username
   ) {
-    throw new Error(`egress.anthropicUpstream must be http(s)://host[:port] without a path, got "${text}"`);
+    throw new Error(`egress.${setting} must be http(s)://host[:port] without a path, got "${text}"`);
   }
   return {
     host: url.hostname,

@@ -15,8 +15,9 @@ import { claudeOptions } from './claude-options.js';
 import { parseAgentRunRequest } from './agent-run-request.js';
 
 const NO_MODEL_ACCESS =
-  `no model access is configured for this workspace (${WORKSPACE_AGENT_ENV.anthropicBaseUrl}): locally, start Berth with ` +
-  'BERTH_ANTHROPIC_API_KEY set, and the egress proxy adds the key to the agent’s requests';
+  `no model access is configured for this workspace (${WORKSPACE_AGENT_ENV.anthropicBaseUrl} or ` +
+  `${WORKSPACE_AGENT_ENV.bedrockRegion}): locally, start Berth with BERTH_ANTHROPIC_API_KEY or ` +
+  'BERTH_BEDROCK_REGION set: the egress proxy adds the key or the AWS signature to the agent’s requests';
 
 /** Bytes of the CLI's stderr kept for the error message of a failed run. */
 const STDERR_TAIL = 4096;
@@ -43,9 +44,9 @@ export async function handleAgentRun(ctx: RequestContext): Promise<void> {
 
   const sse = new SseWriter(ctx.res);
   const send = (e: AgentRunEvent) => sendPaced(ctx.res, sse, e.event, e.data);
-  if (!ctx.config.anthropicBaseUrl) {
-    // No way to the model was configured (the egress proxy adds the key for this URL): the SDK would retry
-    // for minutes against a closed door. Say so at once.
+  if (!ctx.config.anthropicBaseUrl && !ctx.config.bedrock) {
+    // No way to the model was configured (the egress proxy adds the key or signs for these): the SDK would
+    // retry for minutes against a closed door. Say so at once.
     await send({ event: 'error', data: { code: 'agent_error', message: NO_MODEL_ACCESS } });
     sse.end();
     return;

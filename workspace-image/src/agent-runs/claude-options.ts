@@ -14,9 +14,8 @@ export function claudeEnv(config: AgentConfig): Record<string, string | undefine
   return Object.assign(
     env,
     buildChildEnv(config, {
-      // Not a secret: the egress proxy replaces the key header with the real key.
-      ANTHROPIC_API_KEY: config.anthropicApiKey,
-      ...(config.anthropicBaseUrl && { ANTHROPIC_BASE_URL: config.anthropicBaseUrl }),
+      ...modelAccessEnv(config),
+      ...(config.model && { ANTHROPIC_MODEL: config.model }),
       // No telemetry, update checks or error reports: the workspace may only reach what egress allows.
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       // Sessions (for `resume`) and the CLI's state live outside the workspace, like other tool caches.
@@ -28,6 +27,27 @@ export function claudeEnv(config: AgentConfig): Record<string, string | undefine
       IS_SANDBOX: '1',
     }),
   );
+}
+
+/**
+ * How the CLI reaches the model, always through the egress proxy: the Anthropic API (the proxy puts in the
+ * real key) or Bedrock (the proxy signs with its own AWS credentials). Bedrock mode gets no API key.
+ */
+function modelAccessEnv(config: AgentConfig): Record<string, string> {
+  if (config.bedrock) {
+    return {
+      CLAUDE_CODE_USE_BEDROCK: '1',
+      AWS_REGION: config.bedrock.region,
+      ANTHROPIC_BEDROCK_BASE_URL: config.bedrock.baseUrl,
+      // There is no AWS credential here to look for: the CLI sends its requests unsigned.
+      CLAUDE_CODE_SKIP_BEDROCK_AUTH: '1',
+    };
+  }
+  return {
+    // Not a secret: the egress proxy replaces the key header with the real key.
+    ANTHROPIC_API_KEY: config.anthropicApiKey,
+    ...(config.anthropicBaseUrl && { ANTHROPIC_BASE_URL: config.anthropicBaseUrl }),
+  };
 }
 
 /** Options of one `query()` run for an AgentRunRequest. */
