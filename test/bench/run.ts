@@ -17,7 +17,7 @@ async function main() {
   console.log(sections.at(-1));
 
   // The proxy first: the control-plane run leaves containers and DynamoDB Local winding down for a while.
-  console.log('[bench] egress proxy vs tinyproxy vs direct…');
+  console.log('[bench] egress: direct vs proxy-sidecar vs gateway vs relay → gateway vs tinyproxy…');
   sections.push(await runProxyBench());
   console.log(sections.at(-1));
 
