@@ -15,7 +15,9 @@ import { agentPublicKeyText, signAgentToken } from '@berth/protocol/agent-token'
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EcsRuntime, EcsTasks } from '../../src/ecs/ecs-runtime.js';
+import { parseEcsTaskStateChange } from '../../src/ecs/task-state-event.js';
 import { CLUSTER, STOPPED_AT, TASK_DEF, ecsTask, taskArn } from './ecs-fixtures.js';
+import { ecsEvent } from './ecs-task-state-events.js';
 
 const ecs = mockClient(ECSClient);
 afterEach(() => ecs.reset());
@@ -51,7 +53,12 @@ function secretsIn(input: RunTaskCommandInput): string[] {
     }
     if (o.environmentFiles?.length) found.push(`${o.name}: environment files`);
   }
-  const text = JSON.stringify(input);
+  return [...found, ...secretShapesIn(JSON.stringify(input))];
+}
+
+/** Values anywhere in `text` shaped like an agent/proxy token, a PEM, a raw Ed25519 key or an AWS key. */
+function secretShapesIn(text: string): string[] {
+  const found: string[] = [];
   const shapes: [string, RegExp][] = [
     ['token', /bat1\./],
     ['PEM', /-----BEGIN|PRIVATE KEY/],
@@ -167,6 +174,32 @@ describe('EcsRuntime.start', () => {
     // No credentials are handed to the task: no role override, no ECS Exec.
     expect(input.overrides).not.toHaveProperty('taskRoleArn');
     expect(input).not.toHaveProperty('capacityProviderStrategy');
+  });
+
+  it('what ECS shows of the task afterwards (DescribeTasks, the task-state event) holds no secret either', async () => {
+    ecs.on(RunTaskCommand).resolves({
+      tasks: [ecsTask({ id: 'bbb222', lastStatus: 'PROVISIONING', workspaceId: spec.workspaceId })],
+    });
+    await runtime().start(spec);
+    const { overrides } = ecs.commandCalls(RunTaskCommand)[0]!.args[0].input;
+    // ECS echoes RunTask's overrides in both (ECS API reference: Task.overrides; ecs_task_events).
+    const described = {
+      ...ecsTask({ id: 'bbb222', lastStatus: 'RUNNING', ip: '10.0.7.9', workspaceId: spec.workspaceId }),
+      overrides,
+    };
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [described], failures: [] });
+    const seen = await runtime().describe(taskArn('bbb222'));
+    const event = ecsEvent({
+      taskArn: taskArn('bbb222'),
+      lastStatus: 'STOPPED',
+      startedBy: spec.workspaceId,
+      stopCode: 'EssentialContainerExited',
+      overrides,
+    });
+    for (const shown of [described, seen, event, parseEcsTaskStateChange(event)]) {
+      expect(JSON.stringify(shown)).toContain(spec.workspaceId);
+      expect(secretShapesIn(JSON.stringify(shown))).toEqual([]);
+    }
   });
 
   it('uses the capacity provider strategy instead of a launch type when given, and the image as default family', async () => {
