@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CREDENTIAL_RENEWAL_MS,
   keepalive,
+  recordActivity,
+  renewalDue,
   startContainerStep,
   waitForEndpointStep,
   waitForHealthyStep,
@@ -137,5 +140,40 @@ describe('keepalive renews the proxy credential', () => {
     const ws = provisioning(deps);
     await keepalive(deps, 't1', ws.id);
     expect(admitted).toHaveLength(0);
+  });
+});
+
+describe('activity alone renews the proxy credential every half day', () => {
+  const HALF_DAY = CREDENTIAL_RENEWAL_MS;
+
+  it('renewalDue: the first write in each half-day since readiness', () => {
+    expect(renewalDue(0, 1_000, 2_000)).toBe(false);
+    expect(renewalDue(0, HALF_DAY - 1, HALF_DAY)).toBe(true);
+    expect(renewalDue(0, HALF_DAY, HALF_DAY + 60_000)).toBe(false);
+    // Idle across two boundaries: one renewal at the next write.
+    expect(renewalDue(0, HALF_DAY - 1, 3 * HALF_DAY)).toBe(true);
+    expect(renewalDue(null, 0, 3 * HALF_DAY)).toBe(false);
+  });
+
+  it('an activity write past the half-day renews with the fresh record; the writes around it do not', async () => {
+    const deps = makeDeps();
+    deps.clock.freeze();
+    const { admitted } = recordingEgress(deps);
+    const readyAt = deps.clock.now();
+    const ws = seedWorkspace(deps, { readyAt, ttlSeconds: 3600, expiresAt: readyAt + 3_600_000 });
+    const activityEvery = (ms: number) => {
+      deps.clock.advance(ms);
+      return recordActivity(deps, ws.id);
+    };
+    await activityEvery(60_000);
+    expect(admitted).toHaveLength(0);
+    // Kept busy for half a day (the lease follows the activity, so the workspace stays live).
+    for (let t = 60_000; t < HALF_DAY - 30 * 60_000; t += 30 * 60_000) await activityEvery(30 * 60_000);
+    expect(admitted).toHaveLength(0);
+    await activityEvery(50 * 60_000); // within the hour's lease, past the half-day
+    expect(admitted).toHaveLength(1);
+    expect(admitted[0]!.ws.lastActiveAt).toBe(deps.clock.now());
+    await activityEvery(60_000);
+    expect(admitted).toHaveLength(1);
   });
 });

@@ -1,3 +1,4 @@
+import { EGRESS_TOKEN_MAX_LIFETIME_SECONDS } from '@berth/protocol/agent-token';
 import { checkTtl } from '../config.js';
 import { ApiError } from '../errors.js';
 import { extendedLease, leaseEnd } from '../model/lease.js';
@@ -27,8 +28,9 @@ export async function keepalive(
 }
 
 /**
- * Deployed, a keepalive also renews the ready workspace's proxy credential (it lives a day). Best effort: the
- * lease is extended either way, and the credential held now stays good for hours.
+ * Deployed, a keepalive also renews the ready workspace's proxy credential (it lives a day), and so does the
+ * first activity write in each half-day of the workspace's life (see {@link renewalDue}). Best effort: the lease
+ * is extended either way, and the credential held now stays good for hours.
  */
 async function renewProxyCredential(deps: ServiceDeps, ws: WorkspaceRecord): Promise<void> {
   if (ws.status !== 'ready' || !deps.egress?.admit) return;
@@ -53,16 +55,34 @@ export async function touchActivity(deps: ServiceDeps, ws: WorkspaceRecord): Pro
 /** {@link touchActivity} by id, judged on the stored record only (heartbeats of long calls). */
 export async function recordActivity(deps: ServiceDeps, id: string): Promise<void> {
   const now = deps.clock.now();
+  let before = now;
   try {
-    await conditionalUpdate(deps, id, (fresh) =>
-      isLive(fresh, now) && now - fresh.lastActiveAt >= deps.config.activityWriteIntervalMs
+    const { record, changed } = await conditionalUpdate(deps, id, (fresh) => {
+      before = fresh.lastActiveAt;
+      return isLive(fresh, now) && now - fresh.lastActiveAt >= deps.config.activityWriteIntervalMs
         ? {
             lastActiveAt: now,
             expiresAt: extendedLease(deps.config, now, fresh.expiresAt, fresh.ttlSeconds),
           }
-        : null,
-    );
+        : null;
+    });
+    if (changed && renewalDue(record.readyAt, before, now)) await renewProxyCredential(deps, record);
   } catch (e) {
     deps.log.warn('activity write failed', { workspaceId: id, error: String(e) });
   }
+}
+
+/** Half a proxy credential's life: the credential handed over at readiness is renewed within each such period. */
+export const CREDENTIAL_RENEWAL_MS = (EGRESS_TOKEN_MAX_LIFETIME_SECONDS * 1000) / 2;
+
+/**
+ * Whether an activity write at `now` is the first in a new half-day of the workspace's life (counted from
+ * `readyAt`, where it was admitted), the previous write being at `before`. A workspace kept alive by activity
+ * alone then has its credential renewed about every 12 hours, with nothing stored; one with no activity for
+ * half a day gets it at its next activity (or keepalive).
+ */
+export function renewalDue(readyAt: number | null, before: number, now: number): boolean {
+  if (readyAt === null) return false;
+  const period = (t: number) => Math.floor((t - readyAt) / CREDENTIAL_RENEWAL_MS);
+  return period(now) > period(before);
 }
