@@ -185,7 +185,7 @@ describe('read, list, keepalive', () => {
 });
 
 describe('pause, resume, delete', () => {
-  it('pause → exec answers 409 workspace_paused → resume → exec works', async () => {
+  it('pause freezes → exec resumes it on its own and runs; resume works as before', async () => {
     const ws = (await b.createWorkspace(uniq('pause'))).json;
     await b.sh(ws.id, 'echo before > /workspace/state.txt');
     const paused = await b.api<WorkspaceView>('POST', `/v1/workspaces/${ws.id}/pause`);
@@ -199,18 +199,40 @@ describe('pause, resume, delete', () => {
     expect(twice.status).toBe(200);
     expect(twice.json.status).toBe('paused');
 
-    const refused = await b.exec(ws.id, ['echo', 'x']);
-    expect(refused.status).toBe(409);
-    expect(refused.json.error!.code).toBe('workspace_paused');
-    expect((await b.api<WorkspaceView>('GET', `/v1/workspaces/${ws.id}`)).json.status).toBe('paused');
+    // Using a paused workspace thaws it first: its processes and memory are as they were.
+    const used = await b.exec(ws.id, ['cat', '/workspace/state.txt']);
+    expect(used.status).toBe(200);
+    expect(used.json).toMatchObject({ exitCode: 0, stdout: 'before\n' });
+    expect((await b.api<WorkspaceView>('GET', `/v1/workspaces/${ws.id}`)).json.status).toBe('ready');
+    expect((await b.containersOf(ws.id))[0]!.State).toBe('running');
 
+    // The explicit resume is unchanged.
+    await b.api('POST', `/v1/workspaces/${ws.id}/pause`);
     const resumed = await b.api<WorkspaceView>('POST', `/v1/workspaces/${ws.id}/resume`);
     expect(resumed.status).toBe(200);
     expect(resumed.json.status).toBe('ready');
     expect((await b.containersOf(ws.id))[0]!.State).toBe('running');
-    const r = await b.exec(ws.id, ['cat', '/workspace/state.txt']);
-    expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ exitCode: 0, stdout: 'before\n' });
+    await b.api('DELETE', `/v1/workspaces/${ws.id}`);
+  });
+
+  it('concurrent exec and file calls on a paused workspace all resume it and are served', async () => {
+    const ws = (await b.createWorkspace(uniq('pause-many'))).json;
+    await b.sh(ws.id, 'echo kept > /workspace/kept.txt');
+    expect((await b.api('POST', `/v1/workspaces/${ws.id}/pause`)).status).toBe(200);
+    const [a, c, put, get] = await Promise.all([
+      b.exec(ws.id, ['echo', 'a']),
+      b.exec(ws.id, ['echo', 'c']),
+      b.api('PUT', `/v1/workspaces/${ws.id}/files?path=new.txt`, {
+        body: 'new\n',
+        headers: { 'content-type': 'application/octet-stream' },
+      }),
+      b.api('GET', `/v1/workspaces/${ws.id}/files?path=kept.txt`),
+    ]);
+    expect([a!.status, c!.status, get!.status]).toEqual([200, 200, 200]);
+    expect(put!.status).toBeLessThan(300);
+    expect([a!.json.stdout, c!.json.stdout, get!.text]).toEqual(['a\n', 'c\n', 'kept\n']);
+    expect(await b.sh(ws.id, 'cat /workspace/new.txt')).toBe('new\n');
+    expect((await b.containersOf(ws.id))[0]!.State).toBe('running');
     await b.api('DELETE', `/v1/workspaces/${ws.id}`);
   });
 

@@ -224,7 +224,6 @@ describe('execute', () => {
 
   it.each([
     ['provisioning', 'not_ready'],
-    ['paused', 'workspace_paused'],
     ['failed', 'container_lost'],
     ['stopped', 'workspace_ended'],
   ] as [WorkspaceStatus, string][])(

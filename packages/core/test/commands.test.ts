@@ -43,7 +43,6 @@ describe('exec', () => {
 
   it.each([
     ['provisioning', 'not_ready'],
-    ['paused', 'workspace_paused'],
     ['failed', 'container_lost'],
     ['stopping', 'workspace_ended'],
     ['stopped', 'workspace_ended'],

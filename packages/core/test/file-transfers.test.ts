@@ -148,11 +148,21 @@ describe('presigned uploads', () => {
 
   it('a workspace that is not ready answers 409 before any URL is signed', async () => {
     const { deps, signed } = setup();
-    const paused = seedWorkspace(deps, { status: 'paused' });
-    await expect(createFileUpload(deps, 't1', paused.id, { path: 'a', size: 1 })).rejects.toMatchObject({
-      code: 'workspace_paused',
+    const stopping = seedWorkspace(deps, { status: 'stopping' });
+    await expect(createFileUpload(deps, 't1', stopping.id, { path: 'a', size: 1 })).rejects.toMatchObject({
+      code: 'workspace_ended',
     });
     expect(signed).toEqual([]);
+  });
+
+  it('a paused workspace is resumed for an upload, which then completes', async () => {
+    const { deps } = setup();
+    const paused = seedWorkspace(deps, { status: 'paused' });
+    const up = await createFileUpload(deps, 't1', paused.id, { path: 'a.txt', size: 3 });
+    expect(deps.store.peek(paused.id)!.status).toBe('ready');
+    clientPuts(deps, up.url, Buffer.from('abc'));
+    await completeFileUpload(deps, 't1', paused.id, up.uploadId);
+    expect(deps.workspaceAgent.filesOf(paused.endpoint!).get('a.txt')?.toString()).toBe('abc');
   });
 
   it('a blob store that cannot presign answers 422', async () => {

@@ -14,6 +14,7 @@ import { TarSizeMismatch, oneFileTar } from '../one-file-tar.js';
 import { keySegment, type BlobStore, type PresignedRequest } from '../ports/blob-store.js';
 import { toWorkspaceRelative } from '../workspace-path.js';
 import type { ServiceDeps } from './deps.js';
+import { ensureReady } from './auto-resume.js';
 import { callWorkspaceAgent, readyEndpoint } from './workspace-agent-target.js';
 import { getOwnedWorkspace } from './workspace-queries.js';
 
@@ -54,7 +55,7 @@ export async function createFileUpload(
   req: CreateUploadRequest,
 ): Promise<FileUpload> {
   const presign = presigner(deps.blobs);
-  readyEndpoint(await getOwnedWorkspace(deps, tenantId, id));
+  readyEndpoint(await ensureReady(deps, await getOwnedWorkspace(deps, tenantId, id)));
   const path = fileTarget(deps, req.path);
   const uploadId = `upl_${randomBytes(16).toString('hex')}`;
   const keys = uploadKeys(tenantId, id, uploadId);

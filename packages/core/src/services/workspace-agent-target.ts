@@ -9,8 +9,12 @@ import { followActivity } from './activity-heartbeat.js';
 import { taskStoppedFromStatus } from './task-state.js';
 import { terminationReasonFor } from '../model/task-stopped.js';
 import { getOwnedWorkspace } from './workspace-queries.js';
+import { ensureReady } from './auto-resume.js';
 
-/** The agent endpoint of a workspace that must be ready; clear 409s for every other state. */
+/**
+ * The agent endpoint of a workspace that must be ready; clear 409s for every other state. Calls to the agent
+ * go through `ensureReady` first, so only what does not resume (egress rules) still meets `workspace_paused`.
+ */
 export function readyEndpoint(ws: WorkspaceRecord): AgentEndpoint {
   switch (ws.status) {
     case 'ready':
@@ -66,7 +70,7 @@ export async function withWorkspaceAgent<T>(
 
 /**
  * One call to the agent of a tenant's workspace, as exec, files and agent runs make it: the workspace must be
- * theirs and ready, a dead container becomes `container_lost`, and the call counts as activity for as long as
+ * theirs and ready (a paused one is resumed on the way), a dead container becomes `container_lost`, and the call counts as activity for as long as
  * it lasts, which for an answer that is a stream (SSE, a file, binary stdout) is until that stream is over
  * (ended, failed, or destroyed because its client went away).
  */
@@ -76,7 +80,7 @@ export async function callWorkspaceAgent<T>(
   id: string,
   call: (target: WorkspaceAgentTarget) => Promise<T>,
 ): Promise<T> {
-  const ws = await getOwnedWorkspace(deps, tenantId, id);
+  const ws = await ensureReady(deps, await getOwnedWorkspace(deps, tenantId, id));
   const heartbeat = followActivity(deps, ws);
   let result: T;
   try {

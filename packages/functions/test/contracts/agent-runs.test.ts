@@ -119,18 +119,20 @@ describe('POST /v1/workspaces/{id}/execute', () => {
     expect(api.deps.workspaceAgent.callsOf('streamAgentRun')).toEqual([]);
   });
 
-  it('409 for a paused or provisioning workspace, as exec', async () => {
+  it('resumes a paused workspace for a run; 409 not_ready for a provisioning one', async () => {
     const api = makeApi();
     const ws = await ready(api);
     expect((await api.call('POST', `/v1/workspaces/${ws.id}/pause`)).statusCode).toBe(200);
     const body = { prompt: 'p' };
-    expectError(await api.call('POST', `/v1/workspaces/${ws.id}/execute`, { body }), 409, 'workspace_paused');
+    expect((await api.call('POST', `/v1/workspaces/${ws.id}/execute`, { body })).statusCode).toBe(200);
+    expect((await api.call('GET', `/v1/workspaces/${ws.id}`)).json.status).toBe('ready');
+    expect(api.deps.workspaceAgent.callsOf('streamAgentRun')).toHaveLength(1);
     api.deps.provisioner.mode = 'manual';
     const other = await api.call('POST', '/v1/workspaces', { body: { conversationId: 'c2', wait: false } });
     const res = await api.call('POST', `/v1/workspaces/${other.json.id}/execute`, { body });
     expectError(res, 409, 'not_ready');
     expect(res.headers['retry-after']).toBe('1');
-    expect(api.deps.workspaceAgent.callsOf('streamAgentRun')).toEqual([]);
+    expect(api.deps.workspaceAgent.callsOf('streamAgentRun')).toHaveLength(1);
   });
 
   it('the agent refusing the body (its 400) is a 400, not a stream', async () => {
