@@ -13,7 +13,12 @@ export interface AttemptSignal {
   release(): void;
 }
 
-export function attemptSignal(user: AbortSignal | undefined, timeoutMs: number | undefined): AttemptSignal {
+/** `limitMs` is the limit the timeout error names (the call's), when `timeoutMs` is what is left of it. */
+export function attemptSignal(
+  user: AbortSignal | undefined,
+  timeoutMs: number | undefined,
+  limitMs = timeoutMs,
+): AttemptSignal {
   const controller = new AbortController();
   let timedOut = false;
   const onUserAbort = () => controller.abort(user?.reason);
@@ -23,7 +28,7 @@ export function attemptSignal(user: AbortSignal | undefined, timeoutMs: number |
   if (timeoutMs !== undefined && timeoutMs > 0) {
     timer = setTimeout(() => {
       timedOut = true;
-      controller.abort(new BerthTimeoutError(timeoutMs));
+      controller.abort(new BerthTimeoutError(limitMs ?? timeoutMs));
     }, timeoutMs);
   }
   const stopTimer = () => {

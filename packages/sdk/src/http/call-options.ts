@@ -9,10 +9,16 @@ export interface CallOptions {
    */
   signal?: AbortSignal | undefined;
   /**
-   * This call's limit in ms, instead of the client's `timeoutMs`: per attempt, until the answer is read
-   * (for streams: until the stream starts). Expiry rejects with `BerthTimeoutError`. 0 turns it off.
+   * This call's limit in ms, instead of the client's `timeoutMs`: until the answer is read (for streams:
+   * until the stream starts), retries and the waits between them included. Expiry rejects with
+   * `BerthTimeoutError`. 0 turns it off.
    */
   timeoutMs?: number | undefined;
+  /**
+   * Extra attempts after an answer that asks to try again, instead of the client's `maxRetries` (for
+   * `workspaces.create`: its `createMaxRetries`). Which answers are retried does not change. 0 turns it off.
+   */
+  maxRetries?: number | undefined;
 }
 
 /**
@@ -20,5 +26,5 @@ export interface CallOptions {
  * request's, and must never reach the transport's call by accident.
  */
 export function callOptions(options: CallOptions | undefined): CallOptions {
-  return { signal: options?.signal, timeoutMs: options?.timeoutMs };
+  return { signal: options?.signal, timeoutMs: options?.timeoutMs, maxRetries: options?.maxRetries };
 }

@@ -11,6 +11,8 @@ export interface TransportOptions {
   apiKey: string;
   fetch: FetchLike;
   maxRetries: number;
+  /** The longest wait between two attempts, whatever `Retry-After` asks. */
+  maxRetryWaitMs: number;
   timeoutMs: number | undefined;
 }
 
@@ -50,12 +52,19 @@ export class Transport {
   }
 
   /**
-   * Sends the call, retrying per its policy. The timeout covers the wait for the answer's headers; callers
-   * that read a whole body keep it running through `read` so a stalled body times out too.
+   * Sends the call, retrying per its policy. The timeout covers the wait for the answer's headers, retries
+   * and their waits included: a wait that would end past it is not started, and the last answer's error is
+   * thrown instead. Callers that read a whole body keep it running through `read` so a stalled body times
+   * out too.
    */
   async send(call: Call): Promise<Answer & { attempt: AttemptSignal }> {
+    const limitMs = this.#timeoutMs(call);
+    const deadline = limitMs === undefined ? undefined : Date.now() + limitMs;
+    const maxRetries = Math.max(0, call.maxRetries ?? this.#options.maxRetries);
     for (let attempt = 0; ; attempt++) {
-      const signal = attemptSignal(call.signal, this.#timeoutMs(call));
+      // At least 1 ms: a timer of 0 would mean no timeout at all.
+      const left = deadline === undefined ? undefined : Math.max(1, deadline - Date.now());
+      const signal = attemptSignal(call.signal, left, limitMs);
       let response: Response;
       try {
         response = await this.#options.fetch(this.#url(call), this.#init(call, signal.signal));
@@ -66,8 +75,10 @@ export class Transport {
       if (response.ok || call.okStatuses?.includes(response.status))
         return { response, release: () => signal.release(), attempt: signal };
       const error = await readApiError(response).finally(() => signal.release());
-      if (attempt >= this.#options.maxRetries || !shouldRetry(error, call.retry)) throw error;
-      await abortableSleep(retryDelayMs(error, attempt), call.signal);
+      if (attempt >= maxRetries || !shouldRetry(error, call.retry)) throw error;
+      const delay = retryDelayMs(error, attempt, this.#options.maxRetryWaitMs);
+      if (deadline !== undefined && Date.now() + delay >= deadline) throw error;
+      await abortableSleep(delay, call.signal);
     }
   }
 

@@ -87,13 +87,14 @@ export class Commands {
     }));
   }
 
-  #call(path: string, cmd: string[], { signal, timeoutMs, ...rest }: RunOptions) {
+  #call(path: string, cmd: string[], { signal, timeoutMs, maxRetries, ...rest }: RunOptions) {
     return {
       method: 'POST' as const,
       path,
       json: { cmd, ...rest, ...(timeoutMs === undefined ? {} : { timeoutMs }) },
       // Exec may have run: retried only on `not_ready`, which Berth answers before running anything.
       retry: 'unsafe' as const,
+      maxRetries,
       signal,
       // The answer comes once the command ended, which Berth makes happen by `timeoutMs`.
       timeoutMs: timeoutMs === undefined ? undefined : timeoutMs + ANSWER_GRACE_MS,

@@ -24,24 +24,32 @@ export interface WorkspacePage {
  */
 export class Workspaces {
   readonly #http: Transport;
+  readonly #createMaxRetries: number;
 
   /** @internal */
-  constructor(http: Transport) {
+  constructor(http: Transport, createMaxRetries: number) {
     this.#http = http;
+    this.#createMaxRetries = createMaxRetries;
   }
 
   /**
    * The conversation's live workspace: a new one, or the one it already has (the same call is idempotent,
    * and safely retried). With `wait` (the default) it answers once ready; a failed start is
    * `503 provision_failed`, and calling again starts a fresh workspace.
+   *
+   * Admission refusals (`429 quota_exceeded`, `503 capacity` or `unavailable`) change nothing on the server,
+   * so they are tried again after `Retry-After`, up to the client's `createMaxRetries` (or this call's
+   * `maxRetries`) and never past `timeoutMs` or `signal`; the last refusal is thrown as it came.
    */
   async create(request: CreateWorkspaceOptions, options?: CallOptions): Promise<Workspace> {
+    const calls = callOptions(options);
     const info = await this.#http.json<WorkspaceInfo>({
       method: 'POST',
       path: '/v1/workspaces',
       json: request,
       retry: 'safe',
-      ...callOptions(options),
+      ...calls,
+      maxRetries: calls.maxRetries ?? this.#createMaxRetries,
     });
     return new Workspace(this.#http, info);
   }
