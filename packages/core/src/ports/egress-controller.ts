@@ -30,7 +30,8 @@ export interface EgressController {
   /**
    * Gives the workspace's proxy what it needs to reach out: deployed, its proxy credential, handed to the
    * task's sidecar (never to the workspace). Called once the workspace's agent answers, before the workspace
-   * is marked ready, and again on keepalive (the credential is renewed). Absent where the proxy needs nothing
+   * is marked ready, and again on keepalive and on the first activity write of each half-day (the credential
+   * is renewed: keepalive.ts). Absent where the proxy needs nothing
    * (locally it lives in the host).
    */
   admit?(ws: WorkspaceRecord): Promise<void>;
