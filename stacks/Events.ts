@@ -6,6 +6,7 @@ import { use, type StackContext } from 'sst/constructs';
 import { berthFunction } from './lambda-function.js';
 import { suppressSstInternals } from './nag-suppressions.js';
 import { deadLetterQueue } from './Observability.js';
+import { Provisioning } from './Provisioning.js';
 import { berthSettings } from './settings.js';
 import { Stopping } from './Stopping.js';
 import { Workspaces } from './Workspaces.js';
@@ -15,11 +16,16 @@ export const TASK_STATE_MAX_EVENT_AGE = Duration.hours(1);
 /** Delivery attempts of a task-state event (EventBridge → Lambda), and the function's own retries of it. */
 export const TASK_STATE_RETRY_ATTEMPTS = 8;
 export const TASK_STATE_FUNCTION_RETRIES = 2;
+/**
+ * How often the warm pools are refilled at the latest (core config `pool.refillIntervalSeconds`, 60 by
+ * default, sizes the pools for it); claims and misses ask for a refill in between.
+ */
+export const POOL_REFILL_INTERVAL = Duration.minutes(1);
 
 /**
  * What happens without a request: a stopped workspace task ends its workspace (the task-state function, fed
- * by EventBridge's ECS events of this cluster), and the sweep runs on a schedule (expiry, stuck states,
- * orphan tasks). An event that cannot be handled after its retries lands in the dead-letter queue, which
+ * by EventBridge's ECS events of this cluster), the sweep runs on a schedule (expiry, stuck states, orphan
+ * tasks), and so does the warm pools' refill when BERTH_POOL_TARGETS sets pools. An event that cannot be handled after its retries lands in the dead-letter queue, which
  * Observability alarms on.
  */
 export function Events({ stack }: StackContext) {
@@ -70,10 +76,31 @@ export function Events({ stack }: StackContext) {
     }),
   );
 
-  // Slot for the warm pool's refill (a `pool-refill` entry, when it exists): another rule on a schedule,
-  //   const refill = berthFunction(stack, 'PoolRefill', 'pool-refill');
-  //   new events.Rule(stack, 'PoolRefillSchedule', { schedule: events.Schedule.rate(Duration.minutes(1)) })
-  //     .addTarget(new targets.LambdaFunction(refill, { deadLetterQueue: deadLetters, retryAttempts: 2 }));
+  // The warm pools' refill. The function is there without pools too: the API functions invoke it by name
+  // (only after a claim or a miss of a pooled template, so never without pools).
+  const poolRefill = berthFunction(stack, 'PoolRefill', 'pool-refill', {
+    timeout: 120,
+    // One refill at a time: concurrent ones would each start members before seeing the others' (a burst of
+    // claims asks for many); further requests wait in the async queue and find the pool refilled.
+    reservedConcurrentExecutions: 1,
+    stateMachine: use(Provisioning).stateMachine,
+  });
+  // A failed or stale refill is repeated by the next request or run: no retries that would overlap it.
+  poolRefill.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: POOL_REFILL_INTERVAL });
+  let poolRefillSchedule: events.Rule | undefined;
+  if (Object.keys(settings.pools).length > 0) {
+    poolRefillSchedule = new events.Rule(stack, 'PoolRefillSchedule', {
+      description: 'Berth: refill the warm pools (BERTH_POOL_TARGETS)',
+      schedule: events.Schedule.rate(POOL_REFILL_INTERVAL),
+    });
+    poolRefillSchedule.addTarget(
+      new targets.LambdaFunction(poolRefill, {
+        deadLetterQueue: deadLetters,
+        maxEventAge: POOL_REFILL_INTERVAL,
+        retryAttempts: 2,
+      }),
+    );
+  }
 
-  return { taskState, sweep, deadLetters, taskStateRule, sweepSchedule };
+  return { taskState, sweep, poolRefill, deadLetters, taskStateRule, sweepSchedule, poolRefillSchedule };
 }

@@ -51,6 +51,8 @@ export const ALARM_THRESHOLDS = {
   gatewayPolicyUnavailableRate: 0.05,
   /** Any 5xx the API answered: 500 means a bug. */
   apiServerErrors: 1,
+  /** Refills that found no warm member, this many minutes running (only with BERTH_POOL_TARGETS). */
+  poolEmptyMinutes: 3,
 } as const;
 
 /**
@@ -73,6 +75,8 @@ export function Observability({ stack, app }: StackContext) {
   const proxyP95 = gatewayMetric(METRIC.ProxyLatency, 'p95');
   const policyUnavailable = policyUnavailableRate();
   const serverErrors = metric(METRIC.ApiServerErrors, SERVICE.api);
+  // One gauge per template per refill: the most any template had warm at a refill of the minute.
+  const poolWarmMax = metric(METRIC.PoolWarm, SERVICE.poolRefill, 'Maximum');
 
   const dashboard = new cw.Dashboard(stack, 'Dashboard', {
     dashboardName: `${stack.stackName}-berth`,
@@ -179,6 +183,37 @@ export function Observability({ stack, app }: StackContext) {
     ),
   );
 
+  dashboard.addWidgets(
+    graph(
+      'Warm pool: warm, target; demand peak (creates/s)',
+      [
+        metric(METRIC.PoolWarm, SERVICE.poolRefill, 'Average'),
+        poolWarmMax,
+        metric(METRIC.PoolTarget, SERVICE.poolRefill, 'Average'),
+      ],
+      { right: [metric(METRIC.PoolDemandPeakRate, SERVICE.poolRefill, 'Maximum')] },
+    ),
+    graph(
+      'Warm pool: claims, misses, refill starts, drained; claim p50/p95 ms',
+      [
+        metric(METRIC.PoolClaims, SERVICE.api),
+        metric(METRIC.PoolMisses, SERVICE.api),
+        metric(METRIC.PoolRefillStarts, SERVICE.poolRefill),
+        metric(METRIC.PoolDrained, SERVICE.poolRefill),
+      ],
+      {
+        right: [
+          metric(METRIC.PoolClaimLatency, SERVICE.api, 'p50'),
+          metric(METRIC.PoolClaimLatency, SERVICE.api, 'p95'),
+        ],
+      },
+    ),
+    graph('Admission: creates refused (429 quota, 503 capacity), starts throttled by the RunTask bucket', [
+      metric(METRIC.AdmissionRefused, SERVICE.api),
+      metric(METRIC.RunTaskThrottled, SERVICE.provision),
+    ]),
+  );
+
   const gateways = stack.node.root.node.findAll().flatMap((c) => egressGatewayOf(c) ?? []);
   dashboard.addWidgets(
     graph('Egress gateway: requests refused for want of a policy (share)', [policyUnavailable], {
@@ -231,15 +266,29 @@ export function Observability({ stack, app }: StackContext) {
       treatMissingData: cw.TreatMissingData.NOT_BREACHING,
     }),
   };
+  // Only where pools are set: without them no refill runs and PoolWarm has no data.
+  const poolEmpty =
+    Object.keys(berthSettings().pools).length > 0
+      ? new cw.Alarm(stack, 'WarmPoolEmpty', {
+          alarmDescription: `No warm member at any refill for ${ALARM_THRESHOLDS.poolEmptyMinutes} minutes running: every create starts cold (pool too small, or members fail to start)`,
+          metric: poolWarmMax,
+          threshold: 0,
+          evaluationPeriods: ALARM_THRESHOLDS.poolEmptyMinutes,
+          datapointsToAlarm: ALARM_THRESHOLDS.poolEmptyMinutes,
+          comparisonOperator: cw.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+          // No refill ran: the refill function's own error alarm says why.
+          treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+        })
+      : undefined;
   const topic = alarmTopic(stack);
   const watched = [
     ...watchedResourceAlarms(stack, app.logicalPrefixedName('')),
     ...gateways.map((gateway, i) => gatewayTasksAlarm(stack, `EgressGatewayTasksLow${i || ''}`, gateway)),
   ];
-  for (const alarm of [...Object.values(alarms), ...watched])
+  for (const alarm of [...Object.values(alarms), ...(poolEmpty ? [poolEmpty] : []), ...watched])
     alarm.addAlarmAction(new cwActions.SnsAction(topic));
   stack.addOutputs({ Dashboard: dashboard.dashboardName, AlarmTopic: topic.topicArn });
-  return { dashboard, alarms, topic };
+  return { dashboard, alarms, poolEmpty, topic };
 }
 
 /**

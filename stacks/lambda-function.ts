@@ -4,12 +4,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
-import { Function, use, type Stack } from 'sst/constructs';
+import { Function, use, type App, type Stack } from 'sst/constructs';
 import { Data } from './Data.js';
 import { suppressBerthFunction } from './nag-suppressions.js';
 import { Network } from './Network.js';
 import { agentSigningKeySecretName, apiKeysParameterName } from './operator-secrets.js';
-import { berthSettings } from './settings.js';
+import { berthSettings, functionConfig } from './settings.js';
 import { Workspaces } from './Workspaces.js';
 
 /**
@@ -36,6 +36,13 @@ export interface PortAccess {
    * security-group rule, like `workspaceAgent`).
    */
   egress?: 'gateway';
+  /**
+   * The RunTask token bucket, an item of the table: `backlog` reads how booked it is (admission), `enter`
+   * books turns too (the StartContainer step).
+   */
+  startGate?: 'backlog' | 'enter';
+  /** `invoke`: asks the warm pool's refill function for a refill (an asynchronous invoke, nothing else). */
+  poolRefiller?: 'invoke';
 }
 
 const API_ACCESS = {
@@ -48,6 +55,10 @@ const API_ACCESS = {
   stopper: 'send',
   // PUT /egress, and the proxy credential renewed on keepalive.
   egress: 'gateway',
+  // Admission refuses cold starts when the RunTask bucket is booked too far ahead.
+  startGate: 'backlog',
+  // A claim or a miss asks for a refill.
+  poolRefiller: 'invoke',
 } as const satisfies PortAccess;
 
 export const ENTRY_ACCESS = {
@@ -58,7 +69,8 @@ export const ENTRY_ACCESS = {
   'api-authorizer': { tenants: 'read' },
   // GET /v1/openapi.json: the document is in its code.
   'api-openapi': {},
-  'provision-start-container': { store: 'readWrite', runtime: 'start' },
+  // It takes its turn of the RunTask bucket before RunTask.
+  'provision-start-container': { store: 'readWrite', runtime: 'start', startGate: 'enter' },
   'provision-wait-for-endpoint': { store: 'readWrite', runtime: 'manage' },
   // Once the agent answers, it hands the task's relay its proxy credential.
   'provision-wait-for-healthy': {
@@ -87,7 +99,17 @@ export const ENTRY_ACCESS = {
     agentTokens: 'sign',
   },
   'task-state': { store: 'readWrite', runtime: 'manage' },
+  // The warm pools' refill: new members are provisioning executions (their StartContainer step runs the task),
+  // drained ones are stopped here (a member holds no files to save).
+  'pool-refill': { store: 'readWrite', runtime: 'manage', provisioner: 'start' },
 } as const satisfies Record<string, PortAccess>;
+
+/**
+ * The refill function's name, fixed per stage: the API functions (an earlier stack than the refill's, Events)
+ * invoke it by this name, and their role may invoke only it.
+ */
+export const poolRefillFunctionName = (stack: Stack) =>
+  (stack.node.root as App).logicalPrefixedName('pool-refill');
 
 /** A Lambda entry of Berth: a file name of packages/functions/src/lambda/. */
 export type BerthEntry = keyof typeof ENTRY_ACCESS;
@@ -101,6 +123,8 @@ export interface BerthFunctionProps {
   timeout?: number;
   /** MB; default 1024. */
   memorySize?: number;
+  /** Concurrent invocations at most (the pool refill: one at a time); default unreserved. */
+  reservedConcurrentExecutions?: number;
 }
 
 /** Marks the functions made here, so Observability can find every one of them in the app. */
@@ -130,6 +154,9 @@ export function berthFunction(
     stack.formatArn({ service, resource, resourceName });
 
   const environment: Record<string, string> = {};
+  // Warm pools (BERTH_POOL_TARGETS): every function reads the same templates.
+  const config = functionConfig(settings);
+  if (config) environment.BERTH_CONFIG = config;
   const statements: iam.PolicyStatement[] = [];
   const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
     statements.push(new iam.PolicyStatement({ sid, actions, resources, conditions }));
@@ -144,6 +171,10 @@ export function berthFunction(
       [data.table.tableArn],
     );
     allow('WorkspaceTableIndexes', ['dynamodb:Query'], [`${data.table.tableArn}/index/*`]);
+    // The one query of the table itself: a template's pool demand per minute (the adaptive target, GET /v1/pool).
+    allow('PoolDemandCounters', ['dynamodb:Query'], [data.table.tableArn], {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['POOLDEMAND#*'] },
+    });
   }
   if (access.blobs) {
     environment.FILES_BUCKET = data.files.bucketName;
@@ -229,6 +260,38 @@ export function berthFunction(
       ],
     );
   }
+  if (access.startGate) {
+    environment.TABLE_NAME = data.table.tableName;
+    environment.BERTH_RUNTASK_RATE = String(settings.runTask.ratePerSecond);
+    environment.BERTH_RUNTASK_BURST = String(settings.runTask.burst);
+    // The bucket's items (DynamoStartGate): read; `enter` books with UpdateItem and holds slots with Put and
+    // Delete. The store's grant covers them where the entry has one.
+    if (!access.store) {
+      allow(
+        'RunTaskBucket',
+        access.startGate === 'enter'
+          ? ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']
+          : ['dynamodb:GetItem'],
+        [data.table.tableArn],
+      );
+    }
+  }
+  if (access.poolRefiller) {
+    const name = poolRefillFunctionName(stack);
+    environment.BERTH_POOL_REFILL_FUNCTION = name;
+    allow(
+      'RequestPoolRefill',
+      ['lambda:InvokeFunction'],
+      [
+        stack.formatArn({
+          service: 'lambda',
+          resource: 'function',
+          resourceName: name,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+    );
+  }
   if (access.tenants) {
     const parameter = apiKeysParameterName(stack.stage);
     environment.API_KEYS_PARAMETER = parameter;
@@ -270,6 +333,7 @@ export function berthFunction(
 
   const fn = new Function(stack, id, {
     handler: `packages/functions/src/lambda/${entry}.handler`,
+    ...(entry === 'pool-refill' && { functionName: poolRefillFunctionName(stack) }),
     // iam.test.ts finds a function's entry by it.
     description: `Berth ${entry}`,
     runtime: 'nodejs22.x',
@@ -277,6 +341,9 @@ export function berthFunction(
     tracing: 'active',
     timeout: props.timeout ?? 30,
     memorySize: props.memorySize ?? 1024,
+    ...(props.reservedConcurrentExecutions !== undefined && {
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+    }),
     environment,
     role,
     logGroup,

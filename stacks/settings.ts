@@ -2,6 +2,7 @@
  * Deployment settings of the AWS stacks: every one has a default, and an environment variable overrides it at
  * `sst deploy` / synth time. One place, typed; a bad value stops the synth with the variable's name.
  */
+import { parsePoolTargets, type PoolBounds } from '../packages/core/src/pool/pool-targets-setting.js';
 import { parseDomainEntry } from '../packages/protocol/src/egress/domain-entry.js';
 
 export type CapacityType = 'fargate' | 'ec2';
@@ -103,6 +104,18 @@ export interface BerthSettings {
     keyRateLimit: number;
     keyBurstLimit: number;
   };
+  /**
+   * Warm pools by template (BERTH_POOL_TARGETS: `template:count` or `template:min-max`, comma-separated, e.g.
+   * `default:2-20`): handed to every function as `templates.<name>.pool` of BERTH_CONFIG. Empty: no pool, no
+   * refill schedule, no pool alarm.
+   */
+  pools: Record<string, PoolBounds>;
+  /**
+   * The RunTask token bucket every function shares (core StartGate; aws DynamoStartGate): starts per second
+   * (BERTH_RUNTASK_RATE) and at once (BERTH_RUNTASK_BURST). ECS throttles RunTask per account and region;
+   * keep these below its limits, with room for anything else in the account that starts tasks.
+   */
+  runTask: { ratePerSecond: number; burst: number };
 }
 
 export class SettingsError extends Error {
@@ -229,6 +242,14 @@ function egressSettings(env: Env): BerthSettings['egress'] {
   return { allow, ports: [...new Set(ports)] };
 }
 
+function poolSettings(env: Env): BerthSettings['pools'] {
+  try {
+    return parsePoolTargets(env.BERTH_POOL_TARGETS ?? '');
+  } catch (e) {
+    throw new SettingsError((e as Error).message);
+  }
+}
+
 function gatewaySettings(env: Env): BerthSettings['gateway'] {
   const tasks = int(env, 'BERTH_GATEWAY_TASKS', 2, 2, 100);
   const maxTasks = int(env, 'BERTH_GATEWAY_MAX_TASKS', 10, 2, 200);
@@ -313,5 +334,22 @@ export function berthSettings(env: Env = process.env): BerthSettings {
       keyRateLimit: int(env, 'BERTH_API_KEY_RATE', 10, 1, 10000),
       keyBurstLimit: int(env, 'BERTH_API_KEY_BURST', 20, 1, 5000),
     },
+    pools: poolSettings(env),
+    runTask: {
+      ratePerSecond: int(env, 'BERTH_RUNTASK_RATE', 5, 1, 100),
+      burst: int(env, 'BERTH_RUNTASK_BURST', 10, 1, 1000),
+    },
   };
+}
+
+/**
+ * The BERTH_CONFIG every function gets when warm pools are set: each pooled template's `pool` bounds (the
+ * default template is kept, pooled or not); undefined without pools (every function keeps the defaults).
+ */
+export function functionConfig(settings: Pick<BerthSettings, 'pools'>): string | undefined {
+  const pooled = Object.entries(settings.pools);
+  if (pooled.length === 0) return undefined;
+  const templates: Record<string, { pool?: PoolBounds }> = { default: {} };
+  for (const [name, pool] of pooled) templates[name] = { pool };
+  return JSON.stringify({ templates });
 }

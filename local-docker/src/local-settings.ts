@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parsePoolTargets, type PoolBounds } from '@berth/core';
 
 /** Local mode's environment (README "Configuration"). */
 export interface LocalSettings {
@@ -20,6 +21,10 @@ export interface LocalSettings {
   egress: { allowDomains: string[]; anthropicApiKey?: string; bedrockRegion?: string; bedrockModel?: string };
   /** Every workspace's disk quota (BERTH_DISK_MIB); unset: the template's `diskMiB` (default 5120). */
   diskMiB?: number;
+  /** Warm pool per template (BERTH_POOL_TARGETS, `default:5`); unset: no pool. */
+  pools?: Record<string, PoolBounds>;
+  /** Live workspaces per tenant (BERTH_TENANT_QUOTA); unset: the core default. */
+  tenantQuota?: number;
 }
 
 export function readLocalSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): LocalSettings {
@@ -68,6 +73,11 @@ export function readLocalSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): 
   if (diskMiB !== undefined && (!Number.isInteger(diskMiB) || diskMiB < 16 || diskMiB > 200 * 1024)) {
     throw new Error(`BERTH_DISK_MIB must be an integer from 16 to 204800 (MiB), got "${env.BERTH_DISK_MIB}"`);
   }
+  const pools = env.BERTH_POOL_TARGETS ? parsePoolTargets(env.BERTH_POOL_TARGETS) : undefined;
+  const tenantQuota = env.BERTH_TENANT_QUOTA ? Number(env.BERTH_TENANT_QUOTA) : undefined;
+  if (tenantQuota !== undefined && (!Number.isInteger(tenantQuota) || tenantQuota < 1)) {
+    throw new Error(`BERTH_TENANT_QUOTA must be a positive integer, got "${env.BERTH_TENANT_QUOTA}"`);
+  }
   return {
     port,
     host: env.BERTH_HOST ?? '127.0.0.1',
@@ -83,5 +93,7 @@ export function readLocalSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): 
       ...(bedrockModel ? { bedrockModel } : {}),
     },
     ...(diskMiB !== undefined ? { diskMiB } : {}),
+    ...(pools ? { pools } : {}),
+    ...(tenantQuota !== undefined ? { tenantQuota } : {}),
   };
 }

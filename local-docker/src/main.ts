@@ -13,6 +13,10 @@ async function main() {
     ...(settings.labelPrefix ? { labelPrefix: settings.labelPrefix } : {}),
     egress: settings.egress,
     ...(settings.diskMiB !== undefined ? { diskMiB: settings.diskMiB } : {}),
+    ...(settings.pools ? { pools: settings.pools } : {}),
+    ...(settings.tenantQuota !== undefined
+      ? { config: { admission: { tenantQuota: settings.tenantQuota } } }
+      : {}),
     logLevel: (process.env.BERTH_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO',
   });
   const keys = settings.apiKeys.split(',').map((p) => p.slice(p.indexOf(':') + 1));

@@ -19,11 +19,14 @@ describe('Lambda bundles', async () => {
     },
   );
 
-  it('only the authorizer loads SSM (API keys); only the API functions Step Functions; only what touches files S3; only what stops SQS', () => {
+  it('only the authorizer loads SSM (API keys); only the API functions and the refill Step Functions; only the API functions Lambda; only what touches files S3; only what stops SQS', () => {
     const loading = (client: string) => rows.filter((r) => r.sdk.includes(client)).map((r) => r.entry);
     // The API functions take the tenant from the authorizer's answer.
     expect(loading('ssm')).toEqual(['api-authorizer.ts']);
-    expect(loading('sfn')).toEqual(['api-stream.ts', 'api.ts']);
+    // And the warm pool's refill, whose new members are provisioning executions.
+    expect(loading('sfn')).toEqual(['api-stream.ts', 'api.ts', 'pool-refill.ts']);
+    // Only the API functions invoke a function (the refill, after a claim or a miss).
+    expect(loading('lambda')).toEqual(['api-stream.ts', 'api.ts']);
     // The sweep hands expired workspaces to the stop worker: no S3.
     expect(loading('s3')).toEqual([
       'api-stream.ts',

@@ -4,19 +4,22 @@ import { Data } from '../Data.js';
 import { EgressGateway } from '../EgressGateway.js';
 import {
   Events,
+  POOL_REFILL_INTERVAL,
   TASK_STATE_FUNCTION_RETRIES,
   TASK_STATE_MAX_EVENT_AGE,
   TASK_STATE_RETRY_ATTEMPTS,
 } from '../Events.js';
 import { Network } from '../Network.js';
+import { Provisioning } from '../Provisioning.js';
 import { Stopping } from '../Stopping.js';
 import { Workspaces } from '../Workspaces.js';
 import { nag, type NagReport } from './nag.js';
-import { synthStacks } from './synth.js';
+import { synthStacks, withBerthEnv } from './synth.js';
 
-const STACKS = [Data, Network, EgressGateway, Workspaces, Stopping, Events];
+const STACKS = [Data, Network, EgressGateway, Workspaces, Provisioning, Stopping, Events];
 
 const synthEvents = async () => (await synthStacks(STACKS)).get(Events)!;
+const POOLS = { BERTH_POOL_TARGETS: 'default:2-20' };
 
 /** The logical id of the one resource of `type` whose id starts with `prefix`. */
 function logicalId(template: Template, type: string, prefix: string): string {
@@ -120,10 +123,46 @@ describe('Events stack', () => {
     }
   });
 
+  it('has the refill function without pools (the API invokes it by name), but no refill schedule', () => {
+    const refill = logicalId(template, 'AWS::Lambda::Function', 'PoolRefill');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Berth pool-refill',
+      FunctionName: Match.stringLikeRegexp('^test-.*-pool-refill$'),
+    });
+    // A failed refill is repeated by the next request or run.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: refill },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: POOL_REFILL_INTERVAL.toSeconds(),
+    });
+    expect(
+      Object.keys(template.findResources('AWS::Events::Rule')).some((id) => id.startsWith('PoolRefill')),
+    ).toBe(false);
+  });
+
+  it('refills the warm pools every minute when BERTH_POOL_TARGETS sets pools, failed deliveries to the dead letters', async () => {
+    const pooled = await withBerthEnv(POOLS, synthEvents);
+    const refill = logicalId(pooled, 'AWS::Lambda::Function', 'PoolRefill');
+    pooled.resourceCountIs('AWS::Events::Rule', 3);
+    pooled.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [refill, 'Arn'] },
+          RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 2 },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [logicalId(pooled, 'AWS::SQS::Queue', 'EventDeadLetters'), 'Arn'] },
+          },
+        }),
+      ],
+    });
+  }, 120_000);
+
   describe('cdk-nag AwsSolutions', () => {
     let report: NagReport;
     beforeAll(async () => {
-      report = await nag(STACKS);
+      // With pools: the refill schedule too.
+      report = await withBerthEnv(POOLS, () => nag(STACKS));
     }, 120_000);
 
     it('finds no unsuppressed error and can evaluate every rule', () => {

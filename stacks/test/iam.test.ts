@@ -40,6 +40,7 @@ const ECS_MANAGE = ['ecs:DescribeTasks', 'ecs:StopTask', 'ecs:ListTasks', 'ecs:D
 const FILES_READ = ['s3:ListBucket', 's3:GetObject'];
 const SIGN = 'secretsmanager:GetSecretValue';
 const FILES_WRITE = [...FILES_READ, 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'];
+const REFILL = 'lambda:InvokeFunction';
 
 /**
  * Exactly the actions each function's role allows, written out (not derived from the stacks' table): a grant
@@ -49,7 +50,17 @@ const EXPECTED: Record<BerthEntry, string[]> = {
   // The API functions hold no key list: the authorizer's answer names the tenant.
   // A delete hands its stop to the stop worker's queue.
   // Calls to agents carry tokens signed with the key in Secrets Manager.
-  api: [...RUN, ...STORE, ...FILES_WRITE, ...ECS_MANAGE, 'states:StartExecution', 'sqs:SendMessage', SIGN],
+  // A claim or a miss asks the refill function for a refill (the RunTask bucket is an item of the table).
+  api: [
+    ...RUN,
+    ...STORE,
+    ...FILES_WRITE,
+    ...ECS_MANAGE,
+    'states:StartExecution',
+    'sqs:SendMessage',
+    SIGN,
+    REFILL,
+  ],
   'api-stream': [
     ...RUN,
     ...STORE,
@@ -58,11 +69,13 @@ const EXPECTED: Record<BerthEntry, string[]> = {
     'states:StartExecution',
     'sqs:SendMessage',
     SIGN,
+    REFILL,
   ],
   // The authorizer reads the API keys (SSM parameter of this stage) and nothing else.
   'api-authorizer': [...RUN, 'ssm:GetParameter'],
   // The OpenAPI document is in its code: logs and traces only.
   'api-openapi': [...RUN],
+  // Its turn of the RunTask bucket is an item of the table: the store's actions.
   'provision-start-container': [
     ...RUN,
     ...STORE,
@@ -93,6 +106,8 @@ const EXPECTED: Record<BerthEntry, string[]> = {
     'sqs:DeleteMessage',
     'sqs:GetQueueAttributes',
   ],
+  // The warm pools' refill starts provisioning executions and stops drained members' tasks; no RunTask.
+  'pool-refill': [...RUN, ...STORE, ...ECS_MANAGE, 'states:StartExecution'],
   // Its failed events go to the dead-letter queue (Lambda's on-failure destination).
   'task-state': [
     ...RUN,
@@ -204,6 +219,34 @@ describe('IAM: each Berth function may call exactly what its work needs', () => 
     expect(statement('iam:PassRole').Condition).toEqual({
       StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
     });
+  });
+
+  it('lets the API functions invoke the refill function only, by its name, and nothing else invoke a function', () => {
+    const refill = templates
+      .flatMap((t) => Object.values(t.findResources('AWS::Lambda::Function')))
+      .map((f) => (f as { Properties: { Description?: string; FunctionName?: string } }).Properties)
+      .find((p) => p.Description === 'Berth pool-refill')!;
+    // `<stage>-<app>-pool-refill`: fixed per stage, so the API's stack (before Events) can name it.
+    expect(refill.FunctionName).toMatch(/^test-[\w-]+-pool-refill$/);
+    const invokers = functions.filter((f) => f.statements.some((s) => list(s.Action).includes(REFILL)));
+    expect(new Set(invokers.map((f) => f.entry))).toEqual(new Set(['api', 'api-stream']));
+    for (const fn of invokers) {
+      const resources = fn.statements
+        .filter((s) => list(s.Action).includes(REFILL))
+        .flatMap((s) => list(s.Resource));
+      expect(resources, fn.id).toEqual([
+        {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              `:lambda:us-east-1:123456789012:function:${refill.FunctionName}`,
+            ],
+          ],
+        },
+      ]);
+    }
   });
 
   it('keeps task calls to tasks of the workspace cluster', () => {

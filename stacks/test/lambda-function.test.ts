@@ -11,7 +11,8 @@ import { berthFunction, ENTRY_ACCESS, type BerthEntry } from '../lambda-function
 import { apiKeysParameterName } from '../operator-secrets.js';
 import { Network } from '../Network.js';
 import { Workspaces } from '../Workspaces.js';
-import { synthStacks } from './synth.js';
+import { loadBerthConfig } from '../../packages/core/src/config.js';
+import { synthStacks, withBerthEnv } from './synth.js';
 
 const LAMBDA_DIR = new URL('../../packages/functions/src/lambda/', import.meta.url);
 const ENTRIES = Object.keys(ENTRY_ACCESS) as BerthEntry[];
@@ -93,8 +94,10 @@ describe('berthFunction', () => {
   it.each(ENTRIES)('%s: sets exactly the variables its ports read, and they satisfy them', async (entry) => {
     const wiring = await wiringOf(entry);
     const variables = functions.get(entry)!.Environment.Variables;
+    // BERTH_CONFIG is every function's (the warm pools), not a port's: its own test is below.
     const berthVariables = Object.keys(variables).filter(
-      (name) => !name.startsWith('SST_') && name !== 'AWS_NODEJS_CONNECTION_REUSE_ENABLED',
+      (name) =>
+        !name.startsWith('SST_') && name !== 'AWS_NODEJS_CONNECTION_REUSE_ENABLED' && name !== 'BERTH_CONFIG',
     );
     expect(berthVariables.sort()).toEqual(variablesOf(wiring).sort());
     // A token at synth is a value at deploy time: a placeholder stands for it.
@@ -133,6 +136,50 @@ describe('berthFunction', () => {
       /props.stateMachine/,
     );
   });
+});
+
+describe('berthFunction: warm pools and the RunTask bucket from the settings', () => {
+  const variablesOf = async (vars: Record<string, string>) => {
+    const template = await withBerthEnv(
+      vars,
+      async () =>
+        (await synthStacks([Data, Network, EgressGateway, Workspaces, AllFunctions])).get(AllFunctions)!,
+    );
+    return new Map(
+      (Object.values(template.findResources('AWS::Lambda::Function')) as LambdaResource[])
+        .filter((f) => String(f.Properties.Description).startsWith('Berth '))
+        .map((f) => [
+          f.Properties.Description.slice('Berth '.length) as BerthEntry,
+          f.Properties.Environment.Variables,
+        ]),
+    );
+  };
+
+  it('gives every function the pools of BERTH_POOL_TARGETS in BERTH_CONFIG, and the bucket its rate and burst', async () => {
+    const functions = await variablesOf({
+      BERTH_POOL_TARGETS: 'default:2-20,gpu:1',
+      BERTH_RUNTASK_RATE: '12',
+      BERTH_RUNTASK_BURST: '30',
+    });
+    expect(functions.size).toBe(ENTRIES.length);
+    for (const [entry, variables] of functions) {
+      const config = loadBerthConfig(JSON.parse(String(variables.BERTH_CONFIG)));
+      expect(config.templates.default!.pool, entry).toEqual({ min: 2, max: 20 });
+      expect(config.templates.gpu!.pool, entry).toEqual({ min: 1, max: 1 });
+    }
+    for (const entry of ['api', 'api-stream', 'provision-start-container'] as const) {
+      expect(functions.get(entry)).toMatchObject({ BERTH_RUNTASK_RATE: '12', BERTH_RUNTASK_BURST: '30' });
+    }
+  }, 120_000);
+
+  it('sets no BERTH_CONFIG without pools, and the bucket its defaults (5/s, 10 at once)', async () => {
+    const functions = await variablesOf({});
+    for (const [entry, variables] of functions) expect(variables.BERTH_CONFIG, entry).toBeUndefined();
+    expect(functions.get('provision-start-container')).toMatchObject({
+      BERTH_RUNTASK_RATE: '5',
+      BERTH_RUNTASK_BURST: '10',
+    });
+  }, 120_000);
 });
 
 describe('berthFunction: where workspace tasks run', () => {

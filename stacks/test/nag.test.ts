@@ -69,11 +69,12 @@ describe('cdk-nag AwsSolutions on every stack of sst.config.ts', () => {
   it.each([
     ['Anthropic mode, Fargate', {}],
     [
-      'Bedrock mode, EC2 capacity',
+      'Bedrock mode, EC2 capacity, warm pools',
       {
         BERTH_MODEL_PROVIDER: 'bedrock',
         BERTH_BEDROCK_MODELS: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
         BERTH_CAPACITY: 'ec2',
+        BERTH_POOL_TARGETS: 'default:2-20',
       },
     ],
   ])(

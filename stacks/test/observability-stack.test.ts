@@ -1,18 +1,17 @@
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import type { StackContext } from 'sst/constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { METRIC, METRIC_NAMESPACE } from '../../packages/core/src/observability/metric-names.js';
+import { METRIC, METRIC_NAMESPACE, SERVICE } from '../../packages/core/src/observability/metric-names.js';
 import { Data } from '../Data.js';
 import { EgressGateway } from '../EgressGateway.js';
 import { Events } from '../Events.js';
 import { Network } from '../Network.js';
 import { ALARM_THRESHOLDS, Observability } from '../Observability.js';
 import { EGRESS_GATEWAY_SERVICE, GATEWAY_LOG_METRICS } from '../EgressGateway.js';
+import { Provisioning } from '../Provisioning.js';
 import { Stopping } from '../Stopping.js';
 import { Workspaces } from '../Workspaces.js';
 import { nag } from './nag.js';
-import { synth, synthStacks } from './synth.js';
+import { synth, synthStacks, withBerthEnv } from './synth.js';
 
 describe('Observability stack', () => {
   let template: Template;
@@ -32,6 +31,9 @@ describe('Observability stack', () => {
       expect(body, `metric ${name} has no widget`).toContain(`\\"${name}\\"`);
     }
     expect(body).toContain(METRIC_NAMESPACE);
+    // The pool's gauges come from the refill function, under its own service.
+    expect(body).toContain(`\\"${METRIC.PoolWarm}\\",\\"service\\",\\"${SERVICE.poolRefill}\\"`);
+    expect(body).toContain(`\\"${METRIC.RunTaskThrottled}\\",\\"service\\",\\"berth-provision\\"`);
     expect(body).toContain(`\\"service\\",\\"${EGRESS_GATEWAY_SERVICE}\\"`);
     expect(body).not.toContain('proxy-sidecar');
   });
@@ -75,25 +77,21 @@ describe('Observability stack', () => {
   });
 });
 
-/** A stand-in for the provisioning stack's state machine (Observability finds machines in the app). */
-function Machines({ stack }: StackContext) {
-  new sfn.StateMachine(stack, 'Provisioning', {
-    definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Nothing')),
-  });
-}
-
-const APP = [Data, Network, EgressGateway, Workspaces, Stopping, Events, Machines, Observability];
+// Events' refill function starts provisioning executions: the provisioning stack comes first.
+const APP = [Data, Network, EgressGateway, Workspaces, Provisioning, Stopping, Events, Observability];
 
 describe('Observability alarms on the app', () => {
   let template: Template;
   let events: Template;
   let stopping: Template;
+  let provisioning: Template;
   let topic: string;
   beforeAll(async () => {
     const templates = await synthStacks(APP);
     template = templates.get(Observability)!;
     events = templates.get(Events)!;
     stopping = templates.get(Stopping)!;
+    provisioning = templates.get(Provisioning)!;
     topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
   }, 120_000);
 
@@ -122,14 +120,14 @@ describe('Observability alarms on the app', () => {
   });
 
   it("alarms on each Berth function's errors and throttles", () => {
-    const functions = [events, stopping]
+    const functions = [events, stopping, provisioning]
       .flatMap((t) => Object.entries(t.findResources('AWS::Lambda::Function')))
       .filter(([, f]) =>
         String((f as { Properties: { Description?: string } }).Properties.Description).startsWith('Berth '),
       )
       .map(([id]) => id);
-    // Events: task-state and sweep; Stopping: the stop worker.
-    expect(functions).toHaveLength(3);
+    // Events: task-state, sweep, pool refill; Stopping: the stop worker; Provisioning: its seven steps.
+    expect(functions).toHaveLength(11);
     for (const metric of ['Errors', 'Throttles']) {
       const watched = alarms()
         .filter((a) => a.Properties.MetricName === metric && a.Properties.Namespace === 'AWS/Lambda')
@@ -190,6 +188,29 @@ describe('Observability alarms on the app', () => {
     );
     expect(appBody).toContain('stats count(*) as requests by reason');
   });
+
+  it('has no pool alarm without BERTH_POOL_TARGETS', () => {
+    expect(alarms().filter((a) => a.Properties.MetricName === METRIC.PoolWarm)).toEqual([]);
+  });
+
+  it('with pools, alarms when no refill found a warm member for three one-minute periods running', async () => {
+    const pooled = (await withBerthEnv({ BERTH_POOL_TARGETS: 'default:2-20' }, () => synthStacks(APP))).get(
+      Observability,
+    )!;
+    pooled.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Berth',
+      MetricName: METRIC.PoolWarm,
+      Dimensions: [{ Name: 'service', Value: SERVICE.poolRefill }],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 0,
+      ComparisonOperator: 'LessThanOrEqualToThreshold',
+      EvaluationPeriods: ALARM_THRESHOLDS.poolEmptyMinutes,
+      DatapointsToAlarm: ALARM_THRESHOLDS.poolEmptyMinutes,
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }],
+    });
+    expect(ALARM_THRESHOLDS.poolEmptyMinutes).toBe(3);
+  }, 120_000);
 
   it('emails the alarms to BERTH_ALARM_EMAIL when it is set', async () => {
     process.env.BERTH_ALARM_EMAIL = 'oncall@example.com';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { berthSettings, SettingsError } from '../settings.js';
+import { berthSettings, functionConfig, SettingsError } from '../settings.js';
 
 const PROFILE = 'us.anthropic.claude-sonnet-4-20250514-v1:0';
 const MODEL = 'anthropic.claude-3-5-haiku-20241022-v1:0';
@@ -116,5 +116,42 @@ describe('berthSettings: Fargate sizes of workspace tasks', () => {
     expect(() => berthSettings({ BERTH_TASK_CPU: '8192', BERTH_TASK_MEMORY_MIB: '17408' })).toThrow(
       /BERTH_TASK_MEMORY_MIB must be a multiple of 4096/,
     );
+  });
+});
+
+describe('berthSettings: warm pools and the RunTask token bucket', () => {
+  it('has no pool and a bucket of 5 starts/s, 10 at once, by default', () => {
+    const settings = berthSettings({});
+    expect(settings.pools).toEqual({});
+    expect(settings.runTask).toEqual({ ratePerSecond: 5, burst: 10 });
+    expect(functionConfig(settings)).toBeUndefined();
+  });
+
+  it('takes BERTH_POOL_TARGETS (count or min-max per template) into every function’s BERTH_CONFIG', () => {
+    const settings = berthSettings({
+      BERTH_POOL_TARGETS: ' default:2-20, gpu:1 ',
+      BERTH_RUNTASK_RATE: '20',
+      BERTH_RUNTASK_BURST: '100',
+    });
+    expect(settings.pools).toEqual({ default: { min: 2, max: 20 }, gpu: { min: 1, max: 1 } });
+    expect(settings.runTask).toEqual({ ratePerSecond: 20, burst: 100 });
+    expect(JSON.parse(functionConfig(settings)!)).toEqual({
+      templates: { default: { pool: { min: 2, max: 20 } }, gpu: { pool: { min: 1, max: 1 } } },
+    });
+    // The default template stays when only another is pooled.
+    expect(JSON.parse(functionConfig(berthSettings({ BERTH_POOL_TARGETS: 'gpu:3' }))!)).toEqual({
+      templates: { default: {}, gpu: { pool: { min: 3, max: 3 } } },
+    });
+  });
+
+  it.each([
+    [{ BERTH_POOL_TARGETS: 'default' }, /BERTH_POOL_TARGETS: "default"/],
+    [{ BERTH_POOL_TARGETS: 'default:5-2' }, /BERTH_POOL_TARGETS: "default:5-2"/],
+    [{ BERTH_POOL_TARGETS: 'default:2000' }, /BERTH_POOL_TARGETS/],
+    [{ BERTH_RUNTASK_RATE: '0' }, /BERTH_RUNTASK_RATE must be an integer from 1 to 100/],
+    [{ BERTH_RUNTASK_BURST: '2.5' }, /BERTH_RUNTASK_BURST must be an integer/],
+  ])('refuses %o, naming the variable', (vars, message) => {
+    expect(() => berthSettings(vars)).toThrow(SettingsError);
+    expect(() => berthSettings(vars)).toThrow(message);
   });
 });

@@ -30,6 +30,7 @@ describe('create', () => {
       runtime: 'docker',
       terminationReason: null,
       fromPool: false,
+      templateVersion: '',
     });
     expect(first.id).toMatch(/^ws_/);
     expect(first.readyAt).not.toBeNull();

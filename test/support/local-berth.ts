@@ -77,6 +77,10 @@ export interface ExecAnswer {
 export interface LocalBerthOptions {
   sweepIntervalMs?: number;
   config?: LocalHostOptions['config'];
+  /** Warm pools by template (the host's BERTH_POOL_TARGETS). */
+  pools?: LocalHostOptions['pools'];
+  /** Provisionings at once (the rest wait their turn). */
+  concurrentStarts?: number;
   /** Egress settings, read when the host starts (so a fake upstream started in an earlier beforeAll fits). */
   egress?: () => LocalHostOptions['egress'];
 }
@@ -184,6 +188,8 @@ export function useLocalBerth(options: LocalBerthOptions = {}): LocalBerth {
       ...(process.env.BERTH_E2E_IMAGE ? { image: process.env.BERTH_E2E_IMAGE } : {}),
       sweepIntervalMs: options.sweepIntervalMs ?? 500,
       ...(options.config ? { config: options.config } : {}),
+      ...(options.pools ? { pools: options.pools } : {}),
+      ...(options.concurrentStarts ? { concurrentStarts: options.concurrentStarts } : {}),
       ...(options.egress ? { egress: options.egress() } : {}),
     });
 

@@ -11,6 +11,7 @@ import type { LocalEgress } from './local-egress.js';
  */
 export class EgressRuntime implements ContainerRuntime {
   readonly kind: ContainerRuntime['kind'];
+  readonly freezes: boolean;
   /** taskRef → workspace id, for stops of containers Docker no longer knows. */
   private readonly workspaceOf = new Map<string, string>();
 
@@ -19,6 +20,7 @@ export class EgressRuntime implements ContainerRuntime {
     private readonly egress: Pick<LocalEgress, 'attach' | 'detach' | 'modelAccessEnv'>,
   ) {
     this.kind = inner.kind;
+    this.freezes = inner.freezes;
   }
 
   async start(spec: ContainerSpec): Promise<{ taskRef: string }> {

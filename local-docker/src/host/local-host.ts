@@ -16,7 +16,11 @@ import {
   storeWithDeadlines,
   loadBerthConfig,
   systemClock,
+  coalesced,
+  inProcessStopper,
+  refillPool,
   type BerthConfigInput,
+  type PoolBounds,
   type ProvisionStepName,
   type SweepReport,
 } from '@berth/core';
@@ -85,6 +89,10 @@ export interface LocalHostOptions {
   egress?: LocalEgressSettings | false;
   /** Every workspace's disk quota in MiB, instead of its template's `diskMiB` (BERTH_DISK_MIB). */
   diskMiB?: number;
+  /** Warm pools by template (BERTH_POOL_TARGETS); members are frozen until claimed. */
+  pools?: Record<string, PoolBounds>;
+  /** Provisionings at once (the rest wait their turn, first come first served). Default 4. */
+  concurrentStarts?: number;
 }
 
 export interface LocalHost {
@@ -96,6 +104,8 @@ export interface LocalHost {
   provisioner: LocalProvisioner;
   /** Runs the sweep now (the timer runs it every `sweepIntervalMs`). */
   sweepNow(): Promise<SweepReport>;
+  /** Refills the warm pools now and resolves once no refill is running (the timer refills after each sweep). */
+  refillNow(): Promise<void>;
   /** Stops serving; workspaces keep running and are picked up by the next start. */
   close(): Promise<void>;
 }
@@ -152,16 +162,31 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   );
   const workspaceAgent = new HttpWorkspaceAgentClient();
   const image = opts.image ?? WORKSPACE_IMAGE;
+  const sweepIntervalMs = opts.sweepIntervalMs ?? 5_000;
   const config = loadBerthConfig({
-    templates: { default: { image } },
+    templates: { default: { image, ...(opts.pools?.default && { pool: opts.pools.default }) } },
     // Locally a container is milliseconds from ready: poll tightly.
     provisioning: { pollIntervalMs: 5 },
     readyPollIntervalMs: 5,
+    // Warm members wait frozen (no CPU); the sweep's timer refills.
+    pool: { freezeWarm: true, refillIntervalSeconds: Math.ceil(sweepIntervalMs / 1000) },
     ...opts.config,
   });
+  for (const [template, bounds] of Object.entries(opts.pools ?? {})) {
+    const settings = config.templates[template];
+    if (!settings)
+      throw new Error(`BERTH_POOL_TARGETS names template "${template}", which is not configured`);
+    settings.pool = bounds;
+  }
 
   const steps = {} as Record<ProvisionStepName, (state: unknown) => Promise<unknown>>;
-  const provisioner = new LocalProvisioner(steps, serviceLogger(core.logger));
+  const provisioner = new LocalProvisioner(steps, serviceLogger(core.logger), {
+    ...(opts.concurrentStarts ? { concurrentStarts: opts.concurrentStarts } : {}),
+  });
+  const refill = coalesced(
+    async () => void (await refillPool(deps)),
+    (e) => core.logger.error('pool refill failed', { error: e as Error }),
+  );
   const deadlineObservers = { log: serviceLogger(core.logger), metrics: serviceMetrics(core.metrics) };
   const storeDeadlines = { ...deadlineObservers, unavailableWhen: isAwsUnavailable };
   const deps: AppDeps = {
@@ -180,6 +205,10 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     log: serviceLogger(core.logger),
     metrics: serviceMetrics(core.metrics),
     tenants: StaticTenantResolver.parse(opts.apiKeys),
+    // This host is its own stop worker: stops and hibernations finish before the call that began them answers.
+    stopper: inProcessStopper(() => deps),
+    startGate: provisioner.gate,
+    poolRefiller: { request: async () => refill.request() },
     ...(egress ? { egress } : {}),
   };
   const getDeps = () => deps;
@@ -242,6 +271,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     (sweeping ??= sweepHandler({}, localLambdaContext('sweep')).finally(() => (sweeping = undefined)));
   // Catch up on whatever happened while the host was down (containers that died, leases that ran out).
   await sweepNow().catch((e: unknown) => core.logger.error('initial sweep failed', { error: e as Error }));
+  refill.request();
   const endedDirs = new EndedWorkspaceDirs({
     workspacesDir: join(opts.stateDir, 'workspaces'),
     deps,
@@ -251,8 +281,9 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   const timer = setInterval(() => {
     sweepNow()
       .then(() => endedDirs.collect())
-      .catch((e: unknown) => core.logger.error('sweep failed', { error: e as Error }));
-  }, opts.sweepIntervalMs ?? 5_000);
+      .catch((e: unknown) => core.logger.error('sweep failed', { error: e as Error }))
+      .finally(() => refill.request());
+  }, sweepIntervalMs);
   timer.unref();
 
   return {
@@ -262,10 +293,15 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     egress,
     provisioner,
     sweepNow,
+    refillNow: async () => {
+      refill.request();
+      await refill.settled();
+    },
     async close() {
       clearInterval(timer);
       events.close();
       await server.close();
+      await refill.settled();
       await provisioner.drain();
       await sweeping?.catch(() => undefined);
       // Workspaces keep running without a way out until the next start reattaches their proxies.

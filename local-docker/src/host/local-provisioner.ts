@@ -8,24 +8,42 @@ import {
   type ProvisionStepName,
   type Provisioner,
   type ServiceLogger,
+  type StartGate,
 } from '@berth/core';
+import { StartQueue } from './start-queue.js';
 
 type StepHandler = (state: unknown) => Promise<unknown>;
+
+/** Provisionings at once on one machine: enough to keep the engine busy, few enough not to thrash it. */
+const DEFAULT_CONCURRENT_STARTS = 4;
 
 /**
  * Runs the cloud's provisioning state machine definition in process with aws-local-stepfunctions: each Task
  * state calls the same step handler its Lambda would. Retry pauses and the loops' Wait states are shortened:
  * locally there is no RunTask throttling to wait out, only a container that is a few milliseconds from ready
  * (and each check polls its budget before the machine waits at all).
+ *
+ * Executions take turns (StartQueue: first come, first served, `concurrentStarts` at once), so a burst of cold
+ * starts is served in order instead of all at once. `gate` is the core's StartGate over those turns: the
+ * execution already holds its turn when StartContainer runs, so `enter` has nothing to wait for, and
+ * `backlogMs` is what admission control refuses on.
  */
 export class LocalProvisioner implements Provisioner {
   private readonly machine: StateMachine;
   private readonly running = new Set<{ abort: () => void; result: Promise<unknown> }>();
+  private readonly queue: StartQueue;
+  private closed = false;
+  readonly gate: StartGate = {
+    enter: async () => () => {},
+    backlogMs: async () => this.queue.backlogMs(),
+  };
 
   constructor(
     private readonly steps: Record<ProvisionStepName, StepHandler>,
     private readonly log: ServiceLogger,
+    opts: { concurrentStarts?: number } = {},
   ) {
+    this.queue = new StartQueue(opts.concurrentStarts ?? DEFAULT_CONCURRENT_STARTS);
     installPromiseWithResolvers();
     const definition = provisioningDefinitionWith(
       (step) => `arn:aws:lambda:local:000000000000:function:berth-${step}`,
@@ -34,6 +52,25 @@ export class LocalProvisioner implements Provisioner {
   }
 
   async start(input: ProvisionInput): Promise<void> {
+    // A claimed warm member only restores files into the container it has: it takes no start's turn.
+    const turn = input.claimed ? Promise.resolve(() => {}) : this.queue.take();
+    // Answers at once (a Step Functions StartExecution does too); the execution runs when its turn comes.
+    const queued = {
+      abort: () => void turn.then((end) => end()),
+      result: turn.then(async (end) => {
+        if (this.closed) return end();
+        try {
+          await this.run(input);
+        } finally {
+          end();
+        }
+      }),
+    };
+    this.running.add(queued);
+    void queued.result.finally(() => this.running.delete(queued));
+  }
+
+  private async run(input: ProvisionInput): Promise<void> {
     const execution = this.machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: this.steps as never,
@@ -43,7 +80,7 @@ export class LocalProvisioner implements Provisioner {
       noThrowOnAbort: true,
     });
     this.running.add(execution);
-    execution.result
+    await execution.result
       .catch((e: unknown) => {
         // The definition ends in a Fail state after MarkFailed: the failure is recorded, this is just the echo.
         this.log.info('provisioning execution ended in failure', {
@@ -56,6 +93,7 @@ export class LocalProvisioner implements Provisioner {
 
   /** Aborts executions still running (host shutdown); their workspaces are left to the sweep. */
   close(): void {
+    this.closed = true;
     for (const e of this.running) e.abort();
     this.running.clear();
   }

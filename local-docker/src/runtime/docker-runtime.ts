@@ -37,6 +37,8 @@ const SAFE_REF = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,255}$/;
 /** ContainerRuntime over the local Docker engine (ARCHITECTURE.md §4, hardening in hardening.ts). */
 export class DockerRuntime implements ContainerRuntime {
   readonly kind = 'docker' as const;
+  /** docker pause: a paused workspace keeps its processes and memory, frozen. */
+  readonly freezes = true;
   readonly docker: Dockerode;
   readonly stateDir: string;
   private readonly agentPublicKey: string;

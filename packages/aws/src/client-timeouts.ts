@@ -14,6 +14,8 @@ export const SDK_TIMEOUTS = {
   sqs: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
   /** Secrets Manager: one small GetSecretValue per cold start (the agent-token signing key). */
   secretsManager: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
+  /** Lambda: one small asynchronous Invoke (a pool refill asked for), answered once queued. */
+  lambda: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
   /** SSM: one small GetParameter (the API keys). */
   ssm: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
   /** S3 moves large objects: no bound on the whole request, only on a socket that stops moving. */

@@ -28,3 +28,6 @@ export * from './client-timeouts.js';
 export * from './secrets/agent-signing-key.js';
 export * from './egress/dynamo-egress-rules.js';
 export * from './egress/gateway-egress.js';
+export * from './start-gate/dynamo-start-backlog.js';
+export * from './start-gate/dynamo-start-gate.js';
+export * from './pool/lambda-pool-refiller.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { API_KEY, apiError, json, routes, runCli, useFakeBerth, view } from './support/run-cli.js';
+import { API_KEY, apiError, json, runCli, useFakeBerth, view } from './support/run-cli.js';
 
 // Parsing, help, configuration and error reporting of `main`, against a real loopback HTTP server.
 const fake = useFakeBerth();
@@ -137,18 +137,7 @@ describe('local up', () => {
   });
 });
 
-describe('pool and health', () => {
-  it('pool: a table, or the report as JSON', async () => {
-    const report = { templates: [{ template: 'default', target: 0, warm: 0, provisioning: 0 }] };
-    fake.handle(routes({ 'GET /v1/pool': (_req, res) => json(res, 200, report) }));
-    const r = await runCli(['pool'], { env: env() });
-    expect(r).toMatchObject({
-      code: 0,
-      stdout: 'TEMPLATE  TARGET  WARM  PROVISIONING\ndefault   0       0     0\n',
-    });
-    expect(JSON.parse((await runCli(['pool', '--json'], { env: env() })).stdout)).toEqual(report);
-  });
-
+describe('health', () => {
   it('health: one line; degraded exits 1', async () => {
     fake.handle((_req, res) =>
       json(res, 503, { status: 'degraded', components: { store: 'ok', runtime: 'error', blobs: 'ok' } }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { API_KEY, json, routes, runCli, useFakeBerth, view } from './support/run-cli.js';
+import { API_KEY, apiError, json, routes, runCli, useFakeBerth, view } from './support/run-cli.js';
 
 // `berth ws ...`: what goes over the wire and what is printed.
 const fake = useFakeBerth();
@@ -40,6 +40,19 @@ describe('ws create', () => {
     const r = await runCli(['ws', 'create', 'conv-1', '--json'], { env: env() });
     expect(fake.requests[0]!.json).toEqual({ conversationId: 'conv-1' });
     expect(JSON.parse(r.stdout)).toEqual(view('ws_new'));
+  });
+
+  it('an admission refusal is tried again (the SDK create retries), the last one reported with its code', async () => {
+    fake.handle(
+      routes({
+        'POST /v1/workspaces': (_req, res) => apiError(res, 429, 'quota_exceeded', { retryAfter: '0' }),
+      }),
+    );
+    const r = await runCli(['ws', 'create', 'conv-1'], { env: env() });
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toBe('berth: quota_exceeded: quota_exceeded happened (request req-1)\n');
+    // 1 + createMaxRetries (4), each the same request.
+    expect(fake.requests.map((q) => q.json)).toEqual(Array(5).fill({ conversationId: 'conv-1' }));
   });
 });
 

@@ -29,6 +29,14 @@ export const templateSchema = z.object(
     pids: withDefault(int(16, 4096), 100),
     /** Disk quota of the workspace's files (ARCHITECTURE.md §4); writes past it fail with ENOSPC inside. */
     diskMiB: withDefault(int(16, 200 * 1024), 5120),
+    /**
+     * Warm pool of this template (core pool/): started, healthy members waiting to be claimed. The
+     * target adapts to demand within [min, max] (pool/pool-target.ts); max 0 means no pool.
+     */
+    pool: group({
+      min: withDefault(int(0, 1000), 0),
+      max: withDefault(int(0, 1000), 0),
+    }),
   },
   anObject,
 );
@@ -44,6 +52,28 @@ export const configSchema = z.object(
       defaultSeconds: withDefault(int(60, 86_400), 1800),
       minSeconds: withDefault(int(1), 60),
       maxSeconds: withDefault(int(1, 7 * 86_400), 86_400),
+    }),
+    /** The warm pools of all templates (each template's own size is `templates.<name>.pool`). */
+    pool: group({
+      /** A member older than this is drained and replaced (fresh images, no long-lived idle containers). */
+      maxAgeSeconds: withDefault(int(60, 7 * 86_400), 3600),
+      /** Pool members starting at once, over all templates: refill never crowds out the tenants' cold starts. */
+      maxConcurrentStarts: withDefault(positiveInt(), 4),
+      /** Members kept on top of what demand asks for (pool-target.ts), within [min, max]. */
+      headroom: withDefault(int(0, 1000), 1),
+      /** How often the pool is refilled on schedule at the latest (deployed: the refill rule; locally the sweep). */
+      refillIntervalSeconds: withDefault(positiveInt(), 60),
+      /** How far back demand is looked at for the adaptive target and reported by `GET /v1/pool`. */
+      demandWindowSeconds: withDefault(int(60, 86_400), 900),
+      /** Locally warm members are frozen (docker pause: no CPU) until claimed; Fargate cannot freeze. */
+      freezeWarm: withDefault(z.boolean({ error: 'must be true or false' }), false),
+    }),
+    /** Admission control (API.md "Admission"): refuse early with Retry-After instead of piling up. */
+    admission: group({
+      /** Live workspaces one tenant may hold; a create past it answers 429 quota_exceeded. */
+      tenantQuota: withDefault(positiveInt(), 100),
+      /** A cold start that would wait longer than this for its turn answers 503 capacity instead. */
+      maxStartWaitMs: withDefault(positiveInt(), 20_000),
     }),
     /** How long ended workspace records stay readable before TTL may delete them. */
     endedRetentionSeconds: withDefault(int(60), 7 * 86_400),

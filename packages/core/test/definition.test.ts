@@ -88,9 +88,15 @@ describe('provisioning definition (ASL)', () => {
 
   it('runs the steps in order inside one Parallel branch, the waits as Wait → check → Choice loops', () => {
     expect(def.StartAt).toBe('Provision');
-    expect(branch.StartAt).toBe('StartContainer');
+    // A claimed warm member skips to its files; every other start begins at StartContainer.
+    expect(branch.StartAt).toBe('IsClaimed');
+    expect(inBranch.IsClaimed).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.claimed', IsPresent: true, Next: 'RestoreFiles' }],
+      Default: 'StartContainer',
+    });
     const order: string[] = [];
-    let name: string | undefined = branch.StartAt;
+    let name: string | undefined = inBranch.IsClaimed!.Default;
     while (name) {
       const s: AnyState = inBranch[name]!;
       if (s.Type === 'Task') order.push(name);
@@ -271,6 +277,15 @@ describe('provisioning definition run by aws-local-stepfunctions', () => {
     await m.run(ws.id, { predecessorId: previous.id }).result;
     expect(m.calls.filter((c) => c.step === 'AwaitPredecessor')).toHaveLength(1);
     expect(deps.store.peek(ws.id)!.status).toBe('ready');
+  });
+
+  it('a claimed warm member only restores its files and gets ready, on the container it has', async () => {
+    const deps = makeDeps();
+    const ws = seedWorkspace(deps, { status: 'provisioning' });
+    const m = machine(deps);
+    await m.run(ws.id, { claimed: true }).result;
+    expect(m.calls.map((c) => c.step)).toEqual(['RestoreFiles', 'MarkReady']);
+    expect(deps.store.peek(ws.id)).toMatchObject({ status: 'ready', taskRef: ws.taskRef });
   });
 
   it('an endpoint that is not there at first: the loop waits and checks again, then succeeds', async () => {

@@ -6,9 +6,10 @@ describe('lifecycle transitions (ARCHITECTURE.md §3)', () => {
   // provisioning → ready ⇄ paused, ready → stopping → stopped, any → failed; provisioning and paused may be
   // deleted (→ stopping). Nothing else.
   const allowed: Record<WorkspaceStatus, WorkspaceStatus[]> = {
-    provisioning: ['ready', 'stopping', 'failed'],
+    // A warm pool member is frozen as it gets ready.
+    provisioning: ['ready', 'paused', 'stopping', 'failed'],
     ready: ['paused', 'stopping', 'failed'],
-    paused: ['ready', 'stopping', 'failed'],
+    paused: ['ready', 'provisioning', 'stopping', 'failed'],
     stopping: ['stopped', 'failed'],
     stopped: [],
     failed: [],

@@ -12,3 +12,4 @@ export * from './handlers/provision-step-handler.js';
 export * from './handlers/task-state-handler.js';
 export * from './handlers/sweep-handler.js';
 export { awsDeps, awsDepsFromEnv, readAwsEnv } from './lambda/aws-deps.js';
+export * from './handlers/pool-refill-handler.js';

@@ -3,8 +3,10 @@ import { ERROR_STATUS, type ErrorCode } from '@berth/protocol/client';
 /**
  * The error codes of the public API (API.md "Errors", the protocol's `ERROR_STATUS`): `not_ready` means
  * nothing ran and is safe to retry; `container_lost`, create the workspace again; `unavailable`, retry after
- * Retry-After. A newer server may send a code this SDK does not know yet; it is passed through as is, so the
- * type stays open while keeping autocompletion for the known ones.
+ * Retry-After. `quota_exceeded` (429: the tenant holds its quota of live workspaces) and `capacity` (503: no
+ * container start free soon) are admission refusals of a create: nothing was created, and `workspaces.create`
+ * tries again after Retry-After. A newer server may send a code this SDK does not know yet; it is passed
+ * through as is, so the type stays open while keeping autocompletion for the known ones.
  */
 export type KnownErrorCode = ErrorCode;
 
@@ -60,7 +62,10 @@ export class BerthTimeoutError extends BerthConnectionError {
   }
 }
 
-/** The first code of each status in the protocol's table: the general one (409 `conflict`, 503 `capacity`). */
+/**
+ * The first code of each status in the protocol's table: the general one (409 `conflict`, 429 `throttled`, 503
+ * `capacity`). A bare 429 is API Gateway's throttling, never a quota: `quota_exceeded` always comes with its body.
+ */
 const CODE_OF_STATUS = new Map<number, KnownErrorCode>();
 for (const [code, status] of Object.entries(ERROR_STATUS) as [KnownErrorCode, number][]) {
   if (!CODE_OF_STATUS.has(status)) CODE_OF_STATUS.set(status, code);

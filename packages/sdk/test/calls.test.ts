@@ -301,14 +301,19 @@ describe('egress and service calls', () => {
   });
 
   it('health (a degraded 503 report is an answer) and pool', async () => {
+    const entry = { template: 'default', target: 5, warm: 4, provisioning: 1, claims: 9, misses: 2 };
     fake.handle((req, res) =>
       req.path === '/health'
         ? json(res, 503, { status: 'degraded', components: { store: 'ok', runtime: 'error', blobs: 'ok' } })
-        : json(res, 200, { templates: [{ template: 'default', target: 0, warm: 0, provisioning: 0 }] }),
+        : json(res, 200, { templates: [entry] }),
     );
     const berth = fake.client();
     expect((await berth.health()).components.runtime).toBe('error');
-    expect((await berth.pool()).templates[0]!.template).toBe('default');
+    const pool = await berth.pool();
+    expect(pool.templates).toEqual([entry]);
+    // Typed: creates the pool served (claims) and could not (misses) over the server's demand window.
+    const { claims, misses } = pool.templates[0]!;
+    expect([claims, misses]).toEqual([9, 2]);
     expect(fake.requests.map((r) => r.path)).toEqual(['/health', '/v1/pool']);
   });
 

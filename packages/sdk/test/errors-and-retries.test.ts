@@ -57,6 +57,33 @@ describe('error mapping', () => {
     });
   });
 
+  // API Gateway's own throttling answers 429 `{"message":"Too Many Requests"}`: that is the stage's or the key's
+  // rate, not the tenant's quota of live workspaces, whose 429 always carries API.md's body.
+  it.each([
+    [429, 'throttled', '{"message":"Too Many Requests"}'],
+    [503, 'capacity', ''],
+  ])("a %i without an error code is read as its status's general code, %s", async (status, code, body) => {
+    fake.handle((_req, res) => res.writeHead(status, { 'retry-after': '4' }).end(body));
+    expect(await caught(fake.client({ maxRetries: 0 }).workspaces.get('ws_x'))).toMatchObject({
+      status,
+      code,
+      retryAfterSeconds: 4,
+    });
+  });
+
+  it('a 429 quota_exceeded keeps its code, message and Retry-After', async () => {
+    fake.handle((_req, res) => apiError(res, 429, 'quota_exceeded', { retryAfter: '10', requestId: 'q-1' }));
+    const e = await caught(fake.client({ maxRetries: 0 }).workspaces.create({ conversationId: 'c' }));
+    expect(e).toBeInstanceOf(BerthApiError);
+    expect(e).toMatchObject({
+      status: 429,
+      code: 'quota_exceeded',
+      message: 'quota_exceeded happened',
+      requestId: 'q-1',
+      retryAfterSeconds: 10,
+    });
+  });
+
   it('a 200 whose body is not JSON is a BerthError saying so', async () => {
     fake.handle((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>login</html>'));
     const e = await caught(fake.client().workspaces.get('ws_x'));

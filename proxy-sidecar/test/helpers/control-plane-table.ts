@@ -58,6 +58,7 @@ export function readyWorkspace(tenantId: string, changes: Partial<WorkspaceRecor
     terminationReason: null,
     runtime: 'ecs',
     fromPool: false,
+    templateVersion: '',
     taskRef: null,
     endpoint: null,
     ...changes,

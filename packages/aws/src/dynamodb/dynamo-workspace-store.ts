@@ -3,16 +3,22 @@ import {
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import {
+  LIVE_STATUSES,
+  POOL_TENANT,
   VersionConflictError,
   invalidRequest,
   isTerminal,
   type ConversationBinding,
+  type ClaimResult,
   type CreateResult,
+  type PoolDemandMinute,
   type ListQuery,
   type Page,
   type WorkspaceChanges,
@@ -26,12 +32,15 @@ import { ATTR, INDEX } from './table-definition.js';
 import {
   LIVE_PK,
   bindingKey,
+  demandPartition,
   dueAt,
   fromBindingItem,
   fromWorkspaceItem,
   isWorkspaceItem,
   padMs,
+  poolPartition,
   tenantPartition,
+  ttlEpochSeconds,
   toBindingItem,
   toWorkspaceItem,
   updatePlan,
@@ -75,13 +84,6 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
       conversationId: ws.conversationId,
       workspaceId: ws.id,
     });
-    const bindingCondition =
-      opts.replaces === null
-        ? { ConditionExpression: 'attribute_not_exists(pk)' }
-        : {
-            ConditionExpression: 'attribute_not_exists(pk) OR workspaceId = :replaces',
-            ExpressionAttributeValues: { ':replaces': opts.replaces },
-          };
     for (let attempt = 1; ; attempt++) {
       try {
         await this.doc.send(
@@ -94,7 +96,7 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
-              { Put: { TableName: this.table, Item: binding, ...bindingCondition } },
+              { Put: { TableName: this.table, Item: binding, ...bindingCondition(opts.replaces) } },
             ],
           }),
         );
@@ -112,6 +114,168 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
         await sleep(Math.random() * 10 * 2 ** attempt);
       }
     }
+  }
+
+  async claimForConversation(
+    claimed: WorkspaceRecord,
+    opts: { memberVersion: number; replaces: string | null },
+  ): Promise<ClaimResult> {
+    const binding = toBindingItem({
+      tenantId: claimed.tenantId,
+      conversationId: claimed.conversationId,
+      workspaceId: claimed.id,
+    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                // The whole item anew: no pool index key (claimed), the tenant's index key, nothing a member
+                // could have carried over.
+                Put: {
+                  TableName: this.table,
+                  Item: toWorkspaceItem(claimed),
+                  ConditionExpression:
+                    '#version = :member AND #tenant = :pool AND attribute_exists(#poolKey)',
+                  ExpressionAttributeNames: {
+                    '#version': 'version',
+                    '#tenant': 'tenantId',
+                    '#poolKey': ATTR.gsi4pk,
+                  },
+                  ExpressionAttributeValues: { ':member': opts.memberVersion, ':pool': POOL_TENANT },
+                },
+              },
+              { Put: { TableName: this.table, Item: binding, ...bindingCondition(opts.replaces) } },
+            ],
+          }),
+        );
+        return { ok: true };
+      } catch (e) {
+        const reasons = cancellationReasons(e);
+        if (!reasons) throw e;
+        const [memberReason, bindingReason] = reasons;
+        if (bindingReason === 'ConditionalCheckFailed') return { ok: false, reason: 'conversation_bound' };
+        if (memberReason === 'ConditionalCheckFailed') return { ok: false, reason: 'member_taken' };
+        // TransactionConflict: another claim of this member (or of this conversation) is in flight and may yet
+        // fail; giving up now could leave a member nobody claimed. Try again: once it settles, our condition decides.
+        if (!reasons.includes('TransactionConflict') || attempt >= TRANSACTION_CONFLICT_ATTEMPTS) throw e;
+        await sleep(Math.random() * 10 * 2 ** attempt);
+      }
+    }
+  }
+
+  async createPoolMember(ws: WorkspaceRecord): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: toWorkspaceItem(ws),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async listPool(template: string, limit: number): Promise<WorkspaceRecord[]> {
+    checkLimit(limit);
+    const { items } = await queryPages(
+      this.doc,
+      {
+        TableName: this.table,
+        IndexName: INDEX.byPool,
+        KeyConditionExpression: '#pk = :pool',
+        ExpressionAttributeNames: { '#pk': ATTR.gsi4pk },
+        ExpressionAttributeValues: { ':pool': poolPartition(template) },
+      },
+      {
+        limit,
+        keyAttributes: [],
+        // The index lags: a member claimed or ended a moment ago may still be listed; claims are conditional.
+        map: (item) => {
+          if (!isWorkspaceItem(item)) return undefined;
+          const ws = fromWorkspaceItem(item);
+          return ws.tenantId === POOL_TENANT && !isTerminal(ws.status) ? ws : undefined;
+        },
+      },
+    );
+    return items;
+  }
+
+  async countLive(tenantId: string, now: number, atMost: number): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEX.byTenant,
+          KeyConditionExpression: '#pk = :pk',
+          FilterExpression: '#status IN (:s0, :s1, :s2) AND #expiresAtMs > :now',
+          ExpressionAttributeNames: {
+            '#pk': ATTR.gsi1pk,
+            '#status': 'status',
+            '#expiresAtMs': ATTR.expiresAtMs,
+          },
+          ExpressionAttributeValues: {
+            ':pk': tenantPartition(tenantId),
+            ':now': now,
+            ...Object.fromEntries(LIVE_STATUSES.map((s, i) => [`:s${i}`, s])),
+          },
+          Select: 'COUNT',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && count < atMost);
+    return count;
+  }
+
+  async recordPoolDemand(
+    template: string,
+    now: number,
+    counts: { claims?: number; misses?: number },
+  ): Promise<void> {
+    const minute = now - (now % 60_000);
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: demandPartition(template), sk: padMs(minute) },
+        UpdateExpression: 'SET #ttl = :ttl ADD claims :claims, misses :misses',
+        ExpressionAttributeNames: { '#ttl': ATTR.ttl },
+        ExpressionAttributeValues: {
+          ':ttl': ttlEpochSeconds(minute + DEMAND_RETENTION_MS),
+          ':claims': counts.claims ?? 0,
+          ':misses': counts.misses ?? 0,
+        },
+      }),
+    );
+  }
+
+  async poolDemand(template: string, since: number): Promise<PoolDemandMinute[]> {
+    const minutes: PoolDemandMinute[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk >= :since',
+          ExpressionAttributeValues: {
+            ':pk': demandPartition(template),
+            ':since': padMs(Math.max(0, since - (since % 60_000))),
+          },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        minutes.push({
+          minute: Number(item.sk),
+          claims: Number(item.claims ?? 0),
+          misses: Number(item.misses ?? 0),
+        });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return minutes;
   }
 
   async getBinding(tenantId: string, conversationId: string): Promise<ConversationBinding | undefined> {
@@ -294,6 +458,18 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
     await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: 'PING', sk: 'PING' } }));
   }
 }
+
+/** Demand counters are kept a day: the adaptive target and `GET /v1/pool` look back minutes, not days. */
+const DEMAND_RETENTION_MS = 86_400_000;
+
+/** A conversation may be bound if unbound, or bound to the ended workspace the caller saw (`replaces`). */
+const bindingCondition = (replaces: string | null) =>
+  replaces === null
+    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+    : {
+        ConditionExpression: 'attribute_not_exists(pk) OR workspaceId = :replaces',
+        ExpressionAttributeValues: { ':replaces': replaces },
+      };
 
 function checkLimit(limit: number): void {
   if (!Number.isSafeInteger(limit) || limit < 1) throw invalidRequest('limit must be a positive integer');

@@ -25,6 +25,9 @@ export const ATTR = {
   /** liveByDeadline index: `LIVE` (present only while non-terminal) / `<deadlineAt padded>#<id>` (only while deadlineAt is set). */
   gsi3pk: 'gsi3pk',
   gsi3sk: 'gsi3sk',
+  /** byPool index: `POOL#<template>` (present only while an unclaimed, live pool member) / `<createdAt padded>#<id>`. */
+  gsi4pk: 'gsi4pk',
+  gsi4sk: 'gsi4sk',
 } as const;
 
 /** Global secondary index names. */
@@ -35,6 +38,8 @@ export const INDEX = {
   liveByExpiry: 'liveByExpiry',
   /** Non-terminal workspaces that have a transitional deadline, by deadline (sweep of stuck states). */
   liveByDeadline: 'liveByDeadline',
+  /** The unclaimed members of each template's warm pool, oldest first (claims, refills, `GET /v1/pool`). */
+  byPool: 'byPool',
 } as const;
 
 export type IndexName = (typeof INDEX)[keyof typeof INDEX];
@@ -73,6 +78,12 @@ export const WORKSPACE_TABLE = {
       indexName: INDEX.liveByDeadline,
       partitionKey: { name: ATTR.gsi3pk, type: 'S' },
       sortKey: { name: ATTR.gsi3sk, type: 'S' },
+      projection: 'ALL',
+    },
+    {
+      indexName: INDEX.byPool,
+      partitionKey: { name: ATTR.gsi4pk, type: 'S' },
+      sortKey: { name: ATTR.gsi4sk, type: 'S' },
       projection: 'ALL',
     },
   ] satisfies IndexDefinition[],

@@ -1,4 +1,5 @@
 import {
+  isPoolMember,
   isTerminal,
   type AgentEndpoint,
   type ConversationBinding,
@@ -23,6 +24,9 @@ import {
  * - liveByExpiry: `gsi2pk=LIVE` only while non-terminal, `gsi2sk=<expiresAt padded>#<id>` always.
  * - liveByDeadline: `gsi3pk=LIVE` only while non-terminal, `gsi3sk=<deadlineAt padded>#<id>` only while
  *   `deadlineAt` is set.
+ * - byPool: `gsi4pk=POOL#<template>` only on an unclaimed, live warm pool member (written with the member;
+ *   a claim puts the whole item anew without it, an end removes it), `gsi4sk=<createdAt padded>#<id>`.
+ * - pool demand: `pk=POOLDEMAND#<template>`, `sk=<minute padded>`, counters `claims`/`misses`, TTL a day on.
  *
  * A GSI holds an item only when both its key attributes are present, so each of the three due-time inputs
  * (status, expiresAt, deadlineAt) maps onto its own attributes and an update never needs the stored values
@@ -54,6 +58,8 @@ export const bindingKey = (tenantId: string, conversationId: string) => ({
   sk: BINDING_SK,
 });
 export const tenantPartition = (tenantId: string) => `TENANT#${tenantId}`;
+export const poolPartition = (template: string) => `POOL#${template}`;
+export const demandPartition = (template: string) => `POOLDEMAND#${template}`;
 
 const timeSortKey = (ms: number, id: string) => `${padMs(ms)}#${id}`;
 
@@ -81,6 +87,7 @@ export interface WorkspaceItem {
   terminationReason: TerminationReason | null;
   runtime: RuntimeKind;
   fromPool: boolean;
+  templateVersion: string;
   taskRef: string | null;
   endpoint: AgentEndpoint | null;
   gsi1pk: string;
@@ -89,6 +96,8 @@ export interface WorkspaceItem {
   gsi2sk: string;
   gsi3pk?: typeof LIVE_PK;
   gsi3sk?: string;
+  gsi4pk?: string;
+  gsi4sk?: string;
 }
 
 /** The stored form of a conversation binding. */
@@ -120,6 +129,7 @@ export function toWorkspaceItem(ws: WorkspaceRecord): WorkspaceItem {
     terminationReason: ws.terminationReason,
     runtime: ws.runtime,
     fromPool: ws.fromPool,
+    templateVersion: ws.templateVersion,
     taskRef: ws.taskRef,
     endpoint: ws.endpoint,
     gsi1pk: tenantPartition(ws.tenantId),
@@ -128,6 +138,9 @@ export function toWorkspaceItem(ws: WorkspaceRecord): WorkspaceItem {
     gsi2sk: timeSortKey(ws.expiresAt, ws.id),
     ...(live ? { gsi3pk: LIVE_PK } : {}),
     ...(ws.deadlineAt !== null ? { gsi3sk: timeSortKey(ws.deadlineAt, ws.id) } : {}),
+    ...(live && isPoolMember(ws)
+      ? { gsi4pk: poolPartition(ws.template), gsi4sk: timeSortKey(ws.createdAt, ws.id) }
+      : {}),
   };
 }
 
@@ -153,6 +166,7 @@ export function fromWorkspaceItem(item: WorkspaceItem): WorkspaceRecord {
     terminationReason: item.terminationReason ?? null,
     runtime: item.runtime,
     fromPool: item.fromPool,
+    templateVersion: item.templateVersion ?? '',
     taskRef: item.taskRef ?? null,
     endpoint: item.endpoint ?? null,
     // Items written before agent tokens were signed carry an `agentToken` attribute: it is ignored.
@@ -207,7 +221,8 @@ export function updatePlan(id: string, changes: WorkspaceChanges): UpdatePlan {
         break;
       case 'status':
         set.status = value;
-        if (isTerminal(value as WorkspaceStatus)) remove.push('gsi2pk', 'gsi3pk');
+        // An ended member leaves its pool's index with the live ones.
+        if (isTerminal(value as WorkspaceStatus)) remove.push('gsi2pk', 'gsi3pk', 'gsi4pk');
         else Object.assign(set, { gsi2pk: LIVE_PK, gsi3pk: LIVE_PK });
         break;
       case 'labels':

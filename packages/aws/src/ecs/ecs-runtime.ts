@@ -60,6 +60,8 @@ const MAX_STOP_REASON = 255;
  */
 export class EcsTasks implements ContainerRuntime {
   readonly kind = 'ecs' as const;
+  /** No docker pause on Fargate or through the ECS API: a workspace paused on ECS hibernates instead. */
+  readonly freezes = false;
   protected readonly ecs: ECSClient;
   protected readonly agentPort: number;
   protected readonly containerName: string;
@@ -205,8 +207,9 @@ export class EcsRuntime extends EcsTasks {
           taskDefinition,
           count: 1,
           // Idempotent: a StartContainer retried after RunTask succeeded but before the task was recorded gets
-          // the same task back, never a second one.
-          clientToken: spec.workspaceId,
+          // the same task back, never a second one. A resumed workspace's start brings a token of its own: ECS
+          // would answer its first token with the first task, stopped when the workspace hibernated.
+          clientToken: spec.startToken ?? spec.workspaceId,
           // EventBridge's Task State Change events carry `startedBy` but no tags: the workspace id goes in both.
           startedBy: spec.workspaceId,
           ...(this.run.capacityProviderStrategy?.length
@@ -247,9 +250,12 @@ export class EcsRuntime extends EcsTasks {
   }
 }
 
-/** ECS cannot freeze a task (no docker pause on Fargate or through the ECS API): 422, not a silent no-op. */
+/**
+ * ECS cannot freeze a task (no docker pause on Fargate or through the ECS API): 422, not a silent no-op. The
+ * services never ask (`freezes` is false: pausing a workspace hibernates it); this guards any other caller.
+ */
 const unsupported = (op: 'pause' | 'resume', taskRef: string) =>
   new ApiError(
     'unprocessable',
-    `${op} is not supported on the ECS runtime: ECS cannot freeze a task (${taskRef}); release the workspace instead, its files are kept in S3`,
+    `${op} is not supported on the ECS runtime: ECS cannot freeze a task (${taskRef})`,
   );

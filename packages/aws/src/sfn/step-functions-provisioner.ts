@@ -26,10 +26,13 @@ export class StepFunctionsProvisioner implements Provisioner {
         new StartExecutionCommand({
           stateMachineArn: this.opts.stateMachineArn,
           // Workspace ids are short and made of [a-z0-9_], within the 80-character name rule.
-          name: input.workspaceId,
+          // A later run (a resume, a claimed warm member's restore) is named apart: a name is used once (90 days).
+          name: input.run === undefined ? input.workspaceId : `${input.workspaceId}-r${input.run}`,
           input: JSON.stringify({
             workspaceId: input.workspaceId,
             ...(input.predecessorId && { predecessorId: input.predecessorId }),
+            ...(input.run !== undefined && { run: input.run }),
+            ...(input.claimed && { claimed: true }),
           }),
         }),
       );

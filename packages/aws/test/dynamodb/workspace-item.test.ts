@@ -86,7 +86,7 @@ describe('updatePlan', () => {
   it('leaves the live indexes on a terminal status and stays in them otherwise', () => {
     expect(updatePlan('ws_1', { status: 'failed' })).toEqual({
       set: { status: 'failed' },
-      remove: ['gsi2pk', 'gsi3pk'],
+      remove: ['gsi2pk', 'gsi3pk', 'gsi4pk'],
     });
     expect(updatePlan('ws_1', { status: 'ready' })).toEqual({
       set: { status: 'ready', gsi2pk: 'LIVE', gsi3pk: 'LIVE' },

@@ -202,6 +202,19 @@ describe('EcsRuntime.start', () => {
     }
   });
 
+  it("uses a start's own token as RunTask client token (a resumed workspace's start is not its first)", async () => {
+    ecs.on(RunTaskCommand).resolves({ tasks: [ecsTask({ id: 'again', lastStatus: 'PROVISIONING' })] });
+    await runtime().start({ ...spec, startToken: `${spec.workspaceId}-r7` });
+    const input = ecs.commandCalls(RunTaskCommand)[0]!.args[0].input;
+    expect(input.clientToken).toBe(`${spec.workspaceId}-r7`);
+    // Still the workspace's task: tags, startedBy and the agent's workspace id are the workspace's.
+    expect(input.startedBy).toBe(spec.workspaceId);
+    expect(input.overrides?.containerOverrides?.[0]?.environment).toContainEqual({
+      name: 'AGENT_WORKSPACE_ID',
+      value: spec.workspaceId,
+    });
+  });
+
   it('uses the capacity provider strategy instead of a launch type when given, and the image as default family', async () => {
     ecs.on(RunTaskCommand).resolves({ tasks: [ecsTask({ id: 'bbb', lastStatus: 'PROVISIONING' })] });
     const strategy = [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }];
@@ -438,6 +451,11 @@ describe('EcsRuntime.stop', () => {
 });
 
 describe('EcsRuntime pause/resume', () => {
+  it('says it cannot freeze (a workspace paused on ECS hibernates instead)', () => {
+    expect(runtime().freezes).toBe(false);
+    expect(new EcsTasks({ cluster: CLUSTER, clientConfig: { region: 'us-east-1' } }).freezes).toBe(false);
+  });
+
   it('are unsupported: unprocessable (422) with a clear message', async () => {
     await expect(runtime().pause(taskArn('p'))).rejects.toMatchObject({
       code: 'unprocessable',

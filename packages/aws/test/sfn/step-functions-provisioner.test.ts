@@ -26,6 +26,16 @@ describe('StepFunctionsProvisioner', () => {
     });
   });
 
+  it('names a later run apart and passes a claimed member on (the machine enters it at RestoreFiles)', async () => {
+    sfn.on(StartExecutionCommand).resolves({});
+    await provisioner().start({ workspaceId: 'ws_abc', claimed: true, run: 3 });
+    expect(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input).toEqual({
+      stateMachineArn: ARN,
+      name: 'ws_abc-r3',
+      input: JSON.stringify({ workspaceId: 'ws_abc', run: 3, claimed: true }),
+    });
+  });
+
   it('treats ExecutionAlreadyExists as already started', async () => {
     sfn.on(StartExecutionCommand).rejects(
       new ExecutionAlreadyExists({

@@ -20,6 +20,7 @@ export function makeWorkspace(overrides: Partial<WorkspaceRecord> = {}, now = Da
     terminationReason: null,
     runtime: 'docker',
     fromPool: false,
+    templateVersion: '',
     taskRef: null,
     endpoint: null,
     ...overrides,

@@ -2,9 +2,11 @@ import type { WorkspaceRecord, WorkspaceStatus } from './workspace.js';
 
 /** Allowed transitions (ARCHITECTURE.md §3). Anything may fail; only these other moves are legal. */
 const TRANSITIONS: Record<WorkspaceStatus, readonly WorkspaceStatus[]> = {
-  provisioning: ['ready', 'stopping', 'failed'],
+  // A warm pool member is frozen as it gets ready (pool/pool-member.ts), until a claim thaws it.
+  provisioning: ['ready', 'paused', 'stopping', 'failed'],
   ready: ['paused', 'stopping', 'failed'],
-  paused: ['ready', 'stopping', 'failed'],
+  // A hibernated workspace (ECS) resumes by starting again (services/hibernation.ts).
+  paused: ['ready', 'provisioning', 'stopping', 'failed'],
   stopping: ['stopped', 'failed'],
   stopped: [],
   failed: [],

@@ -20,6 +20,8 @@ export type TerminationReason =
   | 'oom'
   | 'crashed'
   | 'orphan'
+  /** A warm pool member replaced (too old, or built from an older template or image); never a tenant's. */
+  | 'drained'
   | `task_stopped:${string}`
   | `provision_failed:${string}`;
 
@@ -47,6 +49,11 @@ export interface WorkspaceRecord {
   terminationReason: TerminationReason | null;
   runtime: RuntimeKind;
   fromPool: boolean;
+  /**
+   * Which settings of its template (image included) the workspace was started from (pool/pool-member.ts):
+   * a warm member from older settings is drained, never claimed. '' for records older than the field.
+   */
+  templateVersion: string;
   /** Container id (Docker) or task ARN (ECS); null until started. */
   taskRef: string | null;
   endpoint: AgentEndpoint | null;

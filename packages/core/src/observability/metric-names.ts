@@ -14,6 +14,27 @@ export const METRIC = {
   ProvisionLatency: 'ProvisionLatency',
   ProvisionFailed: 'ProvisionFailed',
   ProvisionStepRuns: 'ProvisionStepRuns',
+  // Warm pool (all templates together: the services' metrics carry no dimension but `service`)
+  /** A create served by a warm member. */
+  PoolClaims: 'PoolClaims',
+  /** A create the pool could not serve (empty, or every member taken): a cold start. */
+  PoolMisses: 'PoolMisses',
+  /** Warm members at the end of a refill (count metric, one per template per refill: take its average). */
+  PoolWarm: 'PoolWarm',
+  /** The adaptive target at the end of a refill, and its inputs: the busiest minute's creates/s. */
+  PoolTarget: 'PoolTarget',
+  PoolDemandPeakRate: 'PoolDemandPeakRate',
+  /** Members started by refills. */
+  PoolRefillStarts: 'PoolRefillStarts',
+  /** Members drained (too old, older template or image). */
+  PoolDrained: 'PoolDrained',
+  /** From claim to ready (resume, identity, files restored). */
+  PoolClaimLatency: 'PoolClaimLatency',
+  // Admission control
+  /** Creates refused: 429 quota_exceeded or 503 capacity (dimension-free; the log line says which). */
+  AdmissionRefused: 'AdmissionRefused',
+  /** Starts that found the shared RunTask token bucket empty (they wait or retry). */
+  RunTaskThrottled: 'RunTaskThrottled',
   // Work in a workspace
   CommandLatency: 'CommandLatency',
   FileSyncLatency: 'FileSyncLatency',
@@ -61,6 +82,8 @@ export const SERVICE = {
   provision: 'berth-provision',
   taskState: 'berth-task-state',
   sweep: 'berth-sweep',
+  /** The warm pools' refill (schedule and after claims): the pool gauges, refill starts and drains. */
+  poolRefill: 'berth-pool-refill',
   /** The stop worker: files saved, container stopped, record ended (deployed: off the API's and sweep's path). */
   stop: 'berth-stop',
   proxy: 'proxy-sidecar',

@@ -21,6 +21,13 @@ export interface ContainerSpec {
   limits: ContainerLimits;
   /** Extra environment for the agent. */
   env?: Record<string, string>;
+  /**
+   * Names this start of the workspace's container: a start retried with the same token gets the task the first
+   * one started (ECS: the RunTask client token, which ECS remembers for up to 24 h), a later start of the same
+   * workspace (a resume after hibernation, services/hibernation.ts) needs a token of its own. Default: the
+   * workspace id.
+   */
+  startToken?: string;
 }
 
 export type TaskState = 'pending' | 'running' | 'paused' | 'stopped' | 'missing';
@@ -46,13 +53,18 @@ export interface TaskStatus {
  */
 export interface ContainerRuntime {
   readonly kind: RuntimeKind;
+  /**
+   * Whether `pause` can freeze a task in place (Docker: every process stopped, memory kept). A runtime that
+   * cannot (ECS) refuses pause/resume; a workspace paused there hibernates instead (services/hibernation.ts).
+   */
+  readonly freezes: boolean;
   /** Starts a labelled, hardened container/task. Resolves once the runtime accepted it (not when healthy). */
   start(spec: ContainerSpec): Promise<{ taskRef: string }>;
   /** Current state; `missing` for an unknown task. Never throws for an unknown ref. */
   describe(taskRef: string): Promise<TaskStatus>;
   /** Stops and removes; idempotent (stopping a missing task resolves). */
   stop(taskRef: string, reason: string): Promise<void>;
-  /** Freezes every process of the task (docker pause); resume thaws it. */
+  /** Freezes every process of the task (docker pause); resume thaws it. Only where `freezes`. */
   pause(taskRef: string): Promise<void>;
   resume(taskRef: string): Promise<void>;
   /**

@@ -13,4 +13,15 @@ export interface ProvisionInput {
    * restores): provisioning waits for it to end before restoring (AwaitPredecessor).
    */
   predecessorId?: string;
+  /**
+   * A warm pool member just claimed for a conversation that has files: its container is up, so the machine
+   * only restores them (RestoreFiles → MarkReady), off the API's request path whatever their size.
+   */
+  claimed?: boolean;
+  /**
+   * Which start of the workspace this is, when not its first (a resume after hibernation: the record's version
+   * then). Names the execution and the task start apart from the first one's (execution names and RunTask client
+   * tokens are used once).
+   */
+  run?: number;
 }

@@ -23,6 +23,17 @@ export interface Page<T> {
 
 export type CreateResult = { ok: true } | { ok: false; reason: 'conversation_bound' };
 
+/** A claim lost either the member (another claimer took it first) or the conversation (bound meanwhile). */
+export type ClaimResult = { ok: true } | { ok: false; reason: 'member_taken' | 'conversation_bound' };
+
+/** Creates of one template in one minute: served from the pool (claims) or cold (misses). */
+export interface PoolDemandMinute {
+  /** Epoch ms of the minute's start. */
+  minute: number;
+  claims: number;
+  misses: number;
+}
+
 /**
  * Durable workspace state (DynamoDB with TTL on `expiresAt` in the cloud, DynamoDB Local on a laptop).
  * Every write is conditional; reads never trust TTL: records whose `expiresAt` has passed are invisible to
@@ -35,6 +46,35 @@ export interface WorkspaceStore {
    * `conversation_bound`: somebody else won, read the binding again.
    */
   createForConversation(ws: WorkspaceRecord, opts: { replaces: string | null }): Promise<CreateResult>;
+
+  /**
+   * The warm pool's claim, one atomic step: the unclaimed member (still at `memberVersion`) becomes `claimed`
+   * (same id, the tenant's now) and the conversation is bound to it, unbound or bound to `replaces` before.
+   * `member_taken`: another claim (or a drain) got the member first; `conversation_bound`: as for a create.
+   */
+  claimForConversation(
+    claimed: WorkspaceRecord,
+    opts: { memberVersion: number; replaces: string | null },
+  ): Promise<ClaimResult>;
+
+  /** Stores a new warm pool member (no conversation, no binding). */
+  createPoolMember(ws: WorkspaceRecord): Promise<void>;
+
+  /** The live, unclaimed members of a template's pool, oldest first (an index read: claim conditionally). */
+  listPool(template: string, limit: number): Promise<WorkspaceRecord[]>;
+
+  /** A tenant's live workspaces, counted up to `atMost` (the quota check needs no more). */
+  countLive(tenantId: string, now: number, atMost: number): Promise<number>;
+
+  /** Adds to the current minute's demand counters of a template (kept for a day). */
+  recordPoolDemand(
+    template: string,
+    now: number,
+    counts: { claims?: number; misses?: number },
+  ): Promise<void>;
+
+  /** A template's demand per minute since `since`, oldest first; minutes without creates are left out. */
+  poolDemand(template: string, since: number): Promise<PoolDemandMinute[]>;
 
   getBinding(tenantId: string, conversationId: string): Promise<ConversationBinding | undefined>;
 

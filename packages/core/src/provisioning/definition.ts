@@ -4,6 +4,7 @@
  * `${<Step>FunctionArn}`; locally each Task state name maps to the same step handler.
  *
  * Provision (one Parallel branch, so that one Catch covers every state, loops included):
+ *   [IsClaimed: a claimed warm pool member goes straight to RestoreFiles]
  *   StartContainer → WaitForEndpoint ⇄ EndpointWait → WaitForHealthy ⇄ HealthWait
  *     → [AwaitPredecessor ⇄ PredecessorWait, when the conversation's previous workspace had not ended]
  *     → RestoreFiles → MarkReady
@@ -126,8 +127,14 @@ export function provisioningDefinition() {
         Type: 'Parallel',
         Branches: [
           {
-            StartAt: 'StartContainer',
+            StartAt: 'IsClaimed',
             States: {
+              // A claimed warm member has its container: it needs only its conversation's files.
+              IsClaimed: {
+                Type: 'Choice',
+                Choices: [{ Variable: '$.claimed', IsPresent: true, Next: 'RestoreFiles' }],
+                Default: 'StartContainer',
+              },
               // RunTask throttling and "no capacity right now": back off, then give up. RunTask carries the
               // workspace id as clientToken, and the step reuses a recorded task: a retry never starts a second.
               StartContainer: task('StartContainer', { Next: 'WaitForEndpoint' }, 15, [

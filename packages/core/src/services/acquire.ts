@@ -8,6 +8,9 @@ import type { ServiceDeps } from './deps.js';
 import { stopWorkspace } from './release.js';
 import { waitUntilSettled } from './wait-until-settled.js';
 import { METRIC } from '../observability/metric-names.js';
+import { claimFromPool } from '../pool/claim.js';
+import { templateVersion } from '../pool/pool-member.js';
+import { admitColdStart, admitTenant } from './admission.js';
 
 export interface AcquireInput {
   tenantId: string;
@@ -25,9 +28,12 @@ export interface AcquireResult {
 }
 
 /**
- * The workspace of a conversation: the live one if there is one, else a new one. One live workspace per
- * conversation holds under any number of concurrent calls: the new record and the conversation binding are
- * written in one conditional transaction, and a loser re-reads and answers the winner's workspace.
+ * The workspace of a conversation: the live one if there is one, else a new one — a warm pool member claimed
+ * (pool/claim.ts) or, when the pool has none, a cold start. One live workspace per conversation holds under any
+ * number of concurrent calls: the new record (or the claimed member) and the conversation binding are written in
+ * one conditional transaction, and a loser re-reads and answers the winner's workspace. A new workspace is
+ * admitted first (services/admission.ts): a tenant at its quota, or a cold start with too long a wait ahead,
+ * is refused with Retry-After before anything is written.
  */
 export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): Promise<AcquireResult> {
   const template = input.template ?? 'default';
@@ -57,6 +63,35 @@ export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): 
       }
       replaces = binding.workspaceId;
     }
+    await admitTenant(deps, input.tenantId, now);
+    const expiresAt = leaseEnd(deps.config, now, ttlSeconds);
+
+    // A predecessor still stopping is saving the files this workspace restores: only a cold start waits for it.
+    if (!predecessor) {
+      const claim = await claimFromPool(deps, {
+        tenantId: input.tenantId,
+        conversationId: input.conversationId,
+        template,
+        labels: input.labels ?? {},
+        ttlSeconds,
+        expiresAt,
+        replaces,
+      });
+      if (claim.kind === 'conversation_bound') continue;
+      if (claim.kind === 'claimed') {
+        await poolDemand(deps, template, 'claims');
+        deps.metrics.count(METRIC.WorkspaceCreated);
+        // Ready already, unless its files are being restored (the provisioning machine does that).
+        const workspace =
+          input.wait === false || claim.workspace.status !== 'provisioning'
+            ? claim.workspace
+            : await waitUntilSettled(deps, claim.workspace);
+        if (workspace.status === 'ready')
+          deps.metrics.duration(METRIC.AcquireLatency, deps.clock.now() - now);
+        return { workspace, created: true };
+      }
+    }
+    await admitColdStart(deps, input.tenantId);
 
     const record: WorkspaceRecord = {
       id: newWorkspaceId(),
@@ -68,13 +103,14 @@ export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): 
       labels: input.labels ?? {},
       createdAt: now,
       readyAt: null,
-      expiresAt: leaseEnd(deps.config, now, ttlSeconds),
+      expiresAt,
       lastActiveAt: now,
       ttlSeconds,
       deadlineAt: now + deps.config.provisioning.deadlineMs,
       terminationReason: null,
       runtime: deps.runtime.kind,
       fromPool: false,
+      templateVersion: templateVersion(deps.config.templates[template]!),
       taskRef: null,
       endpoint: null,
     };
@@ -89,6 +125,7 @@ export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): 
       replaces,
     });
     deps.metrics.count(METRIC.WorkspaceCreated);
+    await poolDemand(deps, template, 'misses');
     // A predecessor still stopping saves the files this one restores: provisioning waits for it to end.
     await deps.provisioner.start({
       workspaceId: record.id,
@@ -99,4 +136,18 @@ export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): 
     return { workspace, created: true };
   }
   throw new ApiError('conflict', 'the conversation is changing too fast; retry', { retryAfterSeconds: 1 });
+}
+
+/**
+ * Counts a create in its template's demand (the adaptive target's input) and asks for a refill, which replaces
+ * a claimed member or grows the pool after a miss. Neither may fail the create: both are logged and left.
+ */
+async function poolDemand(deps: ServiceDeps, template: string, kind: 'claims' | 'misses') {
+  if (!deps.config.templates[template]?.pool.max) return;
+  deps.metrics.count(kind === 'claims' ? METRIC.PoolClaims : METRIC.PoolMisses);
+  const now = deps.clock.now();
+  await Promise.all([
+    deps.store.recordPoolDemand(template, now, { [kind]: 1 }),
+    deps.poolRefiller?.request(),
+  ]).catch((e: unknown) => deps.log.warn('pool demand not recorded', { template, error: String(e) }));
 }

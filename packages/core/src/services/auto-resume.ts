@@ -8,8 +8,10 @@ const resuming = new Map<string, Promise<WorkspaceRecord>>();
 
 /**
  * The workspace as a call to its agent needs it: a paused one is resumed first (the same conditional path as
- * `POST .../resume`), since using a workspace means wanting it running. Every other state is returned as is,
- * for `readyEndpoint` to answer. A runtime that cannot resume keeps its own error (ECS: 422).
+ * `POST .../resume`), since using a workspace means wanting it running. A hibernated one (ECS) starts again and
+ * is waited for until ready (or `waitForReadyMs` is spent: then `provisioning`, which `readyEndpoint` answers
+ * with a retry); one still saving its files answers `conflict` with a retry. Every other state is returned as
+ * is, for `readyEndpoint` to answer.
  */
 export async function ensureReady(deps: ServiceDeps, ws: WorkspaceRecord): Promise<WorkspaceRecord> {
   if (ws.status !== 'paused') return ws;

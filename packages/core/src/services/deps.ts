@@ -6,7 +6,9 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
 import type { EgressController } from '../ports/egress-controller.js';
+import type { PoolRefiller } from '../ports/pool-refiller.js';
 import type { Provisioner } from '../ports/provisioner.js';
+import type { StartGate } from '../ports/start-gate.js';
 import type { Stopper } from '../ports/stopper.js';
 import type { WorkspaceStore } from '../ports/workspace-store.js';
 
@@ -38,8 +40,12 @@ export interface ServiceDeps {
   metrics: ServiceMetrics;
   /** Pushes per-workspace egress rules to the proxy; absent where no proxy is wired (PUT /egress → 422). */
   egress?: EgressController;
-  /** Finishes stops elsewhere (deployed: the stop worker); absent: in process, before stopWorkspace returns. */
-  stopper?: Stopper;
+  /** Cold starts wait here for their turn (FIFO); absent: every start goes at once, and nothing is refused. */
+  startGate?: StartGate;
+  /** Asks for a pool refill after a claim or a miss; absent: only the schedule refills. */
+  poolRefiller?: PoolRefiller;
+  /** Finishes stops and hibernations: deployed the stop worker (SQS), locally in process (stop-worker.ts). */
+  stopper: Stopper;
 }
 
 export const silentLogger: ServiceLogger = { info() {}, warn() {}, error() {} };

@@ -4,17 +4,15 @@ import { conditionalUpdate } from './conditional-update.js';
 import type { ServiceDeps } from './deps.js';
 import { METRIC } from '../observability/metric-names.js';
 
-/**
- * The snapshot codec (tar reader, manifest, digests) is loaded on the first save or restore: a deployed API
- * bundle keeps it out of every cold start (docs/lambda-router.md); Node caches the module after that.
- */
-const snapshots = () => import('./snapshots.js');
+// A static import on purpose: esbuild emits a chunk for every import() it parses, even in code tree-shaking
+// drops, and the bundle budget counts every chunk; the buffered API function, which saves no files (its stops
+// and pauses go to the stop worker), then carried the whole snapshot codec for nothing.
+import { restoreSnapshot, saveSnapshot } from './snapshots.js';
 
 /** Saves the workspace's files to durable storage, keyed by conversation, so a successor restores them. */
 export async function syncFilesToBlob(deps: ServiceDeps, ws: WorkspaceRecord): Promise<boolean> {
   if (!ws.endpoint) return false;
   const started = deps.clock.now();
-  const { saveSnapshot } = await snapshots();
   const tar = await deps.workspaceAgent.archiveOut(
     { endpoint: ws.endpoint, token: deps.agentTokens.tokenFor(ws.id) },
     '.',
@@ -30,7 +28,6 @@ export async function syncFilesToBlob(deps: ServiceDeps, ws: WorkspaceRecord): P
  */
 export async function restoreFilesFromBlob(deps: ServiceDeps, ws: WorkspaceRecord): Promise<boolean> {
   if (!ws.endpoint) return false;
-  const { restoreSnapshot } = await snapshots();
   const target = { endpoint: ws.endpoint, token: deps.agentTokens.tokenFor(ws.id) };
   return restoreSnapshot(deps, ws, target, (manifest) =>
     extendDeadlineForRestore(deps, ws.id, manifest.tarBytes),

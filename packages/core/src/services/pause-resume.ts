@@ -2,23 +2,33 @@ import { ApiError } from '../errors.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
 import { conditionalUpdate } from './conditional-update.js';
 import type { ServiceDeps } from './deps.js';
+import { hibernateWorkspace, wakeWorkspace } from './hibernation.js';
 import { getOwnedWorkspace } from './workspace-queries.js';
 
-/** Freezes a ready workspace (every process stops, memory is kept); idempotent. */
+/**
+ * Pauses a ready workspace; idempotent. Where the runtime freezes (Docker) every process stops and memory is
+ * kept; where it cannot (ECS) the workspace hibernates: files saved, task stopped (services/hibernation.ts).
+ */
 export async function pauseWorkspace(
   deps: ServiceDeps,
   tenantId: string,
   id: string,
 ): Promise<WorkspaceRecord> {
+  if (!deps.runtime.freezes) return hibernateWorkspace(deps, tenantId, id);
   return switchPause(deps, tenantId, id, 'ready', 'paused');
 }
 
-/** Thaws a paused workspace; idempotent. */
+/**
+ * Resumes a paused workspace; idempotent. A frozen one is thawed; a hibernated one starts again and restores its
+ * files, answered once ready or, past `waitForReadyMs` or with `wait: false`, while still `provisioning`.
+ */
 export async function resumeWorkspace(
   deps: ServiceDeps,
   tenantId: string,
   id: string,
+  opts: { wait?: boolean } = {},
 ): Promise<WorkspaceRecord> {
+  if (!deps.runtime.freezes) return wakeWorkspace(deps, tenantId, id, opts);
   return switchPause(deps, tenantId, id, 'paused', 'ready');
 }
 

@@ -7,6 +7,7 @@ import { sleep, type ServiceDeps } from './deps.js';
 import { endWorkspace } from './end-workspace.js';
 import { restoreFilesFromBlob } from './file-sync.js';
 import { METRIC } from '../observability/metric-names.js';
+import { isPoolMember } from '../pool/pool-member.js';
 
 /**
  * The steps of the provisioning state machine (provisioning/definition.ts). Each takes and returns the
@@ -24,6 +25,10 @@ export interface ProvisionState {
   predecessorId?: string;
   /** Set by the state machine's Catch before MarkFailed. */
   error?: { Error?: string; Cause?: string };
+  /** ProvisionInput.claimed: a claimed warm member, entered at RestoreFiles. */
+  claimed?: boolean;
+  /** ProvisionInput.run: a later start of the workspace (a resume after hibernation). */
+  run?: number;
 }
 
 /** The workspace moved on (deleted, failed) while provisioning: stop without retrying. */
@@ -90,18 +95,28 @@ export async function startContainerStep(deps: ServiceDeps, state: ProvisionStat
   if (ws.taskRef) return { ...state, taskRef: ws.taskRef }; // a retried step must not start a second task
   const template = deps.config.templates[ws.template];
   if (!template) throw new ApiError('unprocessable', `unknown template ${ws.template}`);
-  const { taskRef } = await deps.runtime.start({
-    workspaceId: ws.id,
-    tenantId: ws.tenantId,
-    template: ws.template,
-    image: template.image,
-    limits: {
-      cpus: template.cpus,
-      memoryMiB: template.memoryMiB,
-      pids: template.pids,
-      diskMiB: template.diskMiB,
-    },
-  });
+  // Cold starts take turns (FIFO locally, the shared RunTask bucket deployed): in a burst the first to ask
+  // starts first, and the engine is never asked for more than it can take.
+  const release = await deps.startGate?.enter(ws.id);
+  let taskRef: string;
+  try {
+    ({ taskRef } = await deps.runtime.start({
+      workspaceId: ws.id,
+      tenantId: ws.tenantId,
+      template: ws.template,
+      image: template.image,
+      limits: {
+        cpus: template.cpus,
+        memoryMiB: template.memoryMiB,
+        pids: template.pids,
+        diskMiB: template.diskMiB,
+      },
+      // A resume's start is not the first one's: ECS would answer the first token with the first (stopped) task.
+      ...(state.run !== undefined && { startToken: `${ws.id}-r${state.run}` }),
+    }));
+  } finally {
+    release?.();
+  }
   let recorded = false;
   try {
     const r = await conditionalUpdate(deps, ws.id, (fresh) =>
@@ -148,6 +163,8 @@ export async function waitForHealthyStep(deps: ServiceDeps, state: ProvisionStat
   let admitError: unknown;
   const next = await check(deps, state, deps.config.provisioning.healthTimeoutMs, async () => {
     if (!(await deps.workspaceAgent.health(endpoint, 1000))) return false;
+    // A warm pool member gets its way out when claimed (pool/claim.ts), never before.
+    if (isPoolMember(ws)) return true;
     try {
       await deps.egress?.admit?.(ws);
       return true;
@@ -198,17 +215,31 @@ export async function awaitPredecessorStep(
 
 export async function restoreFilesStep(deps: ServiceDeps, state: ProvisionState): Promise<ProvisionState> {
   const ws = await provisioningRecord(deps, state.workspaceId);
+  // A warm pool member belongs to no conversation: its files come when it is claimed.
+  if (isPoolMember(ws)) return { ...state, restored: false };
   return { ...state, restored: await restoreFilesFromBlob(deps, ws) };
 }
 
 export async function markReadyStep(deps: ServiceDeps, state: ProvisionState): Promise<ProvisionState> {
   const now = deps.clock.now();
+  // A warm member is frozen until claimed where the runtime can freeze (locally: no CPU while it waits).
+  const member = await deps.store.get(state.workspaceId, { now, includeExpired: true });
+  const freeze =
+    member?.status === 'provisioning' &&
+    isPoolMember(member) &&
+    deps.config.pool.freezeWarm &&
+    deps.runtime.freezes;
+  if (freeze && member.taskRef) await deps.runtime.pause(member.taskRef);
   const { record, changed } = await conditionalUpdate(deps, state.workspaceId, (ws) => {
     // A retried attempt whose first try already wrote: done (failing now would stop a ready container).
-    if (ws.status === 'ready' && ws.readyAt !== null && ws.taskRef === (state.taskRef ?? ws.taskRef))
+    if (
+      (ws.status === 'ready' || ws.status === 'paused') &&
+      ws.readyAt !== null &&
+      ws.taskRef === (state.taskRef ?? ws.taskRef)
+    )
       return null;
     if (ws.status !== 'provisioning') throw new ProvisioningAbandoned(`workspace is ${ws.status}`);
-    return { status: 'ready', readyAt: now, deadlineAt: null, lastActiveAt: now };
+    return { status: freeze ? 'paused' : 'ready', readyAt: now, deadlineAt: null, lastActiveAt: now };
   });
   if (!changed) return state;
   deps.metrics.duration(METRIC.ProvisionLatency, now - record.createdAt);

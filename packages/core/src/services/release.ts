@@ -2,10 +2,7 @@ import { isTerminal } from '../model/lifecycle.js';
 import type { WorkspaceRecord } from '../model/workspace.js';
 import { conditionalUpdate } from './conditional-update.js';
 import type { ServiceDeps } from './deps.js';
-import { endWorkspace } from './end-workspace.js';
-import { syncFilesToBlob } from './file-sync.js';
 import { getOwnedWorkspace } from './workspace-queries.js';
-import { METRIC } from '../observability/metric-names.js';
 
 export interface ReleaseResult {
   workspace: WorkspaceRecord;
@@ -27,13 +24,13 @@ export async function releaseWorkspace(
 /**
  * The shared way down for delete and expiry: the record goes to `stopping` (conditional: a decision made on
  * stale data is re-checked, `onlyIf`), then the rest — files saved, container stopped, record ended — is
- * finished here or handed to the stop worker (deps.stopper, deployed). Answers the record as it then is:
- * ended when finished here, `stopping` when handed over.
+ * handed to the stopper (deployed the stop worker; locally finished in process: services/stop-worker.ts).
+ * Answers the record as it then is: ended when finished in process, `stopping` when queued.
  */
 export async function stopWorkspace(
   deps: ServiceDeps,
   id: string,
-  reason: 'deleted' | 'expired' | 'idle',
+  reason: 'deleted' | 'expired' | 'idle' | 'drained',
   opts: { onlyIf?: (ws: WorkspaceRecord) => boolean } = {},
 ): Promise<WorkspaceRecord> {
   const now = deps.clock.now();
@@ -53,39 +50,9 @@ export async function stopWorkspace(
     };
   });
   if (declined || isTerminal(stopping.status)) return stopping;
-  if (!deps.stopper) return finishStop(deps, id);
   // Handed over once, by the caller that moved it to `stopping`: a repeated delete does not queue it again
-  // (the queue redelivers a stop that failed; the sweep ends one stuck past its deadline).
-  if (changed) await deps.stopper.handOver({ workspaceId: id, tenantId: stopping.tenantId });
-  return stopping;
-}
-
-/**
- * Finishes the stop of a `stopping` workspace: never loses files that can still be read (saved before the
- * container stops), then ends it with the reason given at stopping. Anything else is left as it is, so a stop
- * delivered twice (the stop worker's queue is at least once) or after the sweep ended it does nothing.
- */
-export async function finishStop(deps: ServiceDeps, id: string): Promise<WorkspaceRecord> {
-  const stopping = await deps.store.get(id, { now: deps.clock.now(), includeExpired: true });
-  if (!stopping) throw new Error(`workspace ${id} not found`);
-  if (stopping.status !== 'stopping') return stopping;
-  // Only a workspace that got ready has restored the conversation's files: syncing one still provisioning
-  // would overwrite the last good snapshot with an empty or half-restored tree.
-  if (stopping.taskRef && stopping.endpoint && stopping.readyAt !== null) {
-    // A paused container cannot answer: thaw it for the sync.
-    try {
-      const task = await deps.runtime.describe(stopping.taskRef);
-      if (task.state === 'paused') await deps.runtime.resume(stopping.taskRef);
-      if (task.state === 'running' || task.state === 'paused') await syncFilesToBlob(deps, stopping);
-    } catch (e) {
-      deps.log.error('file sync before stop failed', {
-        workspaceId: id,
-        tenantId: stopping.tenantId,
-        conversationId: stopping.conversationId,
-        error: String(e),
-      });
-      deps.metrics.count(METRIC.FileSyncFailed);
-    }
-  }
-  return endWorkspace(deps, id, 'stopped', stopping.terminationReason ?? 'deleted');
+  // (the queue redelivers a stop that failed; the sweep ends one stuck past its deadline). In process (the
+  // local host) the stop is finished by then and its end is the answer.
+  if (!changed) return stopping;
+  return (await deps.stopper.handOver({ workspaceId: id, tenantId: stopping.tenantId })) ?? stopping;
 }

@@ -15,7 +15,9 @@ import { METRIC } from '../observability/metric-names.js';
 export async function onTaskStopped(deps: ServiceDeps, event: TaskStopped): Promise<WorkspaceRecord | null> {
   if (!event.workspaceId) return null;
   const ws = await deps.store.get(event.workspaceId, { now: deps.clock.now(), includeExpired: true });
-  if (!ws || isTerminal(ws.status) || (ws.taskRef !== null && ws.taskRef !== event.taskRef)) return null;
+  // Only the record's own task: one without a task (starting, before StartContainer recorded it, whose steps see
+  // a dead task themselves; or hibernated, its task stopped on purpose) takes no stop as its own.
+  if (!ws || isTerminal(ws.status) || ws.taskRef !== event.taskRef) return null;
   const log = {
     workspaceId: ws.id,
     tenantId: ws.tenantId,

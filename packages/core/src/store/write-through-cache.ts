@@ -1,6 +1,13 @@
 import { VersionConflictError } from '../errors.js';
 import type { ConversationBinding, WorkspaceChanges, WorkspaceRecord } from '../model/workspace.js';
-import type { CreateResult, ListQuery, Page, WorkspaceStore } from '../ports/workspace-store.js';
+import type {
+  ClaimResult,
+  CreateResult,
+  ListQuery,
+  Page,
+  PoolDemandMinute,
+  WorkspaceStore,
+} from '../ports/workspace-store.js';
 
 export interface WriteThroughCacheOptions {
   /** How long an entry is trusted; a safety net only, since every write through this store updates it. */
@@ -62,6 +69,42 @@ export class WriteThroughCache implements WorkspaceStore {
     const result = await this.inner.createForConversation(ws, opts);
     if (result.ok) this.remember(ws);
     return result;
+  }
+
+  async claimForConversation(
+    claimed: WorkspaceRecord,
+    opts: { memberVersion: number; replaces: string | null },
+  ): Promise<ClaimResult> {
+    const result = await this.inner.claimForConversation(claimed, opts);
+    if (result.ok) this.remember(claimed);
+    // Lost the member: another claimer (in this process, through this cache) or a drain changed it.
+    else if (result.reason === 'member_taken') this.entries.delete(claimed.id);
+    return result;
+  }
+
+  async createPoolMember(ws: WorkspaceRecord): Promise<void> {
+    await this.inner.createPoolMember(ws);
+    this.remember(ws);
+  }
+
+  listPool(template: string, limit: number): Promise<WorkspaceRecord[]> {
+    return this.inner.listPool(template, limit);
+  }
+
+  countLive(tenantId: string, now: number, atMost: number): Promise<number> {
+    return this.inner.countLive(tenantId, now, atMost);
+  }
+
+  recordPoolDemand(
+    template: string,
+    now: number,
+    counts: { claims?: number; misses?: number },
+  ): Promise<void> {
+    return this.inner.recordPoolDemand(template, now, counts);
+  }
+
+  poolDemand(template: string, since: number): Promise<PoolDemandMinute[]> {
+    return this.inner.poolDemand(template, since);
   }
 
   getBinding(tenantId: string, conversationId: string): Promise<ConversationBinding | undefined> {

@@ -60,6 +60,8 @@ export class FakeProvisioner implements Provisioner {
     for (const step of PROVISION_STEPS) {
       // The ASL's HasPredecessor Choice: only a start with a predecessor waits for it.
       if (step === 'AwaitPredecessor' && !state.predecessorId) continue;
+      // The ASL's IsClaimed Choice: a claimed warm member only restores its files and gets ready.
+      if (state.claimed && step !== 'RestoreFiles' && step !== 'MarkReady') continue;
       try {
         await this.beforeStep(step, state);
         state = await this.runStep(step, state);

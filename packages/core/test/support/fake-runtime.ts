@@ -25,6 +25,8 @@ const yieldTurn = () => new Promise<void>((r) => setImmediate(r));
  */
 export class FakeRuntime implements ContainerRuntime {
   readonly kind = 'docker' as const;
+  /** False: a runtime like ECS, whose pause and resume refuse (a paused workspace hibernates instead). */
+  freezes = true;
   readonly tasks = new Map<string, FakeTask>();
   readonly calls: RuntimeCall[] = [];
   private seq = 0;
@@ -118,6 +120,7 @@ export class FakeRuntime implements ContainerRuntime {
 
   async pause(taskRef: string): Promise<void> {
     await this.enter({ op: 'pause', taskRef });
+    if (!this.freezes) throw new Error(`this runtime cannot freeze ${taskRef}`);
     const task = this.tasks.get(taskRef);
     if (!task || task.state !== 'running') throw new Error(`cannot pause ${taskRef}`);
     task.state = 'paused';
@@ -125,6 +128,7 @@ export class FakeRuntime implements ContainerRuntime {
 
   async resume(taskRef: string): Promise<void> {
     await this.enter({ op: 'resume', taskRef });
+    if (!this.freezes) throw new Error(`this runtime cannot thaw ${taskRef}`);
     const task = this.tasks.get(taskRef);
     if (!task || task.state !== 'paused') throw new Error(`cannot resume ${taskRef}`);
     task.state = 'running';

@@ -4,6 +4,7 @@ import {
   loadBerthConfig,
   newWorkspaceId,
   SignedAgentTokens,
+  inProcessStopper,
   noMetrics,
   silentLogger,
   type BerthConfigInput,
@@ -73,6 +74,8 @@ export function makeDeps(
     config: testConfig(overrides.config),
     log: overrides.log ?? silentLogger,
     metrics: overrides.metrics ?? noMetrics,
+    // Stops and hibernations finish in process, as on the local host (tests of the queue wire their own).
+    stopper: inProcessStopper(() => deps),
   };
   return deps;
 }
@@ -130,6 +133,7 @@ export function seedWorkspace(deps: TestDeps, partial: Partial<WorkspaceRecord> 
     terminationReason: null,
     runtime: 'docker',
     fromPool: false,
+    templateVersion: '',
     taskRef,
     endpoint: taskRef ? deps.runtime.endpointFor(taskRef) : null,
     ...partial,

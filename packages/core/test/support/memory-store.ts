@@ -2,8 +2,12 @@ import {
   VersionConflictError,
   invalidRequest,
   isTerminal,
+  isPoolMember,
+  LIVE_STATUSES,
   type ConversationBinding,
+  type ClaimResult,
   type CreateResult,
+  type PoolDemandMinute,
   type ListQuery,
   type Page,
   type WorkspaceChanges,
@@ -105,6 +109,87 @@ export class MemoryWorkspaceStore implements WorkspaceStore {
     this.records.set(ws.id, clone(ws));
     this.bindings.set(key, { tenantId: ws.tenantId, conversationId: ws.conversationId, workspaceId: ws.id });
     return { ok: true };
+  }
+
+  async claimForConversation(
+    claimed: WorkspaceRecord,
+    opts: { memberVersion: number; replaces: string | null },
+  ): Promise<ClaimResult> {
+    await this.enter('claimForConversation', claimed.id);
+    // From here to the end nothing awaits: the transaction is atomic.
+    const key = bindingKey(claimed.tenantId, claimed.conversationId);
+    const bound = this.bindings.get(key);
+    if (bound && (opts.replaces === null || bound.workspaceId !== opts.replaces)) {
+      return { ok: false, reason: 'conversation_bound' };
+    }
+    const member = this.records.get(claimed.id);
+    if (
+      !member ||
+      !isPoolMember(member) ||
+      isTerminal(member.status) ||
+      member.version !== opts.memberVersion
+    ) {
+      return { ok: false, reason: 'member_taken' };
+    }
+    this.records.set(claimed.id, clone(claimed));
+    this.bindings.set(key, {
+      tenantId: claimed.tenantId,
+      conversationId: claimed.conversationId,
+      workspaceId: claimed.id,
+    });
+    return { ok: true };
+  }
+
+  async createPoolMember(ws: WorkspaceRecord): Promise<void> {
+    await this.enter('createPoolMember', ws.id);
+    if (this.records.has(ws.id)) throw new Error(`workspace ${ws.id} already exists`);
+    this.records.set(ws.id, clone(ws));
+  }
+
+  async listPool(template: string, limit: number): Promise<WorkspaceRecord[]> {
+    await this.enter('listPool');
+    return [...this.records.values()]
+      .filter((ws) => isPoolMember(ws) && ws.template === template && !isTerminal(ws.status))
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .slice(0, limit)
+      .map(clone);
+  }
+
+  async countLive(tenantId: string, now: number, atMost: number): Promise<number> {
+    await this.enter('countLive');
+    const live = [...this.records.values()].filter(
+      (ws) => ws.tenantId === tenantId && LIVE_STATUSES.includes(ws.status) && ws.expiresAt > now,
+    );
+    return Math.min(live.length, atMost);
+  }
+
+  /** Demand counters by template, then minute. */
+  readonly demand = new Map<string, Map<number, PoolDemandMinute>>();
+
+  async recordPoolDemand(
+    template: string,
+    now: number,
+    counts: { claims?: number; misses?: number },
+  ): Promise<void> {
+    await this.enter('recordPoolDemand');
+    const minute = now - (now % 60_000);
+    const byMinute = this.demand.get(template) ?? new Map<number, PoolDemandMinute>();
+    this.demand.set(template, byMinute);
+    const m = byMinute.get(minute) ?? { minute, claims: 0, misses: 0 };
+    byMinute.set(minute, {
+      minute,
+      claims: m.claims + (counts.claims ?? 0),
+      misses: m.misses + (counts.misses ?? 0),
+    });
+  }
+
+  async poolDemand(template: string, since: number): Promise<PoolDemandMinute[]> {
+    await this.enter('poolDemand');
+    const from = since - (since % 60_000);
+    return [...(this.demand.get(template)?.values() ?? [])]
+      .filter((m) => m.minute >= from)
+      .sort((a, b) => a.minute - b.minute)
+      .map(clone);
   }
 
   async getBinding(tenantId: string, conversationId: string): Promise<ConversationBinding | undefined> {

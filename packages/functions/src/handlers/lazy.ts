@@ -21,9 +21,12 @@ export function handlerDeps(
   getDeps: DepsProvider,
   { logger, metrics }: HandlerObservability,
 ): () => Promise<AppDeps> {
-  return lazy(async () => ({
-    ...(await getDeps()),
-    log: serviceLogger(logger),
-    metrics: serviceMetrics(metrics),
-  }));
+  return lazy(async () => {
+    const handlerMetrics = serviceMetrics(metrics);
+    return {
+      ...(await getDeps({ metrics: handlerMetrics })),
+      log: serviceLogger(logger),
+      metrics: handlerMetrics,
+    };
+  });
 }

@@ -3,14 +3,15 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { MalformedStopMessage, parseStopMessage } from '@berth/aws';
-import { finishStop, SERVICE } from '@berth/core';
+import { finishHandOver, SERVICE } from '@berth/core';
 import type { DepsProvider } from '../app-deps.js';
 import { createObservability, type HandlerObservability } from '../observability.js';
 import { handlerDeps } from './lazy.js';
 
 /**
  * The stop worker on the stop queue (core's Stopper port, deployed): each message finishes one stop that the
- * API or the sweep began — files saved, container stopped, record ended (core finishStop). A stop that fails
+ * API or the sweep began — files saved, container stopped, record ended — or a pause began on ECS (files saved,
+ * task stopped, record paused): core finishHandOver reads which from the record. A hand-over that fails
  * is reported back alone (partial batch response) for the queue to deliver again, then to its dead-letter
  * queue; a message that is not a stop is dropped with an error log, since no retry could make it one.
  */
@@ -26,8 +27,11 @@ export function createStopHandler(getDeps: DepsProvider, observability?: Handler
         try {
           const stop = parseStopMessage(message.body);
           logger.appendKeys({ workspaceId: stop.workspaceId, tenantId: stop.tenantId });
-          const ended = await finishStop(await deps(), stop.workspaceId);
-          logger.info('stop finished', { status: ended.status, terminationReason: ended.terminationReason });
+          const ended = await finishHandOver(await deps(), stop.workspaceId);
+          logger.info('hand-over finished', {
+            status: ended.status,
+            terminationReason: ended.terminationReason,
+          });
         } catch (e) {
           if (e instanceof MalformedStopMessage) {
             logger.error('not a stop message: dropped', { messageId: message.messageId, error: e.message });

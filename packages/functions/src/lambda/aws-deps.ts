@@ -1,10 +1,12 @@
 import type { AppDeps, DepsProvider } from '../app-deps.js';
 import { assertNoneMissing, AWS_ENV, envValue, type AwsEnvName, type Env } from './aws-env.js';
 import {
+  dynamoStartBacklog,
   dynamoStore,
   ecsTasks,
   gatewayEgress,
   httpWorkspaceAgent,
+  lambdaPoolRefiller,
   s3Blobs,
   sfnProvisioner,
   signedAgentTokens,
@@ -27,6 +29,10 @@ export const API_WIRING = {
   stopper: sqsStopper,
   // PUT /egress writes the rules the gateway reads; keepalive renews the proxy credential.
   egress: gatewayEgress,
+  // Admission reads the RunTask bucket's backlog (503 capacity past admission.maxStartWaitMs).
+  startGate: dynamoStartBacklog,
+  // A claim or a miss asks for a refill of the warm pool.
+  poolRefiller: lambdaPoolRefiller,
 } satisfies Wiring;
 
 /** Checks the API functions' environment (one error naming all that is missing) and returns its values. */

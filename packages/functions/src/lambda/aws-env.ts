@@ -12,6 +12,10 @@ export const AWS_ENV = {
   STATE_MACHINE_ARN: 'provisioning state machine',
   STOP_QUEUE_URL: 'SQS queue of stops the stop worker finishes',
   AGENT_SIGNING_KEY_SECRET: 'Secrets Manager secret of the Ed25519 key that signs agent tokens',
+  BERTH_RUNTASK_RATE:
+    'workspace task starts per second over every function (the shared RunTask token bucket)',
+  BERTH_RUNTASK_BURST: 'workspace task starts the RunTask token bucket lets through at once',
+  BERTH_POOL_REFILL_FUNCTION: 'warm pool refill function, invoked asynchronously after claims and misses',
 } as const;
 
 export type AwsEnvName = keyof typeof AWS_ENV;
@@ -35,6 +39,15 @@ export const envList = (env: Env, name: AwsEnvName): string[] =>
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean);
+
+/** A variable the caller checked is set, as a number above 0 (an error names it otherwise). */
+export function envPositive(env: Env, name: AwsEnvName): number {
+  const n = Number(envValue(env, name));
+  if (!(n > 0) || !Number.isFinite(n)) {
+    throw new Error(`${name} (${AWS_ENV[name]}) must be a number above 0, got ${JSON.stringify(env[name])}`);
+  }
+  return n;
+}
 
 /** Config defaults, overridden by `BERTH_CONFIG` (JSON, optional). */
 export function berthConfigFrom(env: Env): BerthConfig {

@@ -1,9 +1,12 @@
 import {
+  DynamoStartBacklog,
+  DynamoStartGate,
   DynamoWorkspaceStore,
   EcsRuntime,
   EcsTasks,
   DEFAULT_PROPAGATION_MS,
   GatewayEgress,
+  LambdaPoolRefiller,
   S3BlobStore,
   SqsStopper,
   StepFunctionsProvisioner,
@@ -21,9 +24,10 @@ import {
   systemClock,
   withDeadlines,
   type BerthConfig,
+  type ServiceMetrics,
 } from '@berth/core';
 import type { AppDeps } from '../app-deps.js';
-import { envList, envValue, missingOf, type Env } from './aws-env.js';
+import { envList, envPositive, envValue, missingOf, type Env } from './aws-env.js';
 
 /**
  * How one port is made on AWS: the variables it needs and its construction. Each is its own export so a
@@ -31,7 +35,8 @@ import { envList, envValue, missingOf, type Env } from './aws-env.js';
  */
 export interface PortWiring<K extends keyof AppDeps> {
   missing(env: Env): string[];
-  build(env: Env, config: BerthConfig): AppDeps[K] | Promise<AppDeps[K]>;
+  /** `metrics`: the handler's (a port that counts something itself). */
+  build(env: Env, config: BerthConfig, metrics: ServiceMetrics): AppDeps[K] | Promise<AppDeps[K]>;
 }
 
 // Built inside `build`, never at import: a port no entry names must leave nothing behind in its bundle.
@@ -143,4 +148,55 @@ export const gatewayEgress: PortWiring<'egress'> = {
 export const httpWorkspaceAgent: PortWiring<'workspaceAgent'> = {
   missing: () => [],
   build: () => new HttpWorkspaceAgentClient(),
+};
+
+/** How long a start may sleep in the StartContainer step for its RunTask slot (its Lambda has 13 s). */
+const START_STEP_WAIT_MS = 5_000;
+
+const startGateMissing = (env: Env) =>
+  missingOf(env, 'TABLE_NAME', 'BERTH_RUNTASK_RATE', 'BERTH_RUNTASK_BURST');
+const bucketOptions = (env: Env) => ({
+  tableName: envValue(env, 'TABLE_NAME'),
+  ratePerSecond: envPositive(env, 'BERTH_RUNTASK_RATE'),
+  burst: envPositive(env, 'BERTH_RUNTASK_BURST'),
+});
+
+/**
+ * The RunTask token bucket every function shares (an item of the table), where the StartContainer step takes
+ * its turn. A turn too far off is `Throttled`, which passes the deadline below as it is (it is no outage), so
+ * the state machine retries it.
+ */
+export const dynamoStartGate: PortWiring<'startGate'> = {
+  missing: startGateMissing,
+  build: (env, config, metrics) =>
+    withDeadlines(
+      new DynamoStartGate({ ...bucketOptions(env), maxStepWaitMs: START_STEP_WAIT_MS, metrics }),
+      {
+        dependency: 'start gate',
+        timeoutMs: config.deadlines.storeMs,
+        // The wait for the slot, and the bucket's few calls around it.
+        methods: { enter: START_STEP_WAIT_MS + 2 * config.deadlines.storeMs },
+        ...sdk,
+      },
+    ),
+};
+
+/**
+ * The same bucket for the API's admission: how booked it is (503 capacity past `admission.maxStartWaitMs`),
+ * without the booking code, as `ecsTasks` is ECS without RunTask.
+ */
+export const dynamoStartBacklog: PortWiring<'startGate'> = {
+  missing: startGateMissing,
+  build: (env, config) =>
+    withDeadlines(new DynamoStartBacklog(bucketOptions(env)), {
+      dependency: 'start gate',
+      timeoutMs: config.deadlines.storeMs,
+      ...sdk,
+    }),
+};
+
+/** After a claim or a miss the API asks for a refill: an asynchronous invoke of the refill function. */
+export const lambdaPoolRefiller: PortWiring<'poolRefiller'> = {
+  missing: (env) => missingOf(env, 'BERTH_POOL_REFILL_FUNCTION'),
+  build: (env) => new LambdaPoolRefiller({ functionName: envValue(env, 'BERTH_POOL_REFILL_FUNCTION') }),
 };

@@ -1,4 +1,4 @@
-import { noMetrics, silentLogger, systemClock } from '@berth/core';
+import { noMetrics, silentLogger, systemClock, type ServiceMetrics } from '@berth/core';
 import type { AppDeps, DepsProvider } from '../app-deps.js';
 import { assertNoneMissing, berthConfigFrom, type Env } from './aws-env.js';
 import type { PortWiring } from './aws-ports.js';
@@ -14,7 +14,9 @@ export type Wiring = {
     | 'agentTokens'
     | 'tenants'
     | 'stopper'
-    | 'egress']?: PortWiring<K>;
+    | 'egress'
+    | 'startGate'
+    | 'poolRefiller']?: PortWiring<K>;
 };
 
 /**
@@ -30,13 +32,20 @@ function unwired<T>(port: string): T {
   }) as T;
 }
 
-/** The ports of `wiring` from the environment (one error naming every missing variable), the rest unwired. */
-export async function depsFromEnv(wiring: Wiring, env: Env): Promise<AppDeps> {
+/**
+ * The ports of `wiring` from the environment (one error naming every missing variable), the rest unwired.
+ * `metrics` are the handler's, for a port that counts something itself.
+ */
+export async function depsFromEnv(
+  wiring: Wiring,
+  env: Env,
+  metrics: ServiceMetrics = noMetrics,
+): Promise<AppDeps> {
   const ports = Object.entries(wiring) as [keyof Wiring, PortWiring<keyof Wiring>][];
   assertNoneMissing(ports.flatMap(([, w]) => w.missing(env)));
   const config = berthConfigFrom(env);
   const built = Object.fromEntries(
-    await Promise.all(ports.map(async ([name, w]) => [name, await w.build(env, config)])),
+    await Promise.all(ports.map(async ([name, w]) => [name, await w.build(env, config, metrics)])),
   ) as Partial<AppDeps>;
   const port = <K extends keyof Wiring>(name: K): AppDeps[K] => built[name] ?? unwired<AppDeps[K]>(name);
   return {
@@ -47,10 +56,12 @@ export async function depsFromEnv(wiring: Wiring, env: Env): Promise<AppDeps> {
     workspaceAgent: port('workspaceAgent'),
     agentTokens: port('agentTokens'),
     tenants: port('tenants'),
-    // Optional in the core: without one, a stop finishes in the function that began it.
-    ...(built.stopper && { stopper: built.stopper }),
+    stopper: port('stopper'),
     // Optional too: without one, PUT /egress answers 422 and no proxy is admitted.
     ...(built.egress && { egress: built.egress }),
+    // Optional too: without a gate every start goes at once; without a refiller only the schedule refills.
+    ...(built.startGate && { startGate: built.startGate }),
+    ...(built.poolRefiller && { poolRefiller: built.poolRefiller }),
     clock: systemClock,
     config,
     // Replaced per handler by its Powertools logger and metrics (handlers/lazy.ts).
@@ -62,5 +73,5 @@ export async function depsFromEnv(wiring: Wiring, env: Env): Promise<AppDeps> {
 /** What an entry point hands its factory: its ports, built on first use, once per cold start. */
 export const lambdaDeps =
   (wiring: Wiring): DepsProvider =>
-  () =>
-    depsFromEnv(wiring, process.env);
+  (handler) =>
+    depsFromEnv(wiring, process.env, handler?.metrics);

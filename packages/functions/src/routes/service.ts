@@ -1,4 +1,4 @@
-import { checkHealth } from '@berth/core';
+import { checkHealth, poolReport } from '@berth/core';
 import { json } from '../http/responses.js';
 import type { Route } from '../http/route.js';
 
@@ -17,14 +17,7 @@ export const serviceRoutes: Route[] = [
     method: 'GET',
     path: '/v1/pool',
     async handle({ deps }) {
-      // No warm pool yet: every template reports a target of zero, so clients can rely on the shape.
-      const templates = Object.keys(deps.config.templates).map((template) => ({
-        template,
-        target: 0,
-        warm: 0,
-        provisioning: 0,
-      }));
-      return json(200, { templates });
+      return json(200, await poolReport(deps));
     },
   },
 ];

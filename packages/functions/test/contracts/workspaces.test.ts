@@ -222,7 +222,7 @@ describe('service routes', () => {
     expect(res.body).not.toContain('permission denied');
   });
 
-  it('GET /v1/pool answers {templates: [{template, target, warm, provisioning}]}', async () => {
+  it('GET /v1/pool answers {templates: [{template, target, warm, provisioning, claims, misses}]}', async () => {
     const api = makeApi({ config: { templates: { default: {}, big: { memoryMiB: 4096 } } } });
     const res = await api.call('GET', '/v1/pool');
     expect(res.statusCode).toBe(200);
@@ -231,8 +231,17 @@ describe('service routes', () => {
       'default',
     ]);
     for (const t of res.json.templates) {
-      expect(Object.keys(t).sort()).toEqual(['provisioning', 'target', 'template', 'warm']);
-      for (const k of ['target', 'warm', 'provisioning']) expect(Number.isInteger(t[k])).toBe(true);
+      expect(Object.keys(t).sort()).toEqual([
+        'claims',
+        'misses',
+        'provisioning',
+        'target',
+        'template',
+        'warm',
+      ]);
+      for (const k of ['target', 'warm', 'provisioning', 'claims', 'misses']) {
+        expect(Number.isInteger(t[k])).toBe(true);
+      }
     }
   });
 });

@@ -20,6 +20,7 @@ const ENTRY_POINTS = [
   'provision-mark-failed',
   'task-state',
   'sweep',
+  'pool-refill',
 ] as const;
 
 const FULL_ENV = {
@@ -33,6 +34,9 @@ const FULL_ENV = {
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:berth-provision',
   STOP_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/berth-stops',
   AGENT_SIGNING_KEY_SECRET: '/berth/test/agent-signing-key',
+  BERTH_RUNTASK_RATE: '5',
+  BERTH_RUNTASK_BURST: '10',
+  BERTH_POOL_REFILL_FUNCTION: 'test-berth-pool-refill',
 };
 
 describe('Lambda entry points', () => {
@@ -95,9 +99,19 @@ describe('aws-deps', () => {
       // Egress signs with the same key (proxy credentials): two ports, one read of the secret.
       expect(deps.egress?.admit).toBeTypeOf('function');
       expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+      // Admission reads the RunTask bucket; the API never takes a turn there itself.
+      expect(deps.startGate?.backlogMs).toBeTypeOf('function');
+      await expect(deps.startGate!.enter('ws_1')).rejects.toThrow(/does not start tasks/);
+      expect(deps.poolRefiller?.request).toBeTypeOf('function');
     } finally {
       sm.restore();
     }
+  });
+
+  it('refuses a RunTask rate that is not a number above 0, naming it', async () => {
+    await expect(awsDepsFromEnv({ ...FULL_ENV, BERTH_RUNTASK_RATE: 'fast' })).rejects.toThrow(
+      /BERTH_RUNTASK_RATE .*must be a number above 0/,
+    );
   });
 
   it('rejects a BERTH_CONFIG that is not JSON, naming it', async () => {

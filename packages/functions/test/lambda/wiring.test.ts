@@ -6,7 +6,19 @@ const PORTS: Record<string, string[]> = {
   // The tenant comes from API Gateway's authorizer: no key list (no SSM) in the API functions (api-stream
   // wires the same: stacks/test/lambda-function.test.ts checks each entry's table).
   // PUT /egress writes the rules the egress gateway reads; keepalive renews the proxy credential.
-  api: ['agentTokens', 'blobs', 'egress', 'provisioner', 'runtime', 'stopper', 'store', 'workspaceAgent'],
+  // Admission reads the RunTask bucket's backlog; a claim or a miss asks for a pool refill.
+  api: [
+    'agentTokens',
+    'blobs',
+    'egress',
+    'poolRefiller',
+    'provisioner',
+    'runtime',
+    'startGate',
+    'stopper',
+    'store',
+    'workspaceAgent',
+  ],
   'api-authorizer': ['tenants'],
   'api-openapi': [],
   // Expiry goes to the stop worker: the sweep reaches neither the bucket nor the agents.
@@ -14,7 +26,10 @@ const PORTS: Record<string, string[]> = {
   'workspace-stop': ['agentTokens', 'blobs', 'runtime', 'store', 'workspaceAgent'],
   'provision-await-predecessor': ['store'],
   'task-state': ['runtime', 'store'],
-  'provision-start-container': ['runtime', 'store'],
+  // It takes its turn of the RunTask bucket before RunTask.
+  'provision-start-container': ['runtime', 'startGate', 'store'],
+  // New members are provisioning executions; drained ones are stopped here (no files to save).
+  'pool-refill': ['provisioner', 'runtime', 'store'],
   'provision-wait-for-endpoint': ['runtime', 'store'],
   // Once the agent answers, the task's proxy sidecar gets its credential.
   'provision-wait-for-healthy': ['egress', 'runtime', 'store', 'workspaceAgent'],

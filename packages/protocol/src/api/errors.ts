@@ -17,6 +17,8 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   unprocessable: 422,
   throttled: 429,
+  /** A tenant holds as many live workspaces as its quota allows (Retry-After: when one may have ended). */
+  quota_exceeded: 429,
   capacity: 503,
   provision_failed: 503,
   /** A dependency (store, blob store, container runtime) did not answer in time: retry after Retry-After. */

@@ -41,14 +41,14 @@ export interface HealthReport {
   components: { store: ComponentStatus; runtime: ComponentStatus; blobs: ComponentStatus };
 }
 
-/** One template's warm pool. `claims` and `misses` are API.md's; the server does not count them yet. */
+/** One template's warm pool; `claims` and `misses` count creates over the server's demand window (15 min by default). */
 export interface PoolTemplateState {
   template: string;
   target: number;
   warm: number;
   provisioning: number;
-  claims?: number;
-  misses?: number;
+  claims: number;
+  misses: number;
 }
 
 /** `GET /v1/pool`. */

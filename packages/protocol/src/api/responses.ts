@@ -175,8 +175,8 @@ export const poolState = z.strictObject({
       target: z.int(),
       warm: z.int(),
       provisioning: z.int(),
-      claims: z.optional(z.int()),
-      misses: z.optional(z.int()),
+      claims: z.int(),
+      misses: z.int(),
     }),
   ),
 });

@@ -1,0 +1,7 @@
+export { POOL_TENANT, isPoolMember, isWarm, newPoolMember, templateVersion } from './pool-member.js';
+export { poolTarget, type PoolTarget, type PoolTargetInput } from './pool-target.js';
+export { readTemplatePool, pooledTemplates, type TemplatePool } from './pool-state.js';
+export { claimFromPool, type ClaimOutcome, type ClaimRequest } from './claim.js';
+export { refillPool, type RefillReport } from './refill.js';
+export { poolReport } from './pool-report.js';
+export { parsePoolTargets, type PoolBounds } from './pool-targets-setting.js';

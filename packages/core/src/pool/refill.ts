@@ -1,0 +1,87 @@
+import type { WorkspaceRecord } from '../model/workspace.js';
+import { METRIC } from '../observability/metric-names.js';
+import type { ServiceDeps } from '../services/deps.js';
+import { stopWorkspace } from '../services/release.js';
+import { isPoolMember, isWarm, newPoolMember, templateVersion } from './pool-member.js';
+import { readTemplatePool, pooledTemplates } from './pool-state.js';
+
+export interface RefillReport {
+  templates: {
+    template: string;
+    target: number;
+    warm: number;
+    provisioning: number;
+    started: number;
+    drained: number;
+  }[];
+}
+
+/**
+ * Brings every pool to its target: members built from older template settings (image included) or past their
+ * maximum age are drained, members beyond the target too (warm ones, oldest first), and new members are started
+ * — at most `pool.maxConcurrentStarts` starting at once over all templates, so a refill never crowds out the
+ * tenants' cold starts. Run after claims and misses (PoolRefiller) and on schedule; a run that overlaps another
+ * can only start fewer, since it counts the other's starts as provisioning.
+ */
+export async function refillPool(deps: ServiceDeps): Promise<RefillReport> {
+  const now = deps.clock.now();
+  const states = await Promise.all(pooledTemplates(deps).map((t) => readTemplatePool(deps, t, now)));
+  let starting = states.reduce((n, s) => n + s.provisioning, 0);
+  const report: RefillReport = { templates: [] };
+  for (const state of states) {
+    const version = templateVersion(deps.config.templates[state.template]!);
+    const maxAgeMs = deps.config.pool.maxAgeSeconds * 1000;
+    const stale = (m: WorkspaceRecord) => m.templateVersion !== version || now - m.createdAt >= maxAgeMs;
+    const current = state.members.filter((m) => !stale(m));
+    const excess = current
+      .filter(isWarm)
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .slice(0, Math.max(0, current.length - state.target));
+    const drained = [...state.members.filter(stale), ...excess];
+    await Promise.all(drained.map((m) => drain(deps, m)));
+
+    const kept = current.length - excess.length;
+    const started = Math.max(
+      0,
+      Math.min(state.target - kept, deps.config.pool.maxConcurrentStarts - starting),
+    );
+    for (let i = 0; i < started; i++) await startMember(deps, state.template);
+    starting += started;
+
+    deps.metrics.count(METRIC.PoolWarm, state.warm - excess.length);
+    deps.metrics.count(METRIC.PoolTarget, state.target);
+    deps.metrics.count(METRIC.PoolDemandPeakRate, state.peakRatePerSecond);
+    if (started) deps.metrics.count(METRIC.PoolRefillStarts, started);
+    if (drained.length) deps.metrics.count(METRIC.PoolDrained, drained.length);
+    if (started || drained.length) {
+      deps.log.info('pool refilled', {
+        template: state.template,
+        target: state.target,
+        warm: state.warm,
+        provisioning: state.provisioning,
+        started,
+        drained: drained.length,
+      });
+    }
+    report.templates.push({
+      template: state.template,
+      target: state.target,
+      warm: state.warm,
+      provisioning: state.provisioning,
+      started,
+      drained: drained.length,
+    });
+  }
+  return report;
+}
+
+/** Ends a member that is still unclaimed (checked on the fresh record: a claim may have won meanwhile). */
+async function drain(deps: ServiceDeps, member: WorkspaceRecord) {
+  await stopWorkspace(deps, member.id, 'drained', { onlyIf: isPoolMember });
+}
+
+async function startMember(deps: ServiceDeps, template: string) {
+  const member = newPoolMember(deps.config, deps.runtime.kind, template, deps.clock.now());
+  await deps.store.createPoolMember(member);
+  await deps.provisioner.start({ workspaceId: member.id });
+}
