@@ -30,7 +30,6 @@ describe('create', () => {
       runtime: 'docker',
       terminationReason: null,
       fromPool: false,
-      templateVersion: '',
     });
     expect(first.id).toMatch(/^ws_/);
     expect(first.readyAt).not.toBeNull();

@@ -179,7 +179,11 @@ export const API_OPERATIONS = {
     path: '/v1/workspaces/{id}/resume',
     summary: 'Resume a paused workspace',
     auth: true,
-    responses: { 200: workspace('Ready again.') },
+    responses: {
+      200: workspace(
+        'Ready again; on ECS a hibernated workspace starts afresh and may answer `provisioning` until its files are restored.',
+      ),
+    },
     errors: [...ON_WORKSPACE, 409],
   }),
   runCommand: operation({
