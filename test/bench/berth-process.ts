@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@berth/aws/local';
 
@@ -15,8 +16,11 @@ export async function startBerthProcess(opts: {
   labelPrefix: string;
   /** More settings (README "Configuration"), e.g. BERTH_DISK_MIB; they win over the ones above. */
   env?: Record<string, string>;
+  /** Where its structured logs and EMF metrics go (default /dev/null): to see where a figure's time goes. */
+  logFile?: string;
 }) {
   const port = await freePort();
+  const log = opts.logFile ? openSync(opts.logFile, 'a') : 'ignore';
   const child = spawn(process.execPath, [MAIN], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -27,8 +31,10 @@ export async function startBerthProcess(opts: {
       BERTH_SWEEP_INTERVAL_MS: '60000',
       ...opts.env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', log, 'pipe'],
   });
+  // The child holds its own copy of the descriptor.
+  if (typeof log === 'number') closeSync(log);
   let said = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Berth did not start in 120 s:\n${said}`)), 120_000);

@@ -2,11 +2,15 @@ import http from 'node:http';
 
 /** A keep-alive HTTP client with as little overhead as possible, so the benchmark measures Berth, not the client. */
 export class BenchClient {
-  private readonly pool = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  private readonly pool: http.Agent;
+  /** `maxSockets`: connections at once (default 16); a burst needs one per request, or it queues here. */
   constructor(
     private readonly base: string,
     private readonly key: string,
-  ) {}
+    opts: { maxSockets?: number } = {},
+  ) {
+    this.pool = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 16 });
+  }
 
   request(
     method: string,

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { bundleAll, bundleTable } from '../../scripts/bundle-lambdas.mjs';
 import { controlPlaneSection, runControlPlaneBench } from './control-plane.bench.js';
+import { computesdkSection, poolSection, runPoolBench } from './pool.bench.js';
 import { runProxyBench } from './proxy.bench.js';
 import { runSnapshotBench, snapshotSection } from './snapshot.bench.js';
 
@@ -28,6 +29,12 @@ async function main() {
 
   console.log('[bench] file snapshots: 200 MiB save and restore vs tar + copy (local Docker)…');
   sections.push(snapshotSection(await runSnapshotBench()));
+  console.log(sections.at(-1));
+
+  console.log('[bench] warm pool vs cold starts, one at a time and in bursts; computesdk/benchmarks’ modes…');
+  const pool = await runPoolBench();
+  sections.push(poolSection(pool), computesdkSection(pool));
+  console.log(sections.at(-2));
   console.log(sections.at(-1));
 
   const docker = (() => {
