@@ -15,6 +15,7 @@ import {
   useFakeBerth,
   view,
   type SeenRequest,
+  caught,
 } from './support/fake-berth.js';
 
 // `{ signal, timeoutMs }` on every call, over a real HTTP server: aborting cancels the request on the
@@ -70,15 +71,6 @@ function stall() {
   fake.handle((req) => arrived(req));
   return first;
 }
-
-const caught = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-};
 
 const closedWithin = (req: SeenRequest, ms: number) =>
   Promise.race([req.aborted.then(() => 'closed'), sleep(ms).then(() => 'still open')]);

@@ -2,20 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { BerthApiError, BerthTimeoutError } from '@berth/sdk';
 import { BerthApiError as ApiErrorClass } from '../src/errors.js';
 import { retryDelayMs } from '../src/http/retry.js';
-import { apiError, json, sleep, useFakeBerth, view } from './support/fake-berth.js';
+import { apiError, json, sleep, useFakeBerth, view, caught } from './support/fake-berth.js';
 
 // Berth's admission control refuses a create with 429 quota_exceeded or 503 capacity/unavailable and
 // Retry-After; create is keyed by conversationId, so the SDK tries again, within bounds.
 const fake = useFakeBerth();
-
-const caught = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-};
 
 const REQUEST = { conversationId: 'conv-1', template: 'default' };
 

@@ -2,19 +2,10 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Berth, BerthApiError, BerthConnectionError, BerthError, BerthTimeoutError } from '@berth/sdk';
-import { API_KEY, apiError, json, sleep, useFakeBerth, view } from './support/fake-berth.js';
+import { API_KEY, apiError, json, sleep, useFakeBerth, view, caught } from './support/fake-berth.js';
 
 // API.md's error shape becomes BerthApiError; answers that ask for it are retried, others never.
 const fake = useFakeBerth();
-
-const caught = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-};
 
 describe('error mapping', () => {
   it("API.md's error body: status, code, message, requestId, Retry-After", async () => {

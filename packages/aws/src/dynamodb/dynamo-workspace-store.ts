@@ -55,6 +55,14 @@ export interface DynamoWorkspaceStoreOptions {
   clientConfig?: DynamoDBClientConfig;
 }
 
+/** A workspace item's put in a transaction, under its own condition. */
+interface ConditionalPut {
+  Item: object;
+  ConditionExpression: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+}
+
 /** Attempts at a conversation's create transaction while concurrent transactions on it keep cancelling it. */
 const TRANSACTION_CONFLICT_ATTEMPTS = 8;
 
@@ -79,6 +87,44 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
   }
 
   async createForConversation(ws: WorkspaceRecord, opts: { replaces: string | null }): Promise<CreateResult> {
+    const result = await this.bindConversation(
+      { Item: toWorkspaceItem(ws), ConditionExpression: 'attribute_not_exists(pk)' },
+      ws,
+      opts.replaces,
+    );
+    if (result === 'workspace_refused') throw new Error(`workspace ${ws.id} already exists`);
+    return result === 'ok' ? { ok: true } : { ok: false, reason: result };
+  }
+
+  async claimForConversation(
+    claimed: WorkspaceRecord,
+    opts: { memberVersion: number; replaces: string | null },
+  ): Promise<ClaimResult> {
+    const result = await this.bindConversation(
+      {
+        // The whole item anew: no pool index key (claimed), the tenant's index key, nothing a member could
+        // have carried over.
+        Item: toWorkspaceItem(claimed),
+        ConditionExpression: '#version = :member AND #tenant = :pool AND attribute_exists(#poolKey)',
+        ExpressionAttributeNames: { '#version': 'version', '#tenant': 'tenantId', '#poolKey': ATTR.gsi4pk },
+        ExpressionAttributeValues: { ':member': opts.memberVersion, ':pool': POOL_TENANT },
+      },
+      claimed,
+      opts.replaces,
+    );
+    if (result === 'workspace_refused') return { ok: false, reason: 'member_taken' };
+    return result === 'ok' ? { ok: true } : { ok: false, reason: result };
+  }
+
+  /**
+   * One transaction: the workspace item put under its own condition, and the conversation bound to it (unbound,
+   * or bound to `replaces`). Which condition refused is the answer; the binding's wins when both did.
+   */
+  private async bindConversation(
+    put: ConditionalPut,
+    ws: WorkspaceRecord,
+    replaces: string | null,
+  ): Promise<'ok' | 'conversation_bound' | 'workspace_refused'> {
     const binding = toBindingItem({
       tenantId: ws.tenantId,
       conversationId: ws.conversationId,
@@ -89,76 +135,21 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
         await this.doc.send(
           new TransactWriteCommand({
             TransactItems: [
-              {
-                Put: {
-                  TableName: this.table,
-                  Item: toWorkspaceItem(ws),
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              { Put: { TableName: this.table, Item: binding, ...bindingCondition(opts.replaces) } },
+              { Put: { TableName: this.table, ...put } },
+              { Put: { TableName: this.table, Item: binding, ...bindingCondition(replaces) } },
             ],
           }),
         );
-        return { ok: true };
+        return 'ok';
       } catch (e) {
         const reasons = cancellationReasons(e);
         if (!reasons) throw e;
         const [workspaceReason, bindingReason] = reasons;
-        if (bindingReason === 'ConditionalCheckFailed') return { ok: false, reason: 'conversation_bound' };
-        if (workspaceReason === 'ConditionalCheckFailed')
-          throw new Error(`workspace ${ws.id} already exists`);
-        // TransactionConflict: another transaction on the binding was in flight and may yet fail, so
-        // "bound" would be a guess. Try again; once the other commits, our condition decides.
-        if (!reasons.includes('TransactionConflict') || attempt >= TRANSACTION_CONFLICT_ATTEMPTS) throw e;
-        await sleep(Math.random() * 10 * 2 ** attempt);
-      }
-    }
-  }
-
-  async claimForConversation(
-    claimed: WorkspaceRecord,
-    opts: { memberVersion: number; replaces: string | null },
-  ): Promise<ClaimResult> {
-    const binding = toBindingItem({
-      tenantId: claimed.tenantId,
-      conversationId: claimed.conversationId,
-      workspaceId: claimed.id,
-    });
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                // The whole item anew: no pool index key (claimed), the tenant's index key, nothing a member
-                // could have carried over.
-                Put: {
-                  TableName: this.table,
-                  Item: toWorkspaceItem(claimed),
-                  ConditionExpression:
-                    '#version = :member AND #tenant = :pool AND attribute_exists(#poolKey)',
-                  ExpressionAttributeNames: {
-                    '#version': 'version',
-                    '#tenant': 'tenantId',
-                    '#poolKey': ATTR.gsi4pk,
-                  },
-                  ExpressionAttributeValues: { ':member': opts.memberVersion, ':pool': POOL_TENANT },
-                },
-              },
-              { Put: { TableName: this.table, Item: binding, ...bindingCondition(opts.replaces) } },
-            ],
-          }),
-        );
-        return { ok: true };
-      } catch (e) {
-        const reasons = cancellationReasons(e);
-        if (!reasons) throw e;
-        const [memberReason, bindingReason] = reasons;
-        if (bindingReason === 'ConditionalCheckFailed') return { ok: false, reason: 'conversation_bound' };
-        if (memberReason === 'ConditionalCheckFailed') return { ok: false, reason: 'member_taken' };
-        // TransactionConflict: another claim of this member (or of this conversation) is in flight and may yet
-        // fail; giving up now could leave a member nobody claimed. Try again: once it settles, our condition decides.
+        if (bindingReason === 'ConditionalCheckFailed') return 'conversation_bound';
+        if (workspaceReason === 'ConditionalCheckFailed') return 'workspace_refused';
+        // TransactionConflict: another transaction on the binding (or the claimed member) was in flight and may
+        // yet fail, so "bound" or "taken" would be a guess (and a member given up on might be claimed by
+        // nobody). Try again; once the other commits, our condition decides.
         if (!reasons.includes('TransactionConflict') || attempt >= TRANSACTION_CONFLICT_ATTEMPTS) throw e;
         await sleep(Math.random() * 10 * 2 ** attempt);
       }

@@ -3,6 +3,7 @@ import { METRIC } from '../observability/metric-names.js';
 import { conditionalUpdate } from '../services/conditional-update.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { endWorkspace } from '../services/end-workspace.js';
+import { failureReason } from '../services/provision-steps.js';
 import { snapshotPrefix } from '../ports/blob-store.js';
 import { isWarm, templateVersion } from './pool-member.js';
 
@@ -117,19 +118,13 @@ async function bindIdentity(deps: ServiceDeps, claimed: WorkspaceRecord, frozen:
     return record;
   } catch (e) {
     const name = (e as { name?: string } | null)?.name ?? 'Error';
-    const why = name === 'RestoreIncomplete' ? 'restore_incomplete' : `claim_${name}`;
     deps.log.error('binding a claimed workspace failed', {
       workspaceId: claimed.id,
       tenantId: claimed.tenantId,
       conversationId: claimed.conversationId,
       error: String(e),
     });
-    return endWorkspace(
-      deps,
-      claimed.id,
-      'failed',
-      `provision_failed:${why.replace(/[^A-Za-z0-9_.-]/g, '_')}`,
-    );
+    return endWorkspace(deps, claimed.id, 'failed', `provision_failed:${failureReason(`claim_${name}`)}`);
   }
 }
 

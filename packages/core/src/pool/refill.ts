@@ -53,24 +53,10 @@ export async function refillPool(deps: ServiceDeps): Promise<RefillReport> {
     deps.metrics.count(METRIC.PoolDemandPeakRate, state.peakRatePerSecond);
     if (started) deps.metrics.count(METRIC.PoolRefillStarts, started);
     if (drained.length) deps.metrics.count(METRIC.PoolDrained, drained.length);
-    if (started || drained.length) {
-      deps.log.info('pool refilled', {
-        template: state.template,
-        target: state.target,
-        warm: state.warm,
-        provisioning: state.provisioning,
-        started,
-        drained: drained.length,
-      });
-    }
-    report.templates.push({
-      template: state.template,
-      target: state.target,
-      warm: state.warm,
-      provisioning: state.provisioning,
-      started,
-      drained: drained.length,
-    });
+    const { template, target, warm, provisioning } = state;
+    const entry = { template, target, warm, provisioning, started, drained: drained.length };
+    if (started || drained.length) deps.log.info('pool refilled', entry);
+    report.templates.push(entry);
   }
   return report;
 }

@@ -259,10 +259,13 @@ const FAILURE_REASONS: Record<string, string> = {
   ProvisioningTimedOut: 'timeout',
 };
 
+/** The `<why>` of `provision_failed:<why>` for an error name: API.md's name for it, else the name made safe. */
+export const failureReason = (error: string) =>
+  (FAILURE_REASONS[error] ?? error).replace(/[^A-Za-z0-9_.-]/g, '_');
+
 /** The Catch of every step: the workspace fails with the step's error as reason and its task is stopped. */
 export async function markFailedStep(deps: ServiceDeps, state: ProvisionState): Promise<ProvisionState> {
-  const error = state.error?.Error ?? 'unknown';
-  const why = (FAILURE_REASONS[error] ?? error).replace(/[^A-Za-z0-9_.-]/g, '_');
+  const why = failureReason(state.error?.Error ?? 'unknown');
   deps.metrics.count(METRIC.ProvisionFailed);
   deps.log.error('provisioning failed', {
     workspaceId: state.workspaceId,

@@ -149,3 +149,13 @@ export function sseHead(res: ServerResponse) {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** What `p` rejects with (fails the test when it resolves). */
+export const caught = async (p: Promise<unknown>) => {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+};
