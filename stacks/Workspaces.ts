@@ -45,6 +45,7 @@ export const RELAY_COMMAND = ['node', '/opt/berth/relay.mjs'];
 export const WORKSPACE_VOLUMES = {
   files: '/workspace',
   tmp: '/tmp',
+  varTmp: '/var/tmp',
   agent: '/run/berth/agent',
   home: '/home/agent',
 } as const;

@@ -27,16 +27,17 @@ interface CreatedWorkspace {
  * computesdk/benchmarks' check that a sandbox is new (src/sandbox/benchmark.ts, timed with the rest): a marker a
  * reused sandbox would still have, its namespaces, then the marker written. Berth's pool must never hand out a
  * used container, so a marker found fails the iteration, as it fails theirs. Theirs also requires writing the
- * marker to /var/tmp, which a workspace's read-only root refuses (only /tmp is writable): here that write may fail.
+ * marker to /var/tmp, which workspaces keep writable as they do /tmp: as there, a failed write fails the run.
  */
 const freshnessProbe = (token: string) =>
   [
+    'set -e',
     'm=""',
     'for p in /tmp/.bench_ephemeral_check /var/tmp/.bench_ephemeral_check; do if [ -f "$p" ]; then m=$p; break; fi; done',
     'printf "marker_path=%s\\n" "$m"',
     'printf "ns_mnt=%s\\nns_pid=%s\\n" "$(readlink /proc/self/ns/mnt)" "$(readlink /proc/self/ns/pid)"',
     `printf '%s' '${token}' > /tmp/.bench_ephemeral_check`,
-    `(printf '%s' '${token}' > /var/tmp/.bench_ephemeral_check) 2>/dev/null || true`,
+    `printf '%s' '${token}' > /var/tmp/.bench_ephemeral_check`,
   ].join('; ');
 
 async function exec(client: BenchClient, id: string, cmd: string[]): Promise<string> {

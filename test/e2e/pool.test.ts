@@ -14,6 +14,8 @@ afterAll(() => upstream?.close());
 
 const b = useLocalBerth({
   pools: { default: { min: 1, max: 1 } },
+  // Its one member waits frozen (none kept thawed ahead: core's pool tests cover that).
+  config: { pool: { freezeWarm: true, thawedAhead: 0 } },
   egress: () => ({
     allowDomains: [],
     allowLoopback: true,

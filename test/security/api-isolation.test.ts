@@ -60,7 +60,7 @@ describe('network', () => {
 });
 
 describe('filesystem and privileges', () => {
-  it('cannot write / (read-only root), can write /workspace and /tmp', async () => {
+  it('cannot write / (read-only root), can write /workspace, /tmp and /var/tmp', async () => {
     for (const target of ['/evil', '/usr/evil', '/etc/evil', '/bin/evil']) {
       const r = await sh(`echo x > ${target}`);
       expect(r.exitCode, target).not.toBe(0);
@@ -68,8 +68,10 @@ describe('filesystem and privileges', () => {
     }
     const check = await sh('ls /evil /usr/evil 2>&1; true');
     expect(check.stdout).toMatch(/No such file/);
-    const ok = await sh('echo w > /workspace/w && echo t > /tmp/t && cat /workspace/w /tmp/t');
-    expect(ok).toMatchObject({ exitCode: 0, stdout: 'w\nt\n' });
+    const ok = await sh(
+      'echo w > /workspace/w && echo t > /tmp/t && echo v > /var/tmp/v && cat /workspace/w /tmp/t /var/tmp/v',
+    );
+    expect(ok).toMatchObject({ exitCode: 0, stdout: 'w\nt\nv\n' });
   });
 
   it('runs as uid 1000, not root', async () => {

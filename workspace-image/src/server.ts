@@ -74,9 +74,30 @@ export function createAgentServer(
   return {
     server,
     preload: () => {
-      loadRoutes().catch(() => {}); // a failure resurfaces (as a 500) on the first request that needs them
+      loadRoutes()
+        .then(({ launch }) => warmUp(launch, config.workspaceDir))
+        .catch(() => {}); // a failure resurfaces (as a 500) on the first request that needs them
     },
   };
+}
+
+/**
+ * Starts one command that does nothing, so that the first command a user runs finds the launcher (the
+ * berth-spawner helper) started and its code paths compiled: a warm pool member is claimed idle, and its first
+ * command is what a user times.
+ */
+function warmUp(launch: Launcher, cwd: string) {
+  const ignore = () => {};
+  launch(
+    { argv: ['/bin/true'], cwd, env: {} },
+    {
+      onSpawn: ignore,
+      onStdout: ignore,
+      onStderr: ignore,
+      onError: ignore,
+      onClose: ignore,
+    },
+  );
 }
 
 function methodNotAllowed(res: ServerResponse, allowed: string[]): AgentHttpError {

@@ -293,14 +293,16 @@ export class DockerRuntime implements ContainerRuntime {
     target: 'paused' | 'running',
     act: (c: Dockerode.Container) => Promise<unknown>,
   ): Promise<void> {
-    const info = await this.inspectManaged(taskRef);
-    if (!info) throw new TaskNotFoundError(taskRef);
-    const container = this.docker.getContainer(info.Id);
+    // A container this runtime started (or listed) is known to be its own: acted on without an inspect first
+    // (a pool claim thaws its member on the create's path).
+    const id = this.workspaceOf.has(taskRef) ? taskRef : (await this.inspectManaged(taskRef))?.Id;
+    if (!id) throw new TaskNotFoundError(taskRef);
     try {
-      await act(container);
+      await act(this.docker.getContainer(id));
     } catch (err) {
+      if (dockerStatus(err) === 404) throw new TaskNotFoundError(taskRef);
       if (dockerStatus(err) !== 409) throw err;
-      const now = await this.describe(info.Id);
+      const now = await this.describe(id);
       if (now.state !== target) {
         throw new Error(`cannot make ${taskRef} ${target}: ${dockerMessage(err)}`, { cause: err });
       }

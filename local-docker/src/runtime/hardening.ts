@@ -47,6 +47,8 @@ export function hardenedHostConfig(input: Pick<ContainerConfigInput, 'spec' | 'e
     // executable anyway, so noexec here would only break compilers and test runners that use /tmp.
     Tmpfs: {
       '/tmp': 'rw,exec,nosuid,nodev,size=256m',
+      // Tools expect it writable too (package managers, computesdk's freshness check).
+      '/var/tmp': 'rw,exec,nosuid,nodev,size=256m',
       [AGENT_HOME]: `rw,exec,nosuid,nodev,size=64m,uid=${AGENT_UID},gid=${AGENT_GID}`,
     },
     CapDrop: ['ALL'],

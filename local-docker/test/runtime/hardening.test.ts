@@ -31,9 +31,10 @@ describe('hardenedHostConfig (ARCHITECTURE.md §4 hardening list)', () => {
 
   it('has no network at all', () => expect(hc.NetworkMode).toBe('none'));
   it('has a read-only root', () => expect(hc.ReadonlyRootfs).toBe(true));
-  it('mounts tmpfs /tmp and the agent home (owned by the agent), both nosuid,nodev and sized', () => {
+  it('mounts tmpfs /tmp, /var/tmp and the agent home (owned by the agent), all nosuid,nodev and sized', () => {
     expect(hc.Tmpfs).toEqual({
       '/tmp': 'rw,exec,nosuid,nodev,size=256m',
+      '/var/tmp': 'rw,exec,nosuid,nodev,size=256m',
       '/home/agent': 'rw,exec,nosuid,nodev,size=64m,uid=1000,gid=1000',
     });
   });

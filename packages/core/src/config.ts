@@ -67,6 +67,11 @@ export const configSchema = z.object(
       demandWindowSeconds: withDefault(int(60, 86_400), 900),
       /** Locally warm members are frozen (docker pause: no CPU) until claimed; Fargate cannot freeze. */
       freezeWarm: withDefault(z.boolean({ error: 'must be true or false' }), false),
+      /**
+       * With `freezeWarm`, this many warm members per template wait thawed (idle, ready at once): the next claim
+       * skips the thaw, which is most of a local claim's time. The refill thaws the next one after a claim.
+       */
+      thawedAhead: withDefault(int(0, 1000), 1),
     }),
     /** Admission control (API.md "Admission"): refuse early with Retry-After instead of piling up. */
     admission: group({

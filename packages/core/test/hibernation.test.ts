@@ -10,14 +10,15 @@ import {
   sweep,
   type ApiError,
 } from '@berth/core';
+import { POOL_TENANT, refillPool, type WorkspaceRecord } from '@berth/core';
 import { isAgentTokenFor, makeDeps, type TestDeps } from './support/make-deps.js';
 import { snapshotFiles } from './support/tar-files.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 /** A runtime like ECS (no freezing), and a ready workspace of conversation c1 with two files in it. */
-async function readyOnRuntimeThatCannotFreeze() {
-  const deps = makeDeps();
+async function readyOnRuntimeThatCannotFreeze(opts: Parameters<typeof makeDeps>[0] = {}) {
+  const deps = makeDeps(opts);
   deps.runtime.freezes = false;
   const { workspace } = await acquireWorkspace(deps, { tenantId: 't1', conversationId: 'c1' });
   expect(workspace.status).toBe('ready');
@@ -331,3 +332,92 @@ async function until(cond: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setImmediate(r));
   if (!cond()) throw new Error('condition never met');
 }
+
+/** A hibernated workspace (as above, paused) and a pool of one warm member of its template. */
+async function hibernatedWithWarmMember() {
+  const ready = await readyOnRuntimeThatCannotFreeze({
+    config: { templates: { default: { pool: { min: 1, max: 1 } } } },
+  });
+  await pauseWorkspace(ready.deps, 't1', ready.ws.id);
+  await refillPool(ready.deps);
+  await ready.deps.provisioner.drain();
+  return ready;
+}
+
+describe('resume of a hibernated workspace on a warm pool member', () => {
+  it("takes a member's task instead of starting one: the member's identity, the files restored, ready", async () => {
+    const { deps, ws } = await hibernatedWithWarmMember();
+    const member = [...deps.store.records.values()].find(
+      (w) => w.tenantId === POOL_TENANT && w.status === 'ready',
+    )!;
+    const restoredBy: (string | null)[] = [];
+    deps.workspaceAgent.afterArchiveIn = () =>
+      restoredBy.push(deps.workspaceAgent.callsOf('archiveIn').at(-1)!.token);
+    const starts = deps.runtime.calls.filter((c) => c.op === 'start').length;
+
+    const resumed = await resumeWorkspace(deps, 't1', ws.id);
+    expect(resumed).toMatchObject({
+      id: ws.id,
+      tenantId: 't1',
+      status: 'ready',
+      taskRef: member.taskRef,
+      endpoint: member.endpoint,
+      agentId: member.id,
+    });
+    expect(deps.runtime.calls.filter((c) => c.op === 'start')).toHaveLength(starts); // no task started
+    // The member's agent accepts its own identity only: the restore went with a token signed for it.
+    expect(restoredBy).toHaveLength(1);
+    expect(isAgentTokenFor(restoredBy[0]!, member.id)).toBe(true);
+    expect(Object.fromEntries(deps.workspaceAgent.filesOf(resumed.endpoint!))).toEqual({
+      'notes.md': Buffer.from('keep me'),
+      'src/main.py': Buffer.from('print(1)\n'),
+    });
+    expect(deps.store.peek(member.id)).toMatchObject({
+      status: 'stopped',
+      terminationReason: 'adopted',
+      adoptedBy: ws.id,
+    });
+    // Commands go to the member's agent with its identity too.
+    await runCommand(deps, 't1', ws.id, { cmd: ['true'] });
+    expect(isAgentTokenFor(deps.workspaceAgent.callsOf('runCommand').at(-1)!.token!, member.id)).toBe(true);
+  });
+
+  it("the task's events and listings, which name the member, are the adopter's", async () => {
+    const { deps, ws } = await hibernatedWithWarmMember();
+    const resumed: WorkspaceRecord = await resumeWorkspace(deps, 't1', ws.id);
+    const memberId = resumed.agentId!;
+
+    // The sweep sees the task as the member's (ECS tags, startedBy): not an orphan, since its adopter holds it.
+    await sweep(deps);
+    expect(deps.runtime.calls).not.toContainEqual(
+      expect.objectContaining({ op: 'stop', taskRef: resumed.taskRef }),
+    );
+    expect(deps.runtime.running()).toContain(resumed.taskRef);
+
+    // It dies: the event names the member, and fails the adopter.
+    deps.runtime.tasks.get(resumed.taskRef!)!.state = 'stopped';
+    await onTaskStopped(deps, {
+      taskRef: resumed.taskRef!,
+      workspaceId: memberId,
+      stoppedAt: deps.clock.now(),
+      cause: 'container_exited',
+      containers: [{ name: 'workspace', role: 'workspace', exitCode: 137, oomKilled: false, reason: null }],
+      stoppedReason: 'killed',
+    });
+    expect(deps.store.peek(ws.id)).toMatchObject({ status: 'failed' });
+  });
+
+  it('pausing again stops the member task and forgets its identity; the next resume without members starts cold', async () => {
+    const { deps, ws } = await hibernatedWithWarmMember();
+    const onMember = await resumeWorkspace(deps, 't1', ws.id);
+    const paused = await pauseWorkspace(deps, 't1', ws.id);
+    expect(paused).toMatchObject({ status: 'paused', taskRef: null, endpoint: null });
+    expect(paused.agentId ?? null).toBeNull();
+    expect(deps.runtime.running()).not.toContain(onMember.taskRef);
+
+    deps.config.templates.default!.pool = { min: 0, max: 0 };
+    const cold = await resumeWorkspace(deps, 't1', ws.id);
+    expect(cold).toMatchObject({ status: 'ready' });
+    expect(deps.runtime.tasks.get(cold.taskRef!)!.spec!.workspaceId).toBe(ws.id);
+  });
+});

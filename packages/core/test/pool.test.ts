@@ -120,7 +120,9 @@ describe('claiming a warm member', () => {
 
 describe('refilling the pool', () => {
   it('starts members up to the target, at most maxConcurrentStarts at once, and they wait frozen', async () => {
-    const deps = pooled(3, 3, { config: { pool: { maxConcurrentStarts: 2, freezeWarm: true } } });
+    const deps = pooled(3, 3, {
+      config: { pool: { maxConcurrentStarts: 2, freezeWarm: true, thawedAhead: 0 } },
+    });
     const first = await refillPool(deps);
     expect(first.templates[0]).toMatchObject({ target: 3, started: 2 });
     // Nothing started while two are still provisioning.
@@ -134,6 +136,27 @@ describe('refilling the pool', () => {
     expect(deps.runtime.calls.filter((c) => c.op === 'pause')).toHaveLength(3);
     // A member holds nothing of anyone's: no files restored, no proxy admitted.
     expect(deps.workspaceAgent.callsOf('archiveIn')).toEqual([]);
+  });
+
+  it('keeps pool.thawedAhead members thawed, which claims take first without a thaw on their path', async () => {
+    const deps = pooled(3, 3, { config: { pool: { freezeWarm: true, thawedAhead: 1 } } });
+    const frozen = [seedMember(deps, { createdAt: deps.clock.now() - 1000 }), seedMember(deps)];
+    const thawedOne = seedMember(deps, { status: 'ready' });
+    await refillPool(deps);
+    // One is thawed already: nothing to do.
+    expect(deps.runtime.calls.filter((c) => c.op === 'resume')).toEqual([]);
+
+    const { workspace } = await acquireWorkspace(deps, { tenantId: 't1', conversationId: 'c1' });
+    expect(workspace).toMatchObject({ id: thawedOne.id, status: 'ready' });
+    expect(deps.runtime.calls.filter((c) => c.op === 'resume')).toEqual([]);
+
+    // The refill thaws the next: the newest frozen member (it has the longest to live).
+    await refillPool(deps);
+    expect(deps.runtime.calls.filter((c) => c.op === 'resume')).toEqual([
+      expect.objectContaining({ taskRef: frozen[1]!.taskRef }),
+    ]);
+    expect(deps.store.records.get(frozen[1]!.id)).toMatchObject({ status: 'ready', tenantId: POOL_TENANT });
+    expect(deps.store.records.get(frozen[0]!.id)).toMatchObject({ status: 'paused' });
   });
 
   it('drains members from older settings, past their age, or beyond the target, and replaces them', async () => {

@@ -89,4 +89,31 @@ describe('WriteThroughCache', () => {
     await runCommand(d, 't1', workspace.id, { cmd: ['true'] });
     expect(gets(inner)).toBe(before);
   });
+
+  it('knows the bindings it wrote: a repeat create reads no binding, a released one is read afresh', async () => {
+    const deps = makeDeps();
+    const inner = deps.store;
+    const d = { ...deps, store: new WriteThroughCache(inner) };
+    d.provisioner = new FakeProvisioner(() => d);
+    const bindingReads = () => inner.calls.filter((c) => c.op === 'getBinding').length;
+    const first = await acquireWorkspace(d, { tenantId: 't1', conversationId: 'c1' });
+    const afterCreate = bindingReads();
+    const again = await acquireWorkspace(d, { tenantId: 't1', conversationId: 'c1' });
+    expect(again).toMatchObject({ created: false, workspace: { id: first.workspace.id } });
+    expect(bindingReads()).toBe(afterCreate);
+
+    await d.store.releaseBinding({ tenantId: 't1', conversationId: 'c1', workspaceId: first.workspace.id });
+    expect(await d.store.getBinding('t1', 'c1')).toBeUndefined();
+    expect(bindingReads()).toBe(afterCreate + 1);
+  });
+
+  it('forgets a binding it lost: the winner of the conversation is read from the store', async () => {
+    const deps = makeDeps();
+    const cache = new WriteThroughCache(deps.store);
+    expect(await cache.getBinding('t1', 'c1')).toBeUndefined(); // cached: none
+    const winner = seedWorkspace(deps, { tenantId: 't1', conversationId: 'c1' }); // bound, bypassing the cache
+    const loser = { ...winner, id: 'ws_loser' };
+    expect(await cache.createForConversation(loser, { replaces: null })).toMatchObject({ ok: false });
+    expect(await cache.getBinding('t1', 'c1')).toMatchObject({ workspaceId: winner.id });
+  });
 });

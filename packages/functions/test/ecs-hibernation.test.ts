@@ -14,6 +14,7 @@ import {
   provisioningDefinitionWith,
   readAll,
   readWorkspaceFile,
+  refillPool,
   resumeWorkspace,
   writeWorkspaceFile,
   type ProvisionState,
@@ -120,6 +121,41 @@ describe('pause and resume on ECS: hibernate', () => {
     expect(await readFile(join(second.dir, 'ws', 'src', 'main.py'), 'utf8')).toBe('print(1)\n');
     const read = await readWorkspaceFile(deps, 't1', ws.id, 'notes.md');
     expect(read.kind === 'file' && (await readAll(read.body, 1024)).toString()).toBe('keep me');
+  });
+
+  it("resume takes a warm member's task: no RunTask, files restored through the member's own agent", async () => {
+    const { cluster, deps, sfn, ws } = await world();
+    deps.config.templates.default!.pool = { min: 1, max: 1 };
+    await refillPool(deps);
+    await sfn.drain();
+    const [memberStart] = cluster.log.filter((l) => l.startsWith('RunTask')).slice(1);
+    await pauseWorkspace(deps, 't1', ws.id);
+
+    const resumed = await resumeWorkspace(deps, 't1', ws.id);
+    expect(resumed).toMatchObject({ id: ws.id, status: 'ready', runtime: 'ecs' });
+    // Two tasks ever started: the workspace's first and the member's.
+    expect(cluster.log.filter((l) => l.startsWith('RunTask'))).toEqual([`RunTask ${ws.id}`, memberStart]);
+    const task = cluster.task(resumed.taskRef!);
+    expect(task.workspaceId).toBe(resumed.agentId);
+    expect(task.workspaceId).not.toBe(ws.id);
+    // Its agent (a real one, checking every token against the identity it started with) took the restore.
+    expect(await readFile(join(task.dir, 'ws', 'notes.md'), 'utf8')).toBe('keep me');
+    const read = await readWorkspaceFile(deps, 't1', ws.id, 'src/main.py');
+    expect(read.kind === 'file' && (await readAll(read.body, 1024)).toString()).toBe('print(1)\n');
+
+    // Its stop event names the member; it is the workspace's task that died.
+    const died = parseEcsTaskStateChange(
+      ecsEvent({
+        taskArn: resumed.taskRef!,
+        lastStatus: 'STOPPED',
+        desiredStatus: 'STOPPED',
+        startedBy: task.workspaceId,
+        stopCode: 'EssentialContainerExited',
+        stoppedReason: 'Essential container in task exited',
+        stoppedAt: new Date().toISOString(),
+      }),
+    )!;
+    expect(await onTaskStopped(deps, died)).toMatchObject({ id: ws.id, status: 'failed' });
   });
 
   it("the hibernated task's stop event (EventBridge) does not fail the workspace", async () => {

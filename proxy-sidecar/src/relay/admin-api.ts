@@ -3,7 +3,11 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from '@berth/protocol/validation';
-import type { SidecarCredentialResponse, SidecarHealthResponse } from '@berth/protocol';
+import type {
+  SidecarCredentialRequest,
+  SidecarCredentialResponse,
+  SidecarHealthResponse,
+} from '@berth/protocol';
 import { BodyTooLarge, readBounded, SIDECAR_ADMIN } from '@berth/protocol';
 import { checkAdminBearer } from './admin-auth.js';
 import type { ProxyCredentialHolder } from './proxy-credential-holder.js';
@@ -38,7 +42,10 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 const credentialRequest = z.strictObject(
-  { token: z.string({ error: 'token: must be a string' }) },
+  {
+    token: z.string({ error: 'token: must be a string' }),
+    workspaceId: z.optional(z.string({ error: 'workspaceId: must be a string' })),
+  },
   {
     error: (issue) =>
       issue.code === 'unrecognized_keys'
@@ -47,7 +54,7 @@ const credentialRequest = z.strictObject(
   },
 );
 
-async function readCredentialRequest(req: IncomingMessage): Promise<{ token: string }> {
+async function readCredentialRequest(req: IncomingMessage): Promise<SidecarCredentialRequest> {
   const type = req.headers['content-type'];
   if (type !== undefined && !/^application\/json\b/i.test(type)) {
     throw new HttpError(415, 'unsupported_media_type', 'send application/json');
@@ -101,13 +108,14 @@ async function route(deps: RelayAdminDeps, req: IncomingMessage, res: ServerResp
   if (path !== SIDECAR_ADMIN.credentialPath) throw new HttpError(404, 'not_found', `no route ${path}`);
   if (req.method !== 'PUT') throw new HttpError(405, 'method_not_allowed', `use PUT on ${path}`);
 
-  const { token } = await readCredentialRequest(req);
-  const taken = deps.credential.offer(token, nowSeconds());
+  const { token, workspaceId: servedId } = await readCredentialRequest(req);
+  const taken = deps.credential.offer(token, nowSeconds(), servedId);
+  const ids = { workspaceId: deps.workspaceId, ...(servedId && { servedWorkspaceId: servedId }) };
   if (!taken.ok) {
-    deps.logger.warn('proxy credential refused', { workspaceId: deps.workspaceId, reason: taken.reason });
+    deps.logger.warn('proxy credential refused', { ...ids, reason: taken.reason });
     throw new HttpError(400, 'invalid_credential', `the proxy credential was refused (${taken.reason})`);
   }
-  deps.logger.info('proxy credential updated', { workspaceId: deps.workspaceId, expiresAt: taken.expiresAt });
+  deps.logger.info('proxy credential updated', { ...ids, expiresAt: taken.expiresAt });
   const answer: SidecarCredentialResponse = { applied: true, expiresAt: taken.expiresAt };
   return send(res, 200, answer);
 }

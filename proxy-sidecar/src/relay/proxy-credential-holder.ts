@@ -25,16 +25,18 @@ export class ProxyCredentialHolder {
   }
 
   /**
-   * Takes `token` if it is an `egress` token for this workspace, signed by the control plane and not
-   * expired (the verifier's clock skew allowance aside: an expired credential would only earn 407s).
-   * The newest credential handed over replaces the one held.
+   * Takes `token` if it is an `egress` token for this workspace (or for `servedId`, the workspace that took
+   * this task over, as the authorised admin call says), signed by the control plane and not expired (the
+   * verifier's clock skew allowance aside: an expired credential would only earn 407s). The newest credential
+   * handed over replaces the one held.
    */
   offer(
     token: string,
     nowSeconds: number,
+    servedId: string = this.workspaceId,
   ): { ok: true; expiresAt: number } | { ok: false; reason: CredentialRejection } {
     const check = verifyAgentToken(this.publicKey, token, {
-      workspaceId: this.workspaceId,
+      workspaceId: servedId,
       audience: 'egress',
       nowSeconds,
     });

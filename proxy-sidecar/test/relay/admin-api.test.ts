@@ -232,4 +232,17 @@ describe("relay admin API (the control plane's only way in; the workspace reache
     expect(await egressWorks()).toBe(200);
     expect(relay.log.some((l) => l.level === 'warn' && l.message === 'proxy credential refused')).toBe(true);
   });
+
+  it('on a task a resumed workspace took over, takes the credential of the workspace the control plane names', async () => {
+    // Named by the control plane alone (the call needs its proxy token for this relay): then the gateway
+    // sees, audits and applies the rules of that workspace.
+    const reply = await put(controlPlane(), { token: credential('ws_other'), workspaceId: 'ws_other' });
+    expect(reply.status).toBe(200);
+    expect(await egressWorks()).toBe(200);
+    await eventually(() => gateway.audit.some((e) => e.workspaceId === 'ws_other' && e.status === 200));
+    // A credential that is not the named workspace's is refused, the held one kept.
+    const wrong = await put(controlPlane(), { token: credential(RELAY_WORKSPACE), workspaceId: 'ws_third' });
+    expect(wrong.status).toBe(400);
+    expect(await egressWorks()).toBe(200);
+  });
 });

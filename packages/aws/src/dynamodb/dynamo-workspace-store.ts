@@ -16,6 +16,7 @@ import {
   invalidRequest,
   isTerminal,
   type ConversationBinding,
+  type AdoptResult,
   type ClaimResult,
   type CreateResult,
   type PoolDemandMinute,
@@ -28,7 +29,7 @@ import {
 import { withSdkTimeouts } from '../client-timeouts.js';
 import { decodeCursor } from './page-cursor.js';
 import { queryPages } from './query-pages.js';
-import { ATTR, INDEX } from './table-definition.js';
+import { ATTR, INDEX } from './table-keys.js';
 import {
   LIVE_PK,
   bindingKey,
@@ -105,9 +106,7 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
         // The whole item anew: no pool index key (claimed), the tenant's index key, nothing a member could
         // have carried over.
         Item: toWorkspaceItem(claimed),
-        ConditionExpression: '#version = :member AND #tenant = :pool AND attribute_exists(#poolKey)',
-        ExpressionAttributeNames: { '#version': 'version', '#tenant': 'tenantId', '#poolKey': ATTR.gsi4pk },
-        ExpressionAttributeValues: { ':member': opts.memberVersion, ':pool': POOL_TENANT },
+        ...unclaimedMember(opts.memberVersion),
       },
       claimed,
       opts.replaces,
@@ -130,26 +129,54 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
       conversationId: ws.conversationId,
       workspaceId: ws.id,
     });
+    const refused = await this.transact([put, { Item: binding, ...bindingCondition(replaces) }]);
+    if (!refused) return 'ok';
+    // The binding's refusal wins when both were refused.
+    return refused[1] === 'ConditionalCheckFailed' ? 'conversation_bound' : 'workspace_refused';
+  }
+
+  async adoptMember(
+    ws: WorkspaceRecord,
+    opts: { expectedVersion: number; ended: WorkspaceRecord; memberVersion: number },
+  ): Promise<AdoptResult> {
+    const refused = await this.transact([
+      {
+        Item: toWorkspaceItem(opts.ended),
+        ...unclaimedMember(opts.memberVersion),
+      },
+      {
+        Item: toWorkspaceItem(ws),
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':expected': opts.expectedVersion },
+      },
+    ]);
+    if (!refused) return { ok: true };
+    return {
+      ok: false,
+      reason: refused[0] === 'ConditionalCheckFailed' ? 'member_taken' : 'workspace_changed',
+    };
+  }
+
+  /**
+   * Conditional puts in one transaction: null when written, else each put's cancellation reason (one at least
+   * `ConditionalCheckFailed`). A TransactionConflict (another transaction on one of the items in flight, which
+   * may yet fail: "refused" would be a guess, and a member given up on might be claimed by nobody) is tried
+   * again; once the other commits, the conditions decide.
+   */
+  private async transact(puts: ConditionalPut[]): Promise<(string | undefined)[] | null> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.doc.send(
           new TransactWriteCommand({
-            TransactItems: [
-              { Put: { TableName: this.table, ...put } },
-              { Put: { TableName: this.table, Item: binding, ...bindingCondition(replaces) } },
-            ],
+            TransactItems: puts.map((put) => ({ Put: { TableName: this.table, ...put } })),
           }),
         );
-        return 'ok';
+        return null;
       } catch (e) {
         const reasons = cancellationReasons(e);
         if (!reasons) throw e;
-        const [workspaceReason, bindingReason] = reasons;
-        if (bindingReason === 'ConditionalCheckFailed') return 'conversation_bound';
-        if (workspaceReason === 'ConditionalCheckFailed') return 'workspace_refused';
-        // TransactionConflict: another transaction on the binding (or the claimed member) was in flight and may
-        // yet fail, so "bound" or "taken" would be a guess (and a member given up on might be claimed by
-        // nobody). Try again; once the other commits, our condition decides.
+        if (reasons.includes('ConditionalCheckFailed')) return reasons;
         if (!reasons.includes('TransactionConflict') || attempt >= TRANSACTION_CONFLICT_ATTEMPTS) throw e;
         await sleep(Math.random() * 10 * 2 ** attempt);
       }
@@ -454,6 +481,13 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
 const DEMAND_RETENTION_MS = 86_400_000;
 
 /** A conversation may be bound if unbound, or bound to the ended workspace the caller saw (`replaces`). */
+/** A warm pool member still at the version read, still no tenant's, still in its pool's index. */
+const unclaimedMember = (version: number) => ({
+  ConditionExpression: '#version = :member AND #tenant = :pool AND attribute_exists(#poolKey)',
+  ExpressionAttributeNames: { '#version': 'version', '#tenant': 'tenantId', '#poolKey': ATTR.gsi4pk },
+  ExpressionAttributeValues: { ':member': version, ':pool': POOL_TENANT },
+});
+
 const bindingCondition = (replaces: string | null) =>
   replaces === null
     ? { ConditionExpression: 'attribute_not_exists(pk)' }

@@ -90,6 +90,8 @@ export interface WorkspaceItem {
   templateVersion: string;
   taskRef: string | null;
   endpoint: AgentEndpoint | null;
+  agentId?: string | null;
+  adoptedBy?: string;
   gsi1pk: string;
   gsi1sk: string;
   gsi2pk?: typeof LIVE_PK;
@@ -132,6 +134,8 @@ export function toWorkspaceItem(ws: WorkspaceRecord): WorkspaceItem {
     templateVersion: ws.templateVersion,
     taskRef: ws.taskRef,
     endpoint: ws.endpoint,
+    ...(ws.agentId && { agentId: ws.agentId }),
+    ...(ws.adoptedBy && { adoptedBy: ws.adoptedBy }),
     gsi1pk: tenantPartition(ws.tenantId),
     gsi1sk: timeSortKey(ws.createdAt, ws.id),
     ...(live ? { gsi2pk: LIVE_PK } : {}),
@@ -169,6 +173,8 @@ export function fromWorkspaceItem(item: WorkspaceItem): WorkspaceRecord {
     templateVersion: item.templateVersion ?? '',
     taskRef: item.taskRef ?? null,
     endpoint: item.endpoint ?? null,
+    ...(item.agentId && { agentId: item.agentId }),
+    ...(item.adoptedBy && { adoptedBy: item.adoptedBy }),
     // Items written before agent tokens were signed carry an `agentToken` attribute: it is ignored.
   };
 }
@@ -227,6 +233,10 @@ export function updatePlan(id: string, changes: WorkspaceChanges): UpdatePlan {
         break;
       case 'labels':
         set.labels = { ...(value as Record<string, string>) };
+        break;
+      case 'agentId':
+        if (value === null) remove.push('agentId');
+        else set.agentId = value;
         break;
       default:
         set[field] = value;

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import {
+  agentIdOf,
   ApiError,
   dependencyTimeout,
   systemClock,
@@ -57,14 +58,20 @@ export class GatewayEgress implements EgressController {
     const { endpoint, id } = ws;
     if (endpoint?.kind !== 'http') throw new Error(`workspace ${id} has no task address for its sidecar`);
     const now = Math.floor((this.opts.clock ?? systemClock).now() / 1000);
-    const token = (audience: 'proxy' | 'egress', lifetime: number) =>
+    const token = (audience: 'proxy' | 'egress', workspaceId: string, lifetime: number) =>
       signAgentToken(this.opts.signingKey, {
         audience,
-        workspaceId: id,
+        workspaceId,
         issuedAt: now,
         expiresAt: now + lifetime,
       });
-    const body: SidecarCredentialRequest = { token: token('egress', EGRESS_TOKEN_MAX_LIFETIME_SECONDS) };
+    // The sidecar is administered under the identity its task was started with (a pool member's, on a task a
+    // resumed workspace took over); the credential is this workspace's, so the gateway applies its rules.
+    const sidecarId = agentIdOf(ws);
+    const body: SidecarCredentialRequest = {
+      token: token('egress', id, EGRESS_TOKEN_MAX_LIFETIME_SECONDS),
+      ...(sidecarId !== id && { workspaceId: id }),
+    };
     const timeoutMs = this.opts.adminTimeoutMs ?? 5_000;
     const sidecar = `proxy sidecar of workspace ${id}`;
     let res: Response;
@@ -72,7 +79,7 @@ export class GatewayEgress implements EgressController {
       res = await fetch(`http://${endpoint.host}:${SIDECAR_ADMIN.port}${SIDECAR_ADMIN.credentialPath}`, {
         method: 'PUT',
         headers: {
-          authorization: `Bearer ${token('proxy', ADMIN_TOKEN_LIFETIME_SECONDS)}`,
+          authorization: `Bearer ${token('proxy', sidecarId, ADMIN_TOKEN_LIFETIME_SECONDS)}`,
           'content-type': 'application/json',
         },
         body: JSON.stringify(body),

@@ -6,7 +6,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { METRIC, type ServiceMetrics } from '@berth/core';
-import { ATTR } from '../dynamodb/table-definition.js';
+import { ATTR } from '../dynamodb/table-keys.js';
 import {
   DynamoStartBacklog,
   START_GATE_KEY,

@@ -136,6 +136,23 @@ describe('GatewayEgress.admit', () => {
     expect(check(body.token, 'egress', 'ws_other')).toEqual({ ok: false, reason: 'other_workspace' });
   });
 
+  it("on a pool member's task a resumed workspace took over: the member's sidecar, this workspace's credential", async () => {
+    const side = await sidecar((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ applied: true, expiresAt: 0 }));
+    });
+    const ws = readyAt(side.host, { agentId: 'ws_member1' });
+    await gateway().admit(ws);
+    const [got] = side.received;
+    // The sidecar is administered under the identity its task was started with…
+    expect(check(bearer(got!), 'proxy', 'ws_member1').ok).toBe(true);
+    expect(check(bearer(got!), 'proxy', ws.id)).toEqual({ ok: false, reason: 'other_workspace' });
+    // …and told whose credential it now holds: the gateway applies this workspace's rules.
+    const body = JSON.parse(got!.body) as { token: string; workspaceId: string };
+    expect(body.workspaceId).toBe(ws.id);
+    expect(check(body.token, 'egress', ws.id).ok).toBe(true);
+  });
+
   it('a refusal is an error naming the status, and no token is in it', async () => {
     const side = await sidecar((_req, res) => {
       res.writeHead(401, { 'content-type': 'application/json' });

@@ -1,49 +1,12 @@
-import {
-  SignedAgentTokens,
-  acquireWorkspace,
-  loadBerthConfig,
-  missingTask,
-  newPoolMember,
-  noMetrics,
-  silentLogger,
-  systemClock,
-  type BlobStore,
-  type ContainerRuntime,
-  type ServiceDeps,
-  type WorkspaceRecord,
-} from '@berth/core';
-import { generateKeyPairSync } from 'node:crypto';
+import { acquireWorkspace, loadBerthConfig, newPoolMember, type WorkspaceRecord } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import { DynamoWorkspaceStore } from '../../src/dynamodb/dynamo-workspace-store.js';
 import { freshTable, localDynamoClient, useDynamoDbLocal } from '../support/dynamodb-local.js';
+import { poolDeps } from '../support/pool-deps.js';
 
 const POOL = 10;
 const CLAIMERS = 50;
 const ROUNDS = 20;
-
-/** Nothing to restore: no conversation here has a snapshot. */
-const noBlobs: BlobStore = {
-  put: async () => {},
-  get: async () => undefined,
-  putStream: async () => {},
-  getStream: async () => undefined,
-  delete: async () => {},
-  list: async () => [],
-  ping: async () => {},
-};
-
-/** Containers that are there: resuming a frozen member succeeds, nothing else is asked of them. */
-const runtime: ContainerRuntime = {
-  kind: 'ecs',
-  freezes: true,
-  start: async () => ({ taskRef: 'never' }),
-  describe: async (ref) => ({ ...missingTask(ref), state: 'running' }),
-  stop: async () => {},
-  pause: async () => {},
-  resume: async () => {},
-  list: async () => [],
-  ping: async () => {},
-};
 
 describe('warm pool claims on DynamoDB Local', () => {
   const db = useDynamoDbLocal();
@@ -52,20 +15,7 @@ describe('warm pool claims on DynamoDB Local', () => {
     const client = localDynamoClient(db);
     const store = new DynamoWorkspaceStore({ tableName: await freshTable(client), client });
     const config = loadBerthConfig({ templates: { default: { pool: { min: POOL, max: POOL } } } });
-    const coldStarts: string[] = [];
-    const deps: ServiceDeps = {
-      store,
-      runtime,
-      blobs: noBlobs,
-      workspaceAgent: {} as ServiceDeps['workspaceAgent'],
-      agentTokens: new SignedAgentTokens(generateKeyPairSync('ed25519').privateKey, { clock: systemClock }),
-      stopper: { handOver: async () => {} },
-      provisioner: { start: async ({ workspaceId }) => void coldStarts.push(workspaceId) },
-      clock: systemClock,
-      config,
-      log: silentLogger,
-      metrics: noMetrics,
-    };
+    const { deps, coldStarts } = poolDeps(store, config);
 
     for (let round = 0; round < ROUNDS; round++) {
       coldStarts.length = 0;

@@ -22,6 +22,8 @@ export type TerminationReason =
   | 'orphan'
   /** A warm pool member replaced (too old, or built from an older template or image); never a tenant's. */
   | 'drained'
+  /** A warm pool member whose task a hibernated workspace took over when it resumed (`adoptedBy`). */
+  | 'adopted'
   | `task_stopped:${string}`
   | `provision_failed:${string}`;
 
@@ -57,7 +59,21 @@ export interface WorkspaceRecord {
   /** Container id (Docker) or task ARN (ECS); null until started. */
   taskRef: string | null;
   endpoint: AgentEndpoint | null;
+  /**
+   * The identity its task was started with, when that is not its own id: a hibernated workspace resumed on a
+   * warm pool member's task (pool/adopt-member.ts). That task's agent accepts tokens signed for this
+   * id only, and its proxy relay is administered under it. Absent: the workspace's own id.
+   */
+  agentId?: string | null;
+  /**
+   * On a pool member ended `adopted`: the workspace that took over its task. The task's events and listings
+   * still name the member (ECS startedBy, tags), so whoever maps a task to its workspace follows this.
+   */
+  adoptedBy?: string;
 }
+
+/** The identity a workspace's agent (and proxy relay) were started with: tokens for it are signed for this. */
+export const agentIdOf = (ws: Pick<WorkspaceRecord, 'id' | 'agentId'>) => ws.agentId ?? ws.id;
 
 /** Fields a conditional update may change. */
 export type WorkspaceChanges = Partial<
@@ -73,6 +89,7 @@ export type WorkspaceChanges = Partial<
     | 'taskRef'
     | 'endpoint'
     | 'labels'
+    | 'agentId'
   >
 >;
 

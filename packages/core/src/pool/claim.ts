@@ -1,9 +1,5 @@
 import type { WorkspaceRecord } from '../model/workspace.js';
-import { METRIC } from '../observability/metric-names.js';
-import { conditionalUpdate } from '../services/conditional-update.js';
 import type { ServiceDeps } from '../services/deps.js';
-import { endWorkspace } from '../services/end-workspace.js';
-import { failureReason } from '../services/provision-steps.js';
 import { snapshotPrefix } from '../ports/blob-store.js';
 import { isWarm, templateVersion } from './pool-member.js';
 
@@ -20,7 +16,8 @@ export interface ClaimRequest {
 }
 
 export type ClaimOutcome =
-  | { kind: 'claimed'; workspace: WorkspaceRecord }
+  /** Claimed, its identity still to bind (pool/bind-identity.ts); `thawed` settles once it runs again. */
+  | { kind: 'claimed'; workspace: WorkspaceRecord; thawed: Promise<void> }
   /** Somebody bound the conversation meanwhile: answer theirs. */
   | { kind: 'conversation_bound' }
   /** No warm member could be had: start cold. */
@@ -31,19 +28,31 @@ const MIN_REMAINING_AGE_MS = 60_000;
 /** Members looked at per claim: more than any pool a claim could need to walk through. */
 const CANDIDATES = 1000;
 
+/** What a claim needs to know before it tries: the warm members it may take, and the conversation's files. */
+export interface PoolLookup {
+  candidates: WorkspaceRecord[];
+  /** The conversation has files saved (a snapshot to restore once claimed). */
+  savedFiles: boolean;
+}
+
 /**
- * Takes a warm member of the template's pool for a conversation. Each attempt is one conditional transaction
- * (the member at the version seen, still unclaimed → the tenant's, plus the conversation's binding), so no
- * member is ever claimed twice; a claimer that loses a member tries the next, in an order of its own (random,
- * so claimers spread over the pool instead of queueing on its oldest member). Once claimed, the workspace gets
- * its identity (pool/claim.ts `bindIdentity`) before it is ready.
+ * Reads, at once, the template's warm members a claim may take and whether the conversation has files saved
+ * (any object under its prefix: a snapshot, or a legacy one without manifest). Null when the template keeps
+ * no pool. Read before the claim so that both cost one round trip, not two in a row.
  */
-export async function claimFromPool(deps: ServiceDeps, req: ClaimRequest): Promise<ClaimOutcome> {
-  const pool = deps.config.templates[req.template]?.pool;
-  if (!pool || pool.max === 0) return { kind: 'miss' };
+export async function lookUpPool(
+  deps: ServiceDeps,
+  req: Pick<ClaimRequest, 'tenantId' | 'conversationId' | 'template'>,
+): Promise<PoolLookup | null> {
+  const settings = deps.config.templates[req.template];
+  if (!settings?.pool.max) return null;
+  const version = templateVersion(settings);
+  const [members, saved] = await Promise.all([
+    deps.store.listPool(req.template, CANDIDATES),
+    deps.blobs.list(snapshotPrefix(req.tenantId, req.conversationId)),
+  ]);
   const now = deps.clock.now();
-  const version = templateVersion(deps.config.templates[req.template]!);
-  const candidates = (await deps.store.listPool(req.template, CANDIDATES)).filter(
+  const candidates = members.filter(
     (m) =>
       isWarm(m) &&
       m.templateVersion === version &&
@@ -51,7 +60,24 @@ export async function claimFromPool(deps: ServiceDeps, req: ClaimRequest): Promi
       m.endpoint !== null &&
       m.expiresAt > now + MIN_REMAINING_AGE_MS,
   );
-  for (const member of shuffled(candidates)) {
+  return { candidates, savedFiles: saved.length > 0 };
+}
+
+/**
+ * Takes a warm member of the template's pool for a conversation. Each attempt is one conditional transaction
+ * (the member at the version seen, still unclaimed → the tenant's, plus the conversation's binding), so no
+ * member is ever claimed twice; a claimer that loses a member tries the next, in an order of its own (random,
+ * so claimers spread over the pool instead of queueing on its oldest member). Once claimed, the workspace gets
+ * its identity (pool/bind-identity.ts) before it is ready.
+ */
+export async function claimFromPool(
+  deps: ServiceDeps,
+  req: ClaimRequest,
+  lookup: PoolLookup | null,
+): Promise<ClaimOutcome> {
+  if (!lookup) return { kind: 'miss' };
+  const now = deps.clock.now();
+  for (const member of claimOrder(lookup.candidates)) {
     const claimed: WorkspaceRecord = {
       ...member,
       tenantId: req.tenantId,
@@ -69,6 +95,11 @@ export async function claimFromPool(deps: ServiceDeps, req: ClaimRequest): Promi
       deadlineAt: now + deps.config.provisioning.deadlineMs,
       fromPool: true,
     };
+    // A frozen member is thawed while the claim is written, not after: the thaw is most of a claim's time.
+    // A claimer that loses the member leaves it thawed: still warm, idle, and its winner's thaw a no-op.
+    const thawed =
+      member.status === 'paused' && member.taskRef ? deps.runtime.resume(member.taskRef) : Promise.resolve();
+    thawed.catch(() => undefined); // awaited by the winner; a loser's failed thaw is the member's own business
     const result = await deps.store.claimForConversation(claimed, {
       memberVersion: member.version,
       replaces: req.replaces,
@@ -80,7 +111,7 @@ export async function claimFromPool(deps: ServiceDeps, req: ClaimRequest): Promi
         conversationId: req.conversationId,
         template: req.template,
       });
-      return { kind: 'claimed', workspace: await bindIdentity(deps, claimed, member.status === 'paused') };
+      return { kind: 'claimed', workspace: claimed, thawed };
     }
     if (result.reason === 'conversation_bound') return { kind: 'conversation_bound' };
   }
@@ -88,45 +119,11 @@ export async function claimFromPool(deps: ServiceDeps, req: ClaimRequest): Promi
 }
 
 /**
- * What makes a claimed member the conversation's: thawed (locally members are frozen), its proxy admitted
- * (deployed: the egress credential for this workspace, which a member never held), the conversation's files
- * restored from its snapshot, then ready. The agent needs nothing: its calls carry tokens signed for this
- * workspace id, and the tenant's egress rules are the workspace's own (`PUT /egress`), read per request.
- * A conversation with files has them restored by the provisioning state machine (entered at RestoreFiles):
- * a restore may be gigabytes, too long for an API request; the caller waits for ready as for a cold start.
- * Any failure fails the workspace with the reason, as a cold start's would, and stops its container.
+ * The order a claimer tries members in: thawed ones first (pool.thawedAhead: nothing to wait for), each group
+ * in a random order of its own, so claimers spread over the pool instead of queueing on one member.
  */
-async function bindIdentity(deps: ServiceDeps, claimed: WorkspaceRecord, frozen: boolean) {
-  const started = deps.clock.now();
-  try {
-    if (frozen && claimed.taskRef) await deps.runtime.resume(claimed.taskRef);
-    await deps.egress?.admit?.(claimed);
-    // Any object under the conversation's prefix (a snapshot, or a legacy one without manifest) is files to restore.
-    const saved = await deps.blobs.list(snapshotPrefix(claimed.tenantId, claimed.conversationId));
-    if (saved.length > 0) {
-      // A run of its own: the member's first execution already has the workspace's name.
-      await deps.provisioner.start({ workspaceId: claimed.id, claimed: true, run: claimed.version });
-      return claimed;
-    }
-    const now = deps.clock.now();
-    const { record } = await conditionalUpdate(deps, claimed.id, (ws) =>
-      ws.status === 'provisioning'
-        ? { status: 'ready', readyAt: now, deadlineAt: null, lastActiveAt: now }
-        : null,
-    );
-    deps.metrics.duration(METRIC.PoolClaimLatency, now - started);
-    return record;
-  } catch (e) {
-    const name = (e as { name?: string } | null)?.name ?? 'Error';
-    deps.log.error('binding a claimed workspace failed', {
-      workspaceId: claimed.id,
-      tenantId: claimed.tenantId,
-      conversationId: claimed.conversationId,
-      error: String(e),
-    });
-    return endWorkspace(deps, claimed.id, 'failed', `provision_failed:${failureReason(`claim_${name}`)}`);
-  }
-}
+export const claimOrder = (members: WorkspaceRecord[]) =>
+  shuffled(members).sort((a, b) => Number(a.status === 'paused') - Number(b.status === 'paused'));
 
 function shuffled<T>(items: T[]): T[] {
   const out = [...items];

@@ -1,6 +1,7 @@
 import type { WorkspaceRecord } from '../model/workspace.js';
 import { METRIC } from '../observability/metric-names.js';
 import type { ServiceDeps } from '../services/deps.js';
+import { conditionalUpdate } from '../services/conditional-update.js';
 import { stopWorkspace } from '../services/release.js';
 import { isPoolMember, isWarm, newPoolMember, templateVersion } from './pool-member.js';
 import { readTemplatePool, pooledTemplates } from './pool-state.js';
@@ -40,13 +41,15 @@ export async function refillPool(deps: ServiceDeps): Promise<RefillReport> {
     const drained = [...state.members.filter(stale), ...excess];
     await Promise.all(drained.map((m) => drain(deps, m)));
 
-    const kept = current.length - excess.length;
+    const staying = current.filter((m) => !excess.includes(m));
+    const kept = staying.length;
     const started = Math.max(
       0,
       Math.min(state.target - kept, deps.config.pool.maxConcurrentStarts - starting),
     );
     for (let i = 0; i < started; i++) await startMember(deps, state.template);
     starting += started;
+    await thawAhead(deps, staying);
 
     deps.metrics.count(METRIC.PoolWarm, state.warm - excess.length);
     deps.metrics.count(METRIC.PoolTarget, state.target);
@@ -59,6 +62,26 @@ export async function refillPool(deps: ServiceDeps): Promise<RefillReport> {
     report.templates.push(entry);
   }
   return report;
+}
+
+/**
+ * Keeps `pool.thawedAhead` of a template's warm members thawed where members wait frozen (the newest frozen
+ * ones first: they have the longest to live). Each is a conditional change of the fresh record, from frozen
+ * to ready: a claim that won the member meanwhile is left alone (and its own thaw is then a no-op).
+ */
+async function thawAhead(deps: ServiceDeps, members: WorkspaceRecord[]) {
+  if (!deps.config.pool.freezeWarm || !deps.runtime.freezes) return;
+  const thawed = members.filter((m) => isWarm(m) && m.status === 'ready').length;
+  const frozen = members
+    .filter((m) => isWarm(m) && m.status === 'paused' && m.taskRef)
+    .sort((a, b) => b.createdAt - a.createdAt)
+    .slice(0, Math.max(0, deps.config.pool.thawedAhead - thawed));
+  for (const member of frozen) {
+    await deps.runtime.resume(member.taskRef!);
+    await conditionalUpdate(deps, member.id, (ws) =>
+      isWarm(ws) && ws.status === 'paused' && ws.taskRef === member.taskRef ? { status: 'ready' } : null,
+    );
+  }
 }
 
 /** Ends a member that is still unclaimed (checked on the fresh record: a claim may have won meanwhile). */

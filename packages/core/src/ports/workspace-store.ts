@@ -26,6 +26,9 @@ export type CreateResult = { ok: true } | { ok: false; reason: 'conversation_bou
 /** A claim lost either the member (another claimer took it first) or the conversation (bound meanwhile). */
 export type ClaimResult = { ok: true } | { ok: false; reason: 'member_taken' | 'conversation_bound' };
 
+/** An adoption lost either the member (claimed, drained or adopted meanwhile) or the workspace (changed). */
+export type AdoptResult = { ok: true } | { ok: false; reason: 'member_taken' | 'workspace_changed' };
+
 /** Creates of one template in one minute: served from the pool (claims) or cold (misses). */
 export interface PoolDemandMinute {
   /** Epoch ms of the minute's start. */
@@ -56,6 +59,15 @@ export interface WorkspaceStore {
     claimed: WorkspaceRecord,
     opts: { memberVersion: number; replaces: string | null },
   ): Promise<ClaimResult>;
+
+  /**
+   * One conditional transaction: `ws` (at `expectedVersion`) takes over the task of a warm pool member (still
+   * unclaimed at `memberVersion`), which is written ended with it (`ended`: `adopted`, `adoptedBy`).
+   */
+  adoptMember(
+    ws: WorkspaceRecord,
+    opts: { expectedVersion: number; ended: WorkspaceRecord; memberVersion: number },
+  ): Promise<AdoptResult>;
 
   /** Stores a new warm pool member (no conversation, no binding). */
   createPoolMember(ws: WorkspaceRecord): Promise<void>;

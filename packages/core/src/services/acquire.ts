@@ -8,7 +8,8 @@ import type { ServiceDeps } from './deps.js';
 import { stopWorkspace } from './release.js';
 import { waitUntilSettled } from './wait-until-settled.js';
 import { METRIC } from '../observability/metric-names.js';
-import { claimFromPool } from '../pool/claim.js';
+import { bindIdentity } from '../pool/bind-identity.js';
+import { claimFromPool, lookUpPool } from '../pool/claim.js';
 import { templateVersion } from '../pool/pool-member.js';
 import { admitColdStart, admitTenant } from './admission.js';
 
@@ -63,33 +64,29 @@ export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): 
       }
       replaces = binding.workspaceId;
     }
-    await admitTenant(deps, input.tenantId, now);
+    // What a new workspace needs, read at once: the tenant's quota; the pool's members and the conversation's
+    // saved files. A predecessor still stopping is saving the files this workspace restores: only a cold start
+    // waits for it, so then no pool.
+    const claimRequest = { ...input, template, labels: input.labels ?? {}, ttlSeconds, replaces };
+    const [, pool] = await Promise.all([
+      admitTenant(deps, input.tenantId, now),
+      predecessor ? null : lookUpPool(deps, claimRequest),
+    ]);
     const expiresAt = leaseEnd(deps.config, now, ttlSeconds);
 
-    // A predecessor still stopping is saving the files this workspace restores: only a cold start waits for it.
-    if (!predecessor) {
-      const claim = await claimFromPool(deps, {
-        tenantId: input.tenantId,
-        conversationId: input.conversationId,
-        template,
-        labels: input.labels ?? {},
-        ttlSeconds,
-        expiresAt,
-        replaces,
-      });
-      if (claim.kind === 'conversation_bound') continue;
-      if (claim.kind === 'claimed') {
-        await poolDemand(deps, template, 'claims');
-        deps.metrics.count(METRIC.WorkspaceCreated);
-        // Ready already, unless its files are being restored (the provisioning machine does that).
-        const workspace =
-          input.wait === false || claim.workspace.status !== 'provisioning'
-            ? claim.workspace
-            : await waitUntilSettled(deps, claim.workspace);
-        if (workspace.status === 'ready')
-          deps.metrics.duration(METRIC.AcquireLatency, deps.clock.now() - now);
-        return { workspace, created: true };
-      }
+    const claim = await claimFromPool(deps, { ...claimRequest, expiresAt }, pool);
+    if (claim.kind === 'conversation_bound') continue;
+    if (claim.kind === 'claimed') {
+      const [bound] = await Promise.all([
+        bindIdentity(deps, claim.workspace, { thawed: claim.thawed, savedFiles: pool!.savedFiles }),
+        poolDemand(deps, template, 'claims'),
+      ]);
+      deps.metrics.count(METRIC.WorkspaceCreated);
+      // Ready already, unless its files are being restored (the provisioning machine does that).
+      const workspace =
+        input.wait === false || bound.status !== 'provisioning' ? bound : await waitUntilSettled(deps, bound);
+      if (workspace.status === 'ready') deps.metrics.duration(METRIC.AcquireLatency, deps.clock.now() - now);
+      return { workspace, created: true };
     }
     await admitColdStart(deps, input.tenantId);
 
@@ -125,12 +122,11 @@ export async function acquireWorkspace(deps: ServiceDeps, input: AcquireInput): 
       replaces,
     });
     deps.metrics.count(METRIC.WorkspaceCreated);
-    await poolDemand(deps, template, 'misses');
-    // A predecessor still stopping saves the files this one restores: provisioning waits for it to end.
-    await deps.provisioner.start({
-      workspaceId: record.id,
-      ...(predecessor && { predecessorId: predecessor }),
-    });
+    await Promise.all([
+      // A predecessor still stopping saves the files this one restores: provisioning waits for it to end.
+      deps.provisioner.start({ workspaceId: record.id, ...(predecessor && { predecessorId: predecessor }) }),
+      poolDemand(deps, template, 'misses'),
+    ]);
     const workspace = input.wait === false ? record : await waitUntilSettled(deps, record);
     if (workspace.status === 'ready') deps.metrics.duration(METRIC.AcquireLatency, deps.clock.now() - now);
     return { workspace, created: true };

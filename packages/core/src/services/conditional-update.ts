@@ -5,18 +5,24 @@ import type { ServiceDeps } from './deps.js';
 /**
  * Read-decide-write with optimistic concurrency: `decide` sees the freshest record and returns the
  * changes to make, or null to leave it alone. A lost race re-reads and decides again, so no update is
- * ever lost and no decision is made on stale state.
+ * ever lost and no decision is made on stale state. `from`, the record as this caller itself just wrote it,
+ * saves the first read (if it is stale after all, the write's condition fails and the loop reads afresh).
+ * Only a write is tried on it: a decision to leave the record alone is taken on a stored one.
  */
 export async function conditionalUpdate(
   deps: Pick<ServiceDeps, 'store' | 'clock'>,
   id: string,
   decide: (ws: WorkspaceRecord) => WorkspaceChanges | null,
-  attempts = 8,
+  opts: { attempts?: number; from?: WorkspaceRecord } = {},
 ): Promise<{ record: WorkspaceRecord; changed: boolean }> {
-  for (let i = 0; i < attempts; i++) {
-    const ws = await deps.store.get(id, { now: deps.clock.now(), includeExpired: true });
+  let known = opts.from;
+  for (let i = 0; i < (opts.attempts ?? 8); i++) {
+    const fromCaller = known !== undefined;
+    const ws = known ?? (await deps.store.get(id, { now: deps.clock.now(), includeExpired: true }));
+    known = undefined;
     if (!ws) throw notFound();
     const changes = decide(ws);
+    if (!changes && fromCaller) continue; // "nothing to do" is decided on the stored record only
     if (!changes) return { record: ws, changed: false };
     try {
       return { record: await deps.store.update(id, ws.version, changes), changed: true };

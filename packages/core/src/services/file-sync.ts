@@ -1,4 +1,4 @@
-import type { WorkspaceRecord } from '../model/workspace.js';
+import { agentIdOf, type WorkspaceRecord } from '../model/workspace.js';
 import { RESTORE_STEP_TIMEOUT_SECONDS } from '../provisioning/definition.js';
 import { conditionalUpdate } from './conditional-update.js';
 import type { ServiceDeps } from './deps.js';
@@ -14,7 +14,7 @@ export async function syncFilesToBlob(deps: ServiceDeps, ws: WorkspaceRecord): P
   if (!ws.endpoint) return false;
   const started = deps.clock.now();
   const tar = await deps.workspaceAgent.archiveOut(
-    { endpoint: ws.endpoint, token: deps.agentTokens.tokenFor(ws.id) },
+    { endpoint: ws.endpoint, token: deps.agentTokens.tokenFor(agentIdOf(ws)) },
     '.',
   );
   await saveSnapshot(deps, ws, tar);
@@ -28,7 +28,7 @@ export async function syncFilesToBlob(deps: ServiceDeps, ws: WorkspaceRecord): P
  */
 export async function restoreFilesFromBlob(deps: ServiceDeps, ws: WorkspaceRecord): Promise<boolean> {
   if (!ws.endpoint) return false;
-  const target = { endpoint: ws.endpoint, token: deps.agentTokens.tokenFor(ws.id) };
+  const target = { endpoint: ws.endpoint, token: deps.agentTokens.tokenFor(agentIdOf(ws)) };
   return restoreSnapshot(deps, ws, target, (manifest) =>
     extendDeadlineForRestore(deps, ws.id, manifest.tarBytes),
   );

@@ -34,7 +34,7 @@ export async function finishHibernation(deps: ServiceDeps, ws: WorkspaceRecord):
   await deps.runtime.stop(taskRef, 'hibernated');
   const { record, changed } = await conditionalUpdate(deps, ws.id, (fresh) =>
     fresh.status === 'paused' && fresh.taskRef === taskRef
-      ? { taskRef: null, endpoint: null, deadlineAt: null }
+      ? { taskRef: null, endpoint: null, agentId: null, deadlineAt: null }
       : null,
   );
   if (changed) deps.log.info('workspace paused (hibernated)', { ...ids(ws), taskRef });

@@ -8,6 +8,7 @@ import { endWorkspace } from './end-workspace.js';
 import { restoreFilesFromBlob } from './file-sync.js';
 import { METRIC } from '../observability/metric-names.js';
 import { isPoolMember } from '../pool/pool-member.js';
+import { adoptMemberTask } from '../pool/adopt-member.js';
 
 /**
  * The steps of the provisioning state machine (provisioning/definition.ts). Each takes and returns the
@@ -93,6 +94,11 @@ async function assertTaskAlive(deps: ServiceDeps, taskRef: string) {
 export async function startContainerStep(deps: ServiceDeps, state: ProvisionState): Promise<ProvisionState> {
   const ws = await provisioningRecord(deps, state.workspaceId);
   if (ws.taskRef) return { ...state, taskRef: ws.taskRef }; // a retried step must not start a second task
+  // A resume after hibernation (a later run) takes a warm pool member's task where the pool has one.
+  if (state.run !== undefined) {
+    const adopted = await adoptMemberTask(deps, ws);
+    if (adopted?.taskRef) return { ...state, taskRef: adopted.taskRef };
+  }
   const template = deps.config.templates[ws.template];
   if (!template) throw new ApiError('unprocessable', `unknown template ${ws.template}`);
   // Cold starts take turns (FIFO locally, the shared RunTask bucket deployed): in a burst the first to ask

@@ -4,6 +4,7 @@ import type { ServiceDeps } from './deps.js';
 import { endWorkspace } from './end-workspace.js';
 import { stopWorkspace } from './release.js';
 import { METRIC } from '../observability/metric-names.js';
+import { workspaceOfTask } from './workspace-of-task.js';
 
 export interface SweepReport {
   expired: number;
@@ -81,9 +82,7 @@ export async function sweep(deps: ServiceDeps, opts: { limit?: number } = {}): P
     tasks.filter((t) => t.state !== 'stopped' && t.state !== 'missing').map((t) => t.taskRef),
   );
   for (const task of tasks) {
-    const ws = task.workspaceId
-      ? await deps.store.get(task.workspaceId, { now, includeExpired: true })
-      : undefined;
+    const ws = task.workspaceId ? await workspaceOfTask(deps, task.workspaceId, now) : undefined;
     const owned = ws && !isTerminal(ws.status) && (ws.taskRef === null || ws.taskRef === task.taskRef);
     if (!owned) {
       await attempt('orphan task', task.workspaceId, () => deps.runtime.stop(task.taskRef, 'orphan'));

@@ -5,6 +5,7 @@ import type { TaskStatus } from '../ports/container-runtime.js';
 import type { ServiceDeps } from './deps.js';
 import { endWorkspace } from './end-workspace.js';
 import { METRIC } from '../observability/metric-names.js';
+import { workspaceOfTask } from './workspace-of-task.js';
 
 /**
  * A task stopped (as its adapter reports it: packages/aws reads ECS events, local-docker Docker's). If its
@@ -14,7 +15,7 @@ import { METRIC } from '../observability/metric-names.js';
  */
 export async function onTaskStopped(deps: ServiceDeps, event: TaskStopped): Promise<WorkspaceRecord | null> {
   if (!event.workspaceId) return null;
-  const ws = await deps.store.get(event.workspaceId, { now: deps.clock.now(), includeExpired: true });
+  const ws = await workspaceOfTask(deps, event.workspaceId, deps.clock.now());
   // Only the record's own task: one without a task (starting, before StartContainer recorded it, whose steps see
   // a dead task themselves; or hibernated, its task stopped on purpose) takes no stop as its own.
   if (!ws || isTerminal(ws.status) || ws.taskRef !== event.taskRef) return null;

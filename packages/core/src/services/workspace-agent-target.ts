@@ -1,7 +1,7 @@
 import { finished } from 'node:stream';
 import { WorkspaceAgentError, type WorkspaceAgentTarget } from '../ports/workspace-agent-client.js';
 import { ApiError, containerLost } from '../errors.js';
-import type { AgentEndpoint, WorkspaceRecord } from '../model/workspace.js';
+import { agentIdOf, type AgentEndpoint, type WorkspaceRecord } from '../model/workspace.js';
 import { streamsIn } from '../streams-in.js';
 import type { ServiceDeps } from './deps.js';
 import { endWorkspace } from './end-workspace.js';
@@ -35,7 +35,7 @@ export function readyTarget(
   deps: Pick<ServiceDeps, 'agentTokens'>,
   ws: WorkspaceRecord,
 ): WorkspaceAgentTarget {
-  return { endpoint: readyEndpoint(ws), token: deps.agentTokens.tokenFor(ws.id) };
+  return { endpoint: readyEndpoint(ws), token: deps.agentTokens.tokenFor(agentIdOf(ws)) };
 }
 
 /**

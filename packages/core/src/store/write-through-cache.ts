@@ -1,6 +1,7 @@
 import { VersionConflictError } from '../errors.js';
 import type { ConversationBinding, WorkspaceChanges, WorkspaceRecord } from '../model/workspace.js';
 import type {
+  AdoptResult,
   ClaimResult,
   CreateResult,
   ListQuery,
@@ -20,10 +21,13 @@ export interface WriteThroughCacheOptions {
  * Caches workspace records in front of a store, updated by every write that goes through it. Exact only
  * while this process is the table's sole writer — true of the local host, whose API, provisioning steps,
  * task-state events and sweep share one store — so it is for local mode, not for Lambdas (many writers).
- * It takes the store read off the hot path of exec and file calls. Lists and bindings pass straight through.
+ * It takes the store read off the hot path of exec and file calls, and the binding read off a create's.
+ * Lists pass straight through.
  */
 export class WriteThroughCache implements WorkspaceStore {
   private readonly entries = new Map<string, { record: WorkspaceRecord; at: number }>();
+  /** Conversation bindings by tenant and conversation; null: known to have none. */
+  private readonly bindings = new Map<string, { binding: ConversationBinding | null; at: number }>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
 
@@ -68,6 +72,7 @@ export class WriteThroughCache implements WorkspaceStore {
   async createForConversation(ws: WorkspaceRecord, opts: { replaces: string | null }): Promise<CreateResult> {
     const result = await this.inner.createForConversation(ws, opts);
     if (result.ok) this.remember(ws);
+    this.bound(ws, result.ok);
     return result;
   }
 
@@ -79,6 +84,22 @@ export class WriteThroughCache implements WorkspaceStore {
     if (result.ok) this.remember(claimed);
     // Lost the member: another claimer (in this process, through this cache) or a drain changed it.
     else if (result.reason === 'member_taken') this.entries.delete(claimed.id);
+    if (result.ok || result.reason === 'conversation_bound') this.bound(claimed, result.ok);
+    return result;
+  }
+
+  async adoptMember(
+    ws: WorkspaceRecord,
+    opts: { expectedVersion: number; ended: WorkspaceRecord; memberVersion: number },
+  ): Promise<AdoptResult> {
+    const result = await this.inner.adoptMember(ws, opts);
+    if (result.ok) {
+      this.remember(ws);
+      this.remember(opts.ended);
+    } else {
+      this.entries.delete(ws.id);
+      this.entries.delete(opts.ended.id);
+    }
     return result;
   }
 
@@ -107,12 +128,19 @@ export class WriteThroughCache implements WorkspaceStore {
     return this.inner.poolDemand(template, since);
   }
 
-  getBinding(tenantId: string, conversationId: string): Promise<ConversationBinding | undefined> {
-    return this.inner.getBinding(tenantId, conversationId);
+  async getBinding(tenantId: string, conversationId: string): Promise<ConversationBinding | undefined> {
+    const key = bindingKey(tenantId, conversationId);
+    const hit = this.bindings.get(key);
+    if (hit && performance.now() - hit.at < this.ttlMs) return hit.binding ? { ...hit.binding } : undefined;
+    const binding = await this.inner.getBinding(tenantId, conversationId);
+    this.keep(this.bindings, key, { binding: binding ?? null, at: performance.now() });
+    return binding;
   }
 
-  releaseBinding(binding: ConversationBinding): Promise<void> {
-    return this.inner.releaseBinding(binding);
+  async releaseBinding(binding: ConversationBinding): Promise<void> {
+    // Conditional (it may point elsewhere by now): read afresh next time either way.
+    this.bindings.delete(bindingKey(binding.tenantId, binding.conversationId));
+    await this.inner.releaseBinding(binding);
   }
 
   list(query: ListQuery): Promise<Page<WorkspaceRecord>> {
@@ -132,11 +160,27 @@ export class WriteThroughCache implements WorkspaceStore {
   }
 
   private remember(record: WorkspaceRecord) {
-    this.entries.delete(record.id);
-    this.entries.set(record.id, { record: { ...record }, at: performance.now() });
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
+    this.keep(this.entries, record.id, { record: { ...record }, at: performance.now() });
+  }
+
+  /** After a create or claim: the conversation is bound to it, or (lost) to somebody else, read afresh. */
+  private bound(ws: WorkspaceRecord, ok: boolean) {
+    const key = bindingKey(ws.tenantId, ws.conversationId);
+    if (!ok) this.bindings.delete(key);
+    else {
+      const binding = { tenantId: ws.tenantId, conversationId: ws.conversationId, workspaceId: ws.id };
+      this.keep(this.bindings, key, { binding, at: performance.now() });
+    }
+  }
+
+  private keep<T>(map: Map<string, T>, key: string, value: T) {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > this.maxEntries) {
+      const oldest = map.keys().next().value;
+      if (oldest !== undefined) map.delete(oldest);
     }
   }
 }
+
+const bindingKey = (tenantId: string, conversationId: string) => `${tenantId}\u0000${conversationId}`;

@@ -23,7 +23,15 @@ import { NoFollowSocketPool } from './no-follow-socket-pool.js';
  * control plane faster than `docker exec`.
  */
 export class HttpWorkspaceAgentClient implements WorkspaceAgentClient {
-  private readonly pool = new NoFollowSocketPool({ keepAlive: true, maxSockets: 64, keepAliveMsecs: 10_000 });
+  private readonly pool = new NoFollowSocketPool({
+    keepAlive: true,
+    maxSockets: 64,
+    keepAliveMsecs: 10_000,
+    // An idle connection is dropped here before the agent's own keep-alive timeout (Node's 5 s) drops it there:
+    // a request sent on a connection the agent is closing fails. A frozen agent's timers catch up the moment
+    // it thaws, so without this the first call after a pool claim met a connection closing under it.
+    timeout: IDLE_CONNECTION_MS,
+  });
 
   constructor(private readonly opts: { requestTimeoutMs?: number } = {}) {}
 
@@ -196,7 +204,7 @@ export class HttpWorkspaceAgentClient implements WorkspaceAgentClient {
     return res;
   }
 
-  private send(
+  private async send(
     endpoint: AgentEndpoint,
     token: string | null,
     method: string,
@@ -204,6 +212,26 @@ export class HttpWorkspaceAgentClient implements WorkspaceAgentClient {
     body?: Body,
     timeoutMs = this.opts.requestTimeoutMs ?? 30_000,
     signal?: AbortSignal,
+  ): Promise<http.IncomingMessage> {
+    const attempt = () => this.sendOnce(endpoint, token, method, path, body, timeoutMs, signal);
+    try {
+      return await attempt();
+    } catch (e) {
+      // A kept-alive connection the agent closed as the request went out: the agent never read it, so it is
+      // sent again once, on a new connection (Node's advice for reused sockets). A streamed body cannot be.
+      if (!staleConnection.has(e as object) || body?.stream) throw e;
+      return attempt();
+    }
+  }
+
+  private sendOnce(
+    endpoint: AgentEndpoint,
+    token: string | null,
+    method: string,
+    path: string,
+    body: Body | undefined,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
   ): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string | number> = {};
@@ -234,11 +262,13 @@ export class HttpWorkspaceAgentClient implements WorkspaceAgentClient {
       });
       req.on('error', (e) => {
         if (answered) return;
-        reject(
+        const error =
           e instanceof WorkspaceAgentError
             ? e
-            : new WorkspaceAgentError(0, 'unreachable', `agent unreachable: ${(e as Error).message}`),
-        );
+            : new WorkspaceAgentError(0, 'unreachable', `agent unreachable: ${(e as Error).message}`);
+        const code = (e as NodeJS.ErrnoException).code;
+        if (req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) staleConnection.add(error);
+        reject(error);
       });
       if (body?.stream) {
         // A failing source fails the request (the agent sees a broken upload and extracts nothing more).
@@ -250,6 +280,12 @@ export class HttpWorkspaceAgentClient implements WorkspaceAgentClient {
     });
   }
 }
+
+/** Idle kept-alive connections are closed after this (below the agent's 5 s keep-alive timeout). */
+const IDLE_CONNECTION_MS = 4_000;
+
+/** Errors of requests that failed on a reused connection the agent had closed. */
+const staleConnection = new WeakSet<object>();
 
 /** A files route of the agent for a workspace-relative path. */
 const filesPath = (route: string, path: string) => `${route}?path=${encodeURIComponent(path)}`;

@@ -5,6 +5,7 @@ import {
   isPoolMember,
   LIVE_STATUSES,
   type ConversationBinding,
+  type AdoptResult,
   type ClaimResult,
   type CreateResult,
   type PoolDemandMinute,
@@ -122,15 +123,7 @@ export class MemoryWorkspaceStore implements WorkspaceStore {
     if (bound && (opts.replaces === null || bound.workspaceId !== opts.replaces)) {
       return { ok: false, reason: 'conversation_bound' };
     }
-    const member = this.records.get(claimed.id);
-    if (
-      !member ||
-      !isPoolMember(member) ||
-      isTerminal(member.status) ||
-      member.version !== opts.memberVersion
-    ) {
-      return { ok: false, reason: 'member_taken' };
-    }
+    if (!this.unclaimedAt(claimed.id, opts.memberVersion)) return { ok: false, reason: 'member_taken' };
     this.records.set(claimed.id, clone(claimed));
     this.bindings.set(key, {
       tenantId: claimed.tenantId,
@@ -138,6 +131,27 @@ export class MemoryWorkspaceStore implements WorkspaceStore {
       workspaceId: claimed.id,
     });
     return { ok: true };
+  }
+
+  async adoptMember(
+    ws: WorkspaceRecord,
+    opts: { expectedVersion: number; ended: WorkspaceRecord; memberVersion: number },
+  ): Promise<AdoptResult> {
+    await this.enter('adoptMember', ws.id);
+    // From here to the end nothing awaits: the transaction is atomic.
+    if (!this.unclaimedAt(opts.ended.id, opts.memberVersion)) return { ok: false, reason: 'member_taken' };
+    if (this.records.get(ws.id)?.version !== opts.expectedVersion) {
+      return { ok: false, reason: 'workspace_changed' };
+    }
+    this.records.set(ws.id, clone(ws));
+    this.records.set(opts.ended.id, clone(opts.ended));
+    return { ok: true };
+  }
+
+  /** A live pool member still at `version` (the store's condition for a claim or an adoption). */
+  private unclaimedAt(id: string, version: number): boolean {
+    const member = this.records.get(id);
+    return !!member && isPoolMember(member) && !isTerminal(member.status) && member.version === version;
   }
 
   async createPoolMember(ws: WorkspaceRecord): Promise<void> {

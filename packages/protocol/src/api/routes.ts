@@ -181,7 +181,7 @@ export const API_OPERATIONS = {
     auth: true,
     responses: {
       200: workspace(
-        'Ready again; on ECS a hibernated workspace starts afresh and may answer `provisioning` until its files are restored.',
+        'Ready again; on ECS a hibernated workspace takes the task of a warm pool member (or starts one) and may answer `provisioning` until its files are restored.',
       ),
     },
     errors: [...ON_WORKSPACE, 409],

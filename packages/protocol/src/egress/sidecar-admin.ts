@@ -18,6 +18,12 @@ export const SIDECAR_ADMIN = {
 /** Body of `PUT /admin/credential`: the workspace's proxy credential (an `egress` token for this workspace). */
 export interface SidecarCredentialRequest {
   token: string;
+  /**
+   * The workspace the credential is for, when not the one the sidecar was started for: a warm pool member's
+   * task taken over by a resumed workspace (its egress is that workspace's from then on). Only the control
+   * plane can say so: the call itself needs a `proxy` token for the sidecar's own workspace.
+   */
+  workspaceId?: string;
 }
 
 /** The credential is in force for every request from now on; `expiresAt` in epoch seconds. */
