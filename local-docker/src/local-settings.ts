@@ -25,6 +25,8 @@ export interface LocalSettings {
   pools?: Record<string, PoolBounds>;
   /** Live workspaces per tenant (BERTH_TENANT_QUOTA); unset: the core default. */
   tenantQuota?: number;
+  /** Container starts at once, the rest waiting their turn (BERTH_CONCURRENT_STARTS); unset: 4. */
+  concurrentStarts?: number;
 }
 
 export function readLocalSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): LocalSettings {
@@ -78,6 +80,12 @@ export function readLocalSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): 
   if (tenantQuota !== undefined && (!Number.isInteger(tenantQuota) || tenantQuota < 1)) {
     throw new Error(`BERTH_TENANT_QUOTA must be a positive integer, got "${env.BERTH_TENANT_QUOTA}"`);
   }
+  const concurrentStarts = env.BERTH_CONCURRENT_STARTS ? Number(env.BERTH_CONCURRENT_STARTS) : undefined;
+  if (concurrentStarts !== undefined && (!Number.isInteger(concurrentStarts) || concurrentStarts < 1)) {
+    throw new Error(
+      `BERTH_CONCURRENT_STARTS must be a positive integer, got "${env.BERTH_CONCURRENT_STARTS}"`,
+    );
+  }
   return {
     port,
     host: env.BERTH_HOST ?? '127.0.0.1',
@@ -95,5 +103,6 @@ export function readLocalSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): 
     ...(diskMiB !== undefined ? { diskMiB } : {}),
     ...(pools ? { pools } : {}),
     ...(tenantQuota !== undefined ? { tenantQuota } : {}),
+    ...(concurrentStarts !== undefined ? { concurrentStarts } : {}),
   };
 }

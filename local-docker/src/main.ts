@@ -14,6 +14,7 @@ async function main() {
     egress: settings.egress,
     ...(settings.diskMiB !== undefined ? { diskMiB: settings.diskMiB } : {}),
     ...(settings.pools ? { pools: settings.pools } : {}),
+    ...(settings.concurrentStarts ? { concurrentStarts: settings.concurrentStarts } : {}),
     ...(settings.tenantQuota !== undefined
       ? { config: { admission: { tenantQuota: settings.tenantQuota } } }
       : {}),

@@ -65,6 +65,17 @@ describe('readLocalSettings', () => {
     }
   });
 
+  it('takes concurrent container starts from BERTH_CONCURRENT_STARTS (the host default when unset)', () => {
+    const env = { BERTH_API_KEY: 'k-12345678' };
+    expect(readLocalSettings(env, dir()).concurrentStarts).toBeUndefined();
+    expect(readLocalSettings({ ...env, BERTH_CONCURRENT_STARTS: '2' }, dir()).concurrentStarts).toBe(2);
+    for (const bad of ['0', '-1', '1.5', 'many']) {
+      expect(() => readLocalSettings({ ...env, BERTH_CONCURRENT_STARTS: bad }, dir())).toThrow(
+        /BERTH_CONCURRENT_STARTS/,
+      );
+    }
+  });
+
   it('reads the egress allowlist as a trimmed comma list', () => {
     const s = readLocalSettings(
       { BERTH_EGRESS_ALLOW: ' example.com, *.github.com:443 ,', BERTH_API_KEY: 'k-12345678' },

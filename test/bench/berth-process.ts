@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { createWriteStream, openSync, closeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@berth/aws/local';
 
@@ -51,7 +51,9 @@ export async function startBerthProcess(opts: {
       reject(new Error(`Berth exited with ${code} before it was ready:\n${said}`));
     });
   });
-  child.stderr!.resume();
+  // Its warnings and errors (the logger writes them to stderr) go to the log file too.
+  if (opts.logFile) child.stderr!.pipe(createWriteStream(opts.logFile, { flags: 'a' }));
+  else child.stderr!.resume();
   const key = opts.apiKeys.split(',')[0]!.split(':')[1]!;
   return {
     url,

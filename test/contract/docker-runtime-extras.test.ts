@@ -142,6 +142,16 @@ describe.skipIf(!image)(`DockerRuntime specifics${image ? '' : ` (${NO_IMAGE_MES
     expect((await h.runtime.describe(taskRef)).state).toBe('missing');
   });
 
+  it('thaws at once from two callers (a pool claim and a claimer that lost the member) both succeed', async () => {
+    const { taskRef } = await h.runtime.start(spec());
+    for (let round = 0; round < 5; round++) {
+      await h.runtime.pause(taskRef);
+      await Promise.all([h.runtime.resume(taskRef), h.runtime.resume(taskRef), h.runtime.resume(taskRef)]);
+      expect((await h.runtime.describe(taskRef)).state).toBe('running');
+    }
+    await h.runtime.stop(taskRef, 'test');
+  });
+
   it('a second start of the same workspace replaces a leftover container', async () => {
     const s = spec();
     const first = await h.runtime.start(s);

@@ -4,10 +4,11 @@ import type { AgentConfig } from './config.js';
 import type { RequestContext } from './context.js';
 import { AgentHttpError, toAgentHttpError } from './errors.js';
 import type { Launcher } from './commands/launcher.js';
+import type { CommandRegistry } from './commands/command-registry.js';
 import type { ChangeLog } from './files/change-log.js';
 import type { WorkspaceRoot } from './files/safe-path.js';
 import { sendJson } from './http-io.js';
-import type { HealthResponse } from '@berth/protocol';
+import { WORKSPACE_AGENT_LIMITS, type HealthResponse } from '@berth/protocol';
 import { logRequest, stdoutLog, type RequestLogFields } from './request-log.js';
 import type { ROUTES } from './routes.js';
 import { AGENT_VERSION } from './version.js';
@@ -26,12 +27,21 @@ export function createAgentServer(
   const startedAt = performance.now();
   // The route modules (exec, files, tar) are most of the agent's code: importing them after listen() keeps
   // process start → listening short, which is what provisioning waits on (it polls /health).
-  let routes: Promise<{ table: typeof ROUTES; changes: ChangeLog; launch: Launcher }>;
+  let routes: Promise<{
+    table: typeof ROUTES;
+    changes: ChangeLog;
+    launch: Launcher;
+    commands: CommandRegistry;
+  }>;
   const loadRoutes = () =>
     (routes ??= import('./routes.js').then((m) => ({
       table: m.ROUTES,
       changes: new m.ChangeLog(ws),
       launch: m.createLauncher(config),
+      commands: new m.CommandRegistry({
+        bufferBytes: WORKSPACE_AGENT_LIMITS.commandBufferBytes,
+        endedKept: WORKSPACE_AGENT_LIMITS.endedCommandsKept,
+      }),
     })));
 
   const handle = async (req: IncomingMessage, res: ServerResponse, url: URL, logged: RequestLogFields) => {
@@ -52,12 +62,12 @@ export function createAgentServer(
       res.setHeader('www-authenticate', 'Bearer');
       throw new AgentHttpError('unauthorized', 'missing or invalid bearer token');
     }
-    const { table, changes, launch } = await loadRoutes();
+    const { table, changes, launch, commands } = await loadRoutes();
     const methods = table[url.pathname];
     if (!methods) throw new AgentHttpError('not_found', `no route ${url.pathname}`);
     const handler = methods[req.method ?? ''];
     if (!handler) throw methodNotAllowed(res, Object.keys(methods));
-    await handler({ req, res, url, config, ws, changes, launch } satisfies RequestContext);
+    await handler({ req, res, url, config, ws, changes, launch, commands } satisfies RequestContext);
   };
 
   const server = createServer((req, res) => {

@@ -35,6 +35,10 @@ export interface DockerRuntimeOptions {
 const SAFE_REF = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,255}$/;
 
 /** ContainerRuntime over the local Docker engine (ARCHITECTURE.md §4, hardening in hardening.ts). */
+/** How long a pause or thaw refused because another is under way waits for the container to get there. */
+const TRANSITION_WAIT_MS = 2_000;
+const TRANSITION_POLL_MS = 25;
+
 export class DockerRuntime implements ContainerRuntime {
   readonly kind = 'docker' as const;
   /** docker pause: a paused workspace keeps its processes and memory, frozen. */
@@ -301,11 +305,18 @@ export class DockerRuntime implements ContainerRuntime {
       await act(this.docker.getContainer(id));
     } catch (err) {
       if (dockerStatus(err) === 404) throw new TaskNotFoundError(taskRef);
-      if (dockerStatus(err) !== 409) throw err;
-      const now = await this.describe(id);
-      if (now.state !== target) {
-        throw new Error(`cannot make ${taskRef} ${target}: ${dockerMessage(err)}`, { cause: err });
+      // Refused (409), or failed in the engine (500) because another caller is making the same change right
+      // now (a pool claim thaws its member while a claimer that lost it may be thawing it too): done when the
+      // container gets there shortly.
+      if (dockerStatus(err) !== 409 && dockerStatus(err) !== 500) throw err;
+      for (let waited = 0; ; waited += TRANSITION_POLL_MS) {
+        const now = await this.describe(id);
+        if (now.state === target) return;
+        if (now.state !== 'paused' && now.state !== 'running') break;
+        if (waited >= TRANSITION_WAIT_MS) break;
+        await new Promise((r) => setTimeout(r, TRANSITION_POLL_MS));
       }
+      throw new Error(`cannot make ${taskRef} ${target}: ${dockerMessage(err)}`, { cause: err });
     }
   }
 }

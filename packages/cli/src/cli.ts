@@ -111,7 +111,9 @@ async function report(io: Io, e: unknown, command: Command, url: string | undefi
   if (e instanceof Interrupted) return print(io.stderr, 'berth: interrupted\n', INTERRUPTED);
   if (e instanceof BerthApiError) {
     const request = e.requestId ? ` (request ${e.requestId})` : '';
-    return print(io.stderr, `berth: ${e.code}: ${e.message}${request}\n`, FAILED);
+    // A refusal that says when to come back (quota, capacity, a conflict in flight): say it too.
+    const later = e.retryAfterSeconds !== undefined ? `; retry after ${e.retryAfterSeconds} s` : '';
+    return print(io.stderr, `berth: ${e.code}: ${e.message}${later}${request}\n`, FAILED);
   }
   if (e instanceof BerthConnectionError)
     return print(io.stderr, `berth: ${url ?? 'Berth'}: ${withCause(e)}\n`, FAILED);

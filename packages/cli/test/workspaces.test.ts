@@ -50,7 +50,9 @@ describe('ws create', () => {
     );
     const r = await runCli(['ws', 'create', 'conv-1'], { env: env() });
     expect(r).toMatchObject({ code: 1, stdout: '' });
-    expect(r.stderr).toBe('berth: quota_exceeded: quota_exceeded happened (request req-1)\n');
+    expect(r.stderr).toBe(
+      'berth: quota_exceeded: quota_exceeded happened; retry after 0 s (request req-1)\n',
+    );
     // 1 + createMaxRetries (4), each the same request.
     expect(fake.requests.map((q) => q.json)).toEqual(Array(5).fill({ conversationId: 'conv-1' }));
   });

@@ -6,6 +6,11 @@
  */
 export {
   COMMAND_BINARY_HEADERS,
+  COMMAND_ID_HEADER,
+  type CommandEventsPage,
+  type CommandGapEventData,
+  type CommandLogEvent,
+  type CommandStatus,
   type WorkspaceAgentErrorBody,
   type WorkspaceAgentErrorCode,
   type ChangesResponse,

@@ -39,7 +39,7 @@ export async function bindIdentity(
       // As the claim wrote it: no read before the write.
       { from: claimed },
     );
-    deps.metrics.duration(METRIC.PoolClaimLatency, now - started);
+    deps.metrics.duration(METRIC.PoolClaimLatency, deps.clock.now() - started);
     return record;
   } catch (e) {
     const name = (e as { name?: string } | null)?.name ?? 'Error';

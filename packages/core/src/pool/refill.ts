@@ -51,7 +51,8 @@ export async function refillPool(deps: ServiceDeps): Promise<RefillReport> {
     starting += started;
     await thawAhead(deps, staying);
 
-    deps.metrics.count(METRIC.PoolWarm, state.warm - excess.length);
+    // What stays warm: the members drained now (stale or beyond the target) are not counted.
+    deps.metrics.count(METRIC.PoolWarm, staying.filter(isWarm).length);
     deps.metrics.count(METRIC.PoolTarget, state.target);
     deps.metrics.count(METRIC.PoolDemandPeakRate, state.peakRatePerSecond);
     if (started) deps.metrics.count(METRIC.PoolRefillStarts, started);

@@ -83,6 +83,43 @@ export type CommandStreamEvent =
   | { event: 'stderr'; data: string }
   | { event: 'exit'; data: CommandExitEventData };
 
+/** Data of a `gap` event: events a reader asked for that were dropped from the command's buffer first. */
+export interface CommandGapEventData {
+  lostEvents: number;
+  /** Output bytes of the lost events (all that was dropped, an upper bound, for a reader very far behind). */
+  lostBytes: number;
+}
+
+/**
+ * One numbered event of a command (ids from 1, in order): output, its exit, or a `gap` where events were
+ * dropped. A reader resumes after the last id it saw (SSE `Last-Event-ID`, or `after`).
+ */
+export type CommandLogEvent =
+  | { id: number; event: 'stdout' | 'stderr'; data: string }
+  | { id: number; event: 'exit'; data: CommandExitEventData }
+  | { id: number; event: 'gap'; data: CommandGapEventData };
+
+/** A command the agent knows (running or recently ended): `POST /commands`, `GET /commands[?id=]`. */
+export interface CommandStatus {
+  commandId: string;
+  cmd: string[];
+  status: 'running' | 'exited';
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  startedAt: string;
+  endedAt: string | null;
+}
+
+/** `GET /commands/events?id=&after=` without SSE: the events after `after`, and the id to read after next. */
+export interface CommandEventsPage {
+  events: CommandLogEvent[];
+  next: number;
+}
+
+/** The header that names the command of a `POST /exec` or `POST /exec/stream` answer. */
+export const COMMAND_ID_HEADER = 'x-berth-command-id';
+
 /** Response headers of `POST /exec/binary` (the body is the raw stdout bytes). */
 export const COMMAND_BINARY_HEADERS = {
   /** Decimal exit code, or `null` when a signal ended the process. */

@@ -8,6 +8,10 @@ export const WORKSPACE_AGENT_LIMITS = {
   defaultMaxOutputBytes: 1024 * 1024,
   /** Highest `maxOutputBytes` a request may ask for; also the stdout cap of `POST /exec/binary`. */
   maxOutputBytesLimit: 64 * 1024 * 1024,
+  /** Output a command's event buffer keeps for readers that come later (oldest dropped first: a `gap`). */
+  commandBufferBytes: 16 * 1024 * 1024,
+  /** Ended commands kept for `GET /commands` and reattaching (oldest dropped first), their buffers with them. */
+  endedCommandsKept: 100,
   /** Bytes of stderr carried base64 in `x-stderr` by `POST /exec/binary`. */
   binaryStderrBytes: 4096,
   /** `POST /execute`. */

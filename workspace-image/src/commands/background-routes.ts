@@ -1,0 +1,120 @@
+import type { CommandEventsPage } from '@berth/protocol';
+import { SSE_MEDIA_TYPE, encodeSseEvent } from '@berth/protocol';
+import type { RequestContext } from '../context.js';
+import { AgentHttpError, agentInvalidRequest } from '../errors.js';
+import { readJsonObject, sendJson } from '../http-io.js';
+import { buildChildEnv } from './child-env.js';
+import { parseCommandRequest } from './command-request.js';
+import { statusOf, type RegisteredCommand } from './command-registry.js';
+import { runProcess } from './run-process.js';
+import { SseWriter } from './sse.js';
+
+/**
+ * Commands that outlive their connection (issue 12): started in the background, listed, their numbered events
+ * read again from any point (replayed from the command's buffer, then followed live until `exit`), killed.
+ * The agent's own API addresses a command by `?id=`; the control plane maps its public paths onto these.
+ */
+
+/** POST /commands: starts the command and answers at once, 202 with its status (`running`). */
+export async function handleStartCommand(ctx: RequestContext): Promise<void> {
+  const plan = await parseCommandRequest(await readJsonObject(ctx.req), ctx.ws);
+  const command = ctx.commands.start(plan.argv, (onStdout, onStderr) =>
+    runProcess(
+      {
+        argv: plan.argv,
+        cwd: plan.cwd,
+        env: buildChildEnv(ctx.config, plan.env),
+        timeoutMs: plan.timeoutMs,
+        ...(plan.stdin !== undefined && { stdin: plan.stdin }),
+        onStdout,
+        onStderr,
+      },
+      ctx.launch,
+    ),
+  );
+  sendJson(ctx.res, 202, statusOf(command));
+}
+
+/** GET /commands: every command kept (running and recently ended); with `?id=` that one's status. */
+export async function handleListCommands(ctx: RequestContext): Promise<void> {
+  if (ctx.url.searchParams.has('id')) return sendJson(ctx.res, 200, statusOf(commandOf(ctx)));
+  sendJson(ctx.res, 200, { commands: ctx.commands.list() });
+}
+
+/**
+ * GET /commands/events?id=[&after=n]: the command's events after `n` (SSE: also `Last-Event-ID`, which wins).
+ * As an event stream: what is kept is replayed, a `gap` first if some were dropped, then new events follow
+ * live and the stream ends after `exit`. Without SSE: `{events, next}` of what is there now.
+ */
+export async function handleCommandEvents(ctx: RequestContext): Promise<void> {
+  const command = commandOf(ctx);
+  const lastEventId = ctx.req.headers['last-event-id'];
+  const after = cursor(typeof lastEventId === 'string' ? lastEventId : ctx.url.searchParams.get('after'));
+  if (!(ctx.req.headers.accept ?? '').includes(SSE_MEDIA_TYPE)) {
+    const page: CommandEventsPage = command.log.readAfter(after);
+    return sendJson(ctx.res, 200, page);
+  }
+  await streamEvents(ctx, command, after);
+}
+
+/** POST /commands/kill?id=: ends the command's whole process group (SIGKILL); answers its status. */
+export async function handleKillCommand(ctx: RequestContext): Promise<void> {
+  const command = commandOf(ctx);
+  if (!command.outcome) {
+    command.process.kill();
+    await command.ended;
+  }
+  sendJson(ctx.res, 200, statusOf(command));
+}
+
+/**
+ * Writes the log from `after` on and follows it. Paced by the socket: a write the socket cannot take stops the
+ * pump until it drains, and the pump then reads on from the log, so a slow reader costs no memory here (what
+ * it falls too far behind on was dropped from the log, and it gets a `gap`).
+ */
+async function streamEvents(ctx: RequestContext, command: RegisteredCommand, after: number) {
+  const sse = new SseWriter(ctx.res);
+  let last = after;
+  await new Promise<void>((resolve) => {
+    let waiting = false;
+    const finish = () => {
+      stop();
+      resolve();
+    };
+    const pump = () => {
+      if (waiting || ctx.res.destroyed) return;
+      for (const e of command.log.readAfter(last).events) {
+        last = e.id;
+        const more = ctx.res.write(encodeSseEvent({ event: e.event, id: String(e.id), data: e.data }));
+        if (e.event === 'exit') return finish();
+        if (!more) {
+          waiting = true;
+          ctx.res.once('drain', () => {
+            waiting = false;
+            pump();
+          });
+          return;
+        }
+      }
+    };
+    const stop = command.log.follow(pump);
+    ctx.res.on('close', finish);
+    pump();
+  });
+  if (!ctx.res.destroyed) sse.end();
+}
+
+function commandOf(ctx: RequestContext): RegisteredCommand {
+  const id = ctx.url.searchParams.get('id');
+  if (!id) throw agentInvalidRequest('id: the command id is required');
+  const command = ctx.commands.get(id);
+  if (!command) throw new AgentHttpError('not_found', `no command ${id} (unknown, or ended long ago)`);
+  return command;
+}
+
+function cursor(value: string | null): number {
+  if (value === null || value === '') return 0;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw agentInvalidRequest('after: must be an event id (0 or more)');
+  return n;
+}
