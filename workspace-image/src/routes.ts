@@ -3,6 +3,7 @@ import { handleCommand, handleBinaryCommand, handleCommandStream } from './comma
 import { handleAgentRun } from './agent-runs/agent-run-route.js';
 import {
   handleCommandEvents,
+  handleCommandStdin,
   handleKillCommand,
   handleListCommands,
   handleStartCommand,
@@ -28,6 +29,7 @@ export const ROUTES: Record<string, Record<string, RouteHandler>> = {
   '/exec/binary': { POST: handleBinaryCommand },
   '/commands': { POST: handleStartCommand, GET: handleListCommands },
   '/commands/events': { GET: handleCommandEvents },
+  '/commands/stdin': { POST: handleCommandStdin },
   '/commands/kill': { POST: handleKillCommand },
   '/execute': { POST: handleAgentRun },
   '/files': { GET: handleReadFile, PUT: handleWriteFile, DELETE: handleDeleteFile },

@@ -100,6 +100,34 @@ describe.each(LAUNCHERS)('background commands ($name)', ({ name, config }) => {
     expect(killed.json()).toMatchObject({ status: 'exited', signal: 'SIGKILL' });
   });
 
+  it('takes stdin while it runs, and EOF when asked; an ended command takes none', async () => {
+    const { commandId } = await start(['sh', '-c', 'while read line; do echo "got $line"; done; echo eof']);
+    const send = (body: string, eof = false) =>
+      t.call('POST', `/commands/stdin?id=${commandId}${eof ? '&eof=1' : ''}`, {
+        body: Buffer.from(body),
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+    expect((await send('one\n')).status).toBe(204);
+    expect((await send('two\nthree\n', true)).status).toBe(204);
+    const events = await readEvents(
+      await t.open('GET', `/commands/events?id=${commandId}`, { headers: SSE }).response,
+    );
+    const out = events.filter((e) => e.event === 'stdout').map((e) => JSON.parse(e.data) as string);
+    expect(out.join('')).toBe('got one\ngot two\ngot three\neof\n');
+    expect((await send('late\n')).status).toBe(400);
+  });
+
+  it('POST /exec/stream names its command and numbers its events: the same log, readable again', async () => {
+    const res = await t.open('POST', '/exec/stream', { body: { cmd: ['sh', '-c', 'echo a; echo b >&2'] } })
+      .response;
+    const commandId = res.headers['x-berth-command-id'] as string;
+    expect(commandId).toMatch(/^cmd_/);
+    const streamed = await readEvents(res);
+    expect(streamed.map((e) => e.id)).toEqual(streamed.map((_, i) => String(i + 1)));
+    const again = (await t.call('GET', `/commands/events?id=${commandId}`)).json();
+    expect(again.events.map((e: { event: string }) => e.event)).toEqual(streamed.map((e) => e.event));
+  });
+
   it('an unknown command is a 404, a bad cursor a 400', async () => {
     expect((await t.call('GET', '/commands?id=cmd_nope')).status).toBe(404);
     const { commandId } = await start(['true']);

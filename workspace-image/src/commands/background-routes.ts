@@ -1,13 +1,13 @@
 import type { CommandEventsPage } from '@berth/protocol';
-import { SSE_MEDIA_TYPE, encodeSseEvent } from '@berth/protocol';
+import { SSE_MEDIA_TYPE } from '@berth/protocol';
 import type { RequestContext } from '../context.js';
 import { AgentHttpError, agentInvalidRequest } from '../errors.js';
-import { readJsonObject, sendJson } from '../http-io.js';
+import { readBody, readJsonObject, sendJson, sendNoContent } from '../http-io.js';
 import { buildChildEnv } from './child-env.js';
 import { parseCommandRequest } from './command-request.js';
 import { statusOf, type RegisteredCommand } from './command-registry.js';
 import { runProcess } from './run-process.js';
-import { SseWriter } from './sse.js';
+import { streamEvents } from './command-event-stream.js';
 
 /**
  * Commands that outlive their connection (issue 12): started in the background, listed, their numbered events
@@ -26,6 +26,8 @@ export async function handleStartCommand(ctx: RequestContext): Promise<void> {
         env: buildChildEnv(ctx.config, plan.env),
         timeoutMs: plan.timeoutMs,
         ...(plan.stdin !== undefined && { stdin: plan.stdin }),
+        // Its stdin stays open for POST /commands/stdin (`stdin` in the body is its first input).
+        keepStdinOpen: true,
         onStdout,
         onStderr,
       },
@@ -57,6 +59,19 @@ export async function handleCommandEvents(ctx: RequestContext): Promise<void> {
   await streamEvents(ctx, command, after);
 }
 
+/**
+ * POST /commands/stdin?id=[&eof=1]: the body's bytes (raw, any type) go to the command's stdin; `eof=1` closes
+ * it afterwards (the command reads EOF). 204; a command that has ended takes no input (400).
+ */
+export async function handleCommandStdin(ctx: RequestContext): Promise<void> {
+  const command = commandOf(ctx);
+  const body = await readBody(ctx.req);
+  if (command.outcome) throw agentInvalidRequest(`command ${command.id} has ended; it takes no input`);
+  if (body.length > 0) command.process.write(body);
+  if (ctx.url.searchParams.get('eof') === '1') command.process.endInput();
+  sendNoContent(ctx.res);
+}
+
 /** POST /commands/kill?id=: ends the command's whole process group (SIGKILL); answers its status. */
 export async function handleKillCommand(ctx: RequestContext): Promise<void> {
   const command = commandOf(ctx);
@@ -65,43 +80,6 @@ export async function handleKillCommand(ctx: RequestContext): Promise<void> {
     await command.ended;
   }
   sendJson(ctx.res, 200, statusOf(command));
-}
-
-/**
- * Writes the log from `after` on and follows it. Paced by the socket: a write the socket cannot take stops the
- * pump until it drains, and the pump then reads on from the log, so a slow reader costs no memory here (what
- * it falls too far behind on was dropped from the log, and it gets a `gap`).
- */
-async function streamEvents(ctx: RequestContext, command: RegisteredCommand, after: number) {
-  const sse = new SseWriter(ctx.res);
-  let last = after;
-  await new Promise<void>((resolve) => {
-    let waiting = false;
-    const finish = () => {
-      stop();
-      resolve();
-    };
-    const pump = () => {
-      if (waiting || ctx.res.destroyed) return;
-      for (const e of command.log.readAfter(last).events) {
-        last = e.id;
-        const more = ctx.res.write(encodeSseEvent({ event: e.event, id: String(e.id), data: e.data }));
-        if (e.event === 'exit') return finish();
-        if (!more) {
-          waiting = true;
-          ctx.res.once('drain', () => {
-            waiting = false;
-            pump();
-          });
-          return;
-        }
-      }
-    };
-    const stop = command.log.follow(pump);
-    ctx.res.on('close', finish);
-    pump();
-  });
-  if (!ctx.res.destroyed) sse.end();
 }
 
 function commandOf(ctx: RequestContext): RegisteredCommand {

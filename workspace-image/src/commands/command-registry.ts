@@ -31,16 +31,28 @@ export class CommandRegistry {
 
   constructor(private readonly opts: { bufferBytes: number; endedKept: number }) {}
 
-  start(cmd: string[], spawn: Spawn): RegisteredCommand {
+  /** `capBytes`: output kept per stream at most (beyond it dropped, and the exit says `truncated`). */
+  start(cmd: string[], spawn: Spawn, opts: { capBytes?: number } = {}): RegisteredCommand {
     const id = `cmd_${randomBytes(12).toString('hex')}`;
     const log = new CommandLog(this.opts.bufferBytes);
+    const cap = opts.capBytes ?? Number.POSITIVE_INFINITY;
+    let truncated = false;
     // UTF-8 decoded per stream without splitting a character across events; each event counts its bytes.
     const output = (event: 'stdout' | 'stderr') => {
       const decoder = new StringDecoder('utf8');
+      let taken = 0;
       const add = (text: string, bytes: number) => {
         if (text !== '') log.append({ event, data: text }, bytes);
       };
-      return { chunk: (b: Buffer) => add(decoder.write(b), b.length), flush: () => add(decoder.end(), 0) };
+      const chunk = (b: Buffer) => {
+        const room = cap - taken;
+        if (b.length > room) truncated = true;
+        if (room <= 0) return;
+        const kept = b.length > room ? b.subarray(0, room) : b;
+        taken += kept.length;
+        add(decoder.write(kept), kept.length);
+      };
+      return { chunk, flush: () => add(decoder.end(), 0) };
     };
     const out = output('stdout');
     const err = output('stderr');
@@ -63,7 +75,7 @@ export class CommandRegistry {
           signal: outcome.signal,
           durationMs: outcome.durationMs,
           timedOut: outcome.timedOut,
-          truncated: false,
+          truncated,
         };
         log.append({ event: 'exit', data: exit }, 0);
         this.forgetOldEnded();

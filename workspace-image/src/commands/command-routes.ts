@@ -1,17 +1,16 @@
 import type { ServerResponse } from 'node:http';
-import { StringDecoder } from 'node:string_decoder';
 import type { RequestContext } from '../context.js';
 import { readJsonObject, sendJson } from '../http-io.js';
 import {
   WORKSPACE_AGENT_LIMITS,
   COMMAND_BINARY_HEADERS,
-  type CommandExitEventData,
+  COMMAND_ID_HEADER,
   type CommandResult,
 } from '@berth/protocol';
+import { streamEvents } from './command-event-stream.js';
 import { buildChildEnv } from './child-env.js';
 import { parseCommandRequest, type CommandPlan } from './command-request.js';
 import { runProcess, type RunningProcess } from './run-process.js';
-import { SseWriter } from './sse.js';
 
 /** Keeps the first `cap` bytes of a stream and notes whether more came. */
 class CappedBuffer {
@@ -105,62 +104,20 @@ export async function handleCommand(ctx: RequestContext): Promise<void> {
 
 /**
  * POST /exec/stream: SSE. `stdout`/`stderr` events carry a JSON string each (UTF-8 decoded without
- * splitting characters across events), then one `exit` event. No cap unless the request sets
- * maxOutputBytes: a slow client slows the command down (backpressure) instead of filling memory.
+ * splitting characters across events), then one `exit` event; every event has its `id:` in the command's log
+ * and the answer names the command (`x-berth-command-id`), so a reader that lost the connection reads on
+ * with `GET /commands/events`. No cap unless the request sets maxOutputBytes: a slow client slows the
+ * command down (backpressure) instead of filling memory. The client going away ends the command.
  */
 export async function handleCommandStream(ctx: RequestContext): Promise<void> {
   const p = await plan(ctx);
-  const cap = p.maxOutputBytes ?? Number.POSITIVE_INFINITY;
-  const sse = new SseWriter(ctx.res);
-  let truncated = false;
-  let paused = false;
-  const emitter = (event: 'stdout' | 'stderr') => {
-    const decoder = new StringDecoder('utf8');
-    let sent = 0;
-    const write = (text: string) => {
-      if (text === '' || ctx.res.destroyed) return;
-      if (!sse.send(event, text) && !paused) {
-        paused = true;
-        proc.pause();
-        ctx.res.once('drain', () => {
-          paused = false;
-          proc.resume();
-        });
-      }
-    };
-    return {
-      chunk(b: Buffer) {
-        const room = cap - sent;
-        if (b.length > room) truncated = true;
-        if (room <= 0) return;
-        const kept = b.length > room ? b.subarray(0, room) : b;
-        sent += kept.length;
-        write(decoder.write(kept));
-      },
-      flush: () => write(decoder.end()),
-    };
-  };
-  const out = emitter('stdout');
-  const err = emitter('stderr');
-  const proc = start(
-    ctx,
-    p,
-    (b) => out.chunk(b),
-    (b) => err.chunk(b),
+  const command = ctx.commands.start(
+    p.argv,
+    (onStdout, onStderr) => start(ctx, p, onStdout, onStderr),
+    p.maxOutputBytes !== undefined ? { capBytes: p.maxOutputBytes } : {},
   );
-  const outcome = await proc.done;
-  if (ctx.res.destroyed) return;
-  out.flush();
-  err.flush();
-  const exit: CommandExitEventData = {
-    exitCode: outcome.exitCode,
-    signal: outcome.signal,
-    durationMs: outcome.durationMs,
-    timedOut: outcome.timedOut,
-    truncated,
-  };
-  sse.send('exit', exit);
-  sse.end();
+  ctx.res.setHeader(COMMAND_ID_HEADER, command.id);
+  await streamEvents(ctx, command, 0, { paceCommand: true });
 }
 
 /** POST /exec/binary: raw stdout bytes, the rest in headers (the command must end before headers go out). */

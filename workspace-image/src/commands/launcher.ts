@@ -11,6 +11,8 @@ export interface LaunchSpec {
   env: Record<string, string>;
   /** Written to the command's stdin, which is then closed; without it stdin is /dev/null. */
   stdin?: string;
+  /** Stdin stays open after `stdin` (if any) for {@link ChildControl.write} until `endInput` (a background command). */
+  keepStdinOpen?: boolean;
 }
 
 export interface ChildEvents {
@@ -30,6 +32,10 @@ export interface ChildControl {
   resume(): void;
   /** Stop waiting for output that escaped processes still hold: onClose follows at once with what is known. */
   release(): void;
+  /** More input, where stdin was kept open (ignored otherwise, and once ended). */
+  write(chunk: Buffer): void;
+  /** Closes stdin (the command reads EOF). */
+  endInput(): void;
 }
 
 export type Launcher = (spec: LaunchSpec, events: ChildEvents) => ChildControl;

@@ -7,7 +7,7 @@ import type { Launcher } from './launcher.js';
  * holds; the image uses berth-spawner instead and this remains for hosts without the helper binary.
  */
 export const nodeLauncher: Launcher = (spec, events) => {
-  const hasStdin = spec.stdin !== undefined && spec.stdin.length > 0;
+  const hasStdin = spec.keepStdinOpen === true || (spec.stdin !== undefined && spec.stdin.length > 0);
   let child: ChildProcessByStdio<Writable | null, Readable, Readable>;
   try {
     child = spawn(spec.argv[0] as string, spec.argv.slice(1), {
@@ -20,7 +20,7 @@ export const nodeLauncher: Launcher = (spec, events) => {
   } catch (err) {
     // Synchronous failures (e.g. EACCES on some platforms) are reported like asynchronous ones.
     queueMicrotask(() => events.onError(errnoCode(err)));
-    return { pause() {}, resume() {}, release() {} };
+    return { pause() {}, resume() {}, release() {}, write() {}, endInput() {} };
   }
   let closed = false;
   const close = (code: number | null, signal: NodeJS.Signals | null) => {
@@ -41,7 +41,9 @@ export const nodeLauncher: Launcher = (spec, events) => {
     }
   });
   child.on('close', (code, signal) => close(code, signal));
-  if (hasStdin) child.stdin?.end(spec.stdin);
+  if (spec.keepStdinOpen) {
+    if (spec.stdin) child.stdin?.write(spec.stdin);
+  } else if (hasStdin) child.stdin?.end(spec.stdin);
   return {
     pause() {
       child.stdout.pause();
@@ -55,6 +57,12 @@ export const nodeLauncher: Launcher = (spec, events) => {
       child.stdout.destroy();
       child.stderr.destroy();
       close(child.exitCode, child.signalCode);
+    },
+    write(chunk) {
+      if (spec.keepStdinOpen && child.stdin?.writable) child.stdin.write(chunk);
+    },
+    endInput() {
+      if (child.stdin?.writable) child.stdin.end();
     },
   };
 };

@@ -22,6 +22,9 @@ export interface RunningProcess {
   /** Backpressure: stop/restart reading the child's output (the child blocks once the pipe is full). */
   pause(): void;
   resume(): void;
+  /** Input for a command started with `keepStdinOpen`; `endInput` closes its stdin. */
+  write(chunk: Buffer): void;
+  endInput(): void;
 }
 
 /** After the group was killed, how long to wait for pipes held by escaped (setsid) processes. */
@@ -94,6 +97,8 @@ export function runProcess(opts: ProcessOptions, launch: Launcher): RunningProce
     },
     pause: () => child?.pause(),
     resume: () => child?.resume(),
+    write: (chunk) => child?.write(chunk),
+    endInput: () => child?.endInput(),
   };
 }
 

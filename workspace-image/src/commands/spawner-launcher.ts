@@ -133,7 +133,7 @@ export function spawnerLauncher(helperPath: string, onHelperExit?: (reason: stri
     helper ??= start();
     const id = nextId;
     nextId = nextId >= 0xffff_ffff ? 1 : nextId + 1;
-    const hasStdin = spec.stdin !== undefined && spec.stdin.length > 0;
+    const hasStdin = spec.keepStdinOpen === true || (spec.stdin !== undefined && spec.stdin.length > 0);
     const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
     const head = Buffer.alloc(9);
     head.writeUInt32LE(spec.argv.length, 0);
@@ -142,13 +142,23 @@ export function spawnerLauncher(helperPath: string, onHelperExit?: (reason: stri
     const strings = Buffer.from([spec.cwd, ...spec.argv, ...env].map((s) => `${s}\0`).join(''));
     pending.set(id, { events, openStreams: 2 });
     send(T.spawn, id, Buffer.concat([head, strings]));
-    if (hasStdin) {
-      const input = Buffer.from(spec.stdin as string);
-      for (let off = 0; off < input.length; off += STDIN_FRAME)
-        send(T.stdin, id, input.subarray(off, off + STDIN_FRAME));
+    let inputOpen = hasStdin;
+    const input = (chunk: Buffer) => {
+      for (let off = 0; off < chunk.length; off += STDIN_FRAME)
+        send(T.stdin, id, chunk.subarray(off, off + STDIN_FRAME));
+    };
+    const endInput = () => {
+      if (!inputOpen) return;
+      inputOpen = false;
       send(T.stdinEnd, id);
-    }
+    };
+    if (spec.stdin) input(Buffer.from(spec.stdin));
+    if (!spec.keepStdinOpen) endInput();
     return {
+      write(chunk) {
+        if (inputOpen && pending.has(id)) input(chunk);
+      },
+      endInput,
       pause: () => send(T.pause, id),
       resume: () => send(T.resume, id),
       release() {
