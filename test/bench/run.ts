@@ -52,7 +52,7 @@ async function main() {
     `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ` +
       `${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Docker ${docker}. Re-run it to reproduce every figure.`,
     '',
-    'On this shared 2-core VM, medians move by about ±1 ms and p95s by more between runs (other tenants take the CPU at times): compare rows within one run, not across runs.',
+    'On this shared 2-core VM, whole runs differ by up to half between hours (other tenants take the CPU: the same code measured a pool hit at p50 54 ms in one run and 78 ms in the next): compare rows within one run, not across runs.',
     '',
   ].join('\n');
   await writeFile(new URL('../../BENCHMARKS.md', import.meta.url), [header, ...sections].join('\n'));

@@ -2,6 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { afterQuiet } from './after-quiet.js';
 import { CoalescedMetrics } from './coalesced-metrics.js';
 import { DynamoWorkspaceStore, isAwsUnavailable } from '@berth/aws';
 import { ensureTable, localClientConfig, startDynamoDbLocal, type DynamoDbLocal } from '@berth/aws/local';
@@ -110,6 +111,9 @@ export interface LocalHost {
   close(): Promise<void>;
 }
 
+/** A refill asked for by claims and misses waits for them to pause (after-quiet.ts). */
+const REFILL_AFTER_CLAIMS = { quietMs: 250, maxDelayMs: 2_000 };
+
 /**
  * Berth on one machine: the same Lambda handlers behind a local HTTP server, the same provisioning state
  * machine under aws-local-stepfunctions, Docker events as the core's TaskStopped, the sweep on a timer,
@@ -187,6 +191,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     async () => void (await refillPool(deps)),
     (e) => core.logger.error('pool refill failed', { error: e as Error }),
   );
+  const refillAfterClaims = afterQuiet(() => refill.request(), REFILL_AFTER_CLAIMS);
   const deadlineObservers = { log: serviceLogger(core.logger), metrics: serviceMetrics(core.metrics) };
   const storeDeadlines = { ...deadlineObservers, unavailableWhen: isAwsUnavailable };
   const deps: AppDeps = {
@@ -208,7 +213,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     // This host is its own stop worker: stops and hibernations finish before the call that began them answers.
     stopper: inProcessStopper(() => deps),
     startGate: provisioner.gate,
-    poolRefiller: { request: async () => refill.request() },
+    poolRefiller: { request: async () => refillAfterClaims.request() },
     ...(egress ? { egress } : {}),
   };
   const getDeps = () => deps;
@@ -299,6 +304,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     },
     async close() {
       clearInterval(timer);
+      refillAfterClaims.cancel();
       events.close();
       await server.close();
       await refill.settled();
