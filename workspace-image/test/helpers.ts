@@ -154,7 +154,8 @@ export async function startTestAgent(overrides: Partial<AgentConfig> = {}): Prom
     open,
     async stop() {
       await agent.close();
-      await rm(dir, { recursive: true, force: true });
+      // An agent run's SDK process may still be writing its home as the agent stops: retried, not a failure.
+      await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     },
   };
 }

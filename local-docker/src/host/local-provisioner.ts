@@ -53,7 +53,10 @@ export class LocalProvisioner implements Provisioner {
 
   async start(input: ProvisionInput): Promise<void> {
     // A claimed warm member only restores files into the container it has: it takes no start's turn.
-    const turn = input.claimed ? Promise.resolve(() => {}) : this.queue.take();
+    // A pool member's start yields to tenants' (refills use what is left over).
+    const turn = input.claimed
+      ? Promise.resolve(() => {})
+      : this.queue.take({ background: input.background === true });
     // Answers at once (a Step Functions StartExecution does too); the execution runs when its turn comes.
     const queued = {
       abort: () => void turn.then((end) => end()),

@@ -93,5 +93,5 @@ async function drain(deps: ServiceDeps, member: WorkspaceRecord) {
 async function startMember(deps: ServiceDeps, template: string) {
   const member = newPoolMember(deps.config, deps.runtime.kind, template, deps.clock.now());
   await deps.store.createPoolMember(member);
-  await deps.provisioner.start({ workspaceId: member.id });
+  await deps.provisioner.start({ workspaceId: member.id, background: true });
 }

@@ -19,6 +19,11 @@ export interface ProvisionInput {
    */
   claimed?: boolean;
   /**
+   * A warm pool member's start (the refill): where starts take turns on one machine, it waits for no tenant's
+   * start to be waiting (local-docker's StartQueue). Deployed, every RunTask shares the one token bucket.
+   */
+  background?: boolean;
+  /**
    * Which start of the workspace this is, when not its first (a resume after hibernation: the record's version
    * then). Names the execution and the task start apart from the first one's (execution names and RunTask client
    * tokens are used once).
