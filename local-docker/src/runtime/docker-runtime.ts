@@ -34,11 +34,11 @@ export interface DockerRuntimeOptions {
 // Container ids and names only: anything else (e.g. `../images`) must never reach the engine's URL path.
 const SAFE_REF = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,255}$/;
 
-/** ContainerRuntime over the local Docker engine (ARCHITECTURE.md §4, hardening in hardening.ts). */
 /** How long a pause or thaw refused because another is under way waits for the container to get there. */
 const TRANSITION_WAIT_MS = 2_000;
 const TRANSITION_POLL_MS = 25;
 
+/** ContainerRuntime over the local Docker engine (ARCHITECTURE.md §4, hardening in hardening.ts). */
 export class DockerRuntime implements ContainerRuntime {
   readonly kind = 'docker' as const;
   /** docker pause: a paused workspace keeps its processes and memory, frozen. */

@@ -3,10 +3,9 @@ import { SSE_MEDIA_TYPE } from '@berth/protocol';
 import type { RequestContext } from '../context.js';
 import { AgentHttpError, agentInvalidRequest } from '../errors.js';
 import { readBody, readJsonObject, sendJson, sendNoContent } from '../http-io.js';
-import { buildChildEnv } from './child-env.js';
 import { parseCommandRequest } from './command-request.js';
 import { statusOf, type RegisteredCommand } from './command-registry.js';
-import { runProcess } from './run-process.js';
+import { runPlan } from './run-plan.js';
 import { streamEvents } from './command-event-stream.js';
 
 /**
@@ -18,21 +17,9 @@ import { streamEvents } from './command-event-stream.js';
 /** POST /commands: starts the command and answers at once, 202 with its status (`running`). */
 export async function handleStartCommand(ctx: RequestContext): Promise<void> {
   const plan = await parseCommandRequest(await readJsonObject(ctx.req), ctx.ws);
+  // Its stdin stays open for POST /commands/stdin (`stdin` in the body is its first input).
   const command = ctx.commands.start(plan.argv, (onStdout, onStderr) =>
-    runProcess(
-      {
-        argv: plan.argv,
-        cwd: plan.cwd,
-        env: buildChildEnv(ctx.config, plan.env),
-        timeoutMs: plan.timeoutMs,
-        ...(plan.stdin !== undefined && { stdin: plan.stdin }),
-        // Its stdin stays open for POST /commands/stdin (`stdin` in the body is its first input).
-        keepStdinOpen: true,
-        onStdout,
-        onStderr,
-      },
-      ctx.launch,
-    ),
+    runPlan(ctx, plan, onStdout, onStderr, { keepStdinOpen: true }),
   );
   sendJson(ctx.res, 202, statusOf(command));
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { CommandExitEventData, CommandStatus } from '@berth/protocol';
+import { ByteCap } from './byte-cap.js';
 import { CommandLog } from './command-log.js';
 import type { ProcessOutcome, RunningProcess } from './run-process.js';
 
@@ -35,24 +36,18 @@ export class CommandRegistry {
   start(cmd: string[], spawn: Spawn, opts: { capBytes?: number } = {}): RegisteredCommand {
     const id = `cmd_${randomBytes(12).toString('hex')}`;
     const log = new CommandLog(this.opts.bufferBytes);
-    const cap = opts.capBytes ?? Number.POSITIVE_INFINITY;
-    let truncated = false;
     // UTF-8 decoded per stream without splitting a character across events; each event counts its bytes.
     const output = (event: 'stdout' | 'stderr') => {
       const decoder = new StringDecoder('utf8');
-      let taken = 0;
+      const cap = new ByteCap(opts.capBytes ?? Number.POSITIVE_INFINITY);
       const add = (text: string, bytes: number) => {
         if (text !== '') log.append({ event, data: text }, bytes);
       };
       const chunk = (b: Buffer) => {
-        const room = cap - taken;
-        if (b.length > room) truncated = true;
-        if (room <= 0) return;
-        const kept = b.length > room ? b.subarray(0, room) : b;
-        taken += kept.length;
+        const kept = cap.take(b);
         add(decoder.write(kept), kept.length);
       };
-      return { chunk, flush: () => add(decoder.end(), 0) };
+      return { chunk, cap, flush: () => add(decoder.end(), 0) };
     };
     const out = output('stdout');
     const err = output('stderr');
@@ -75,7 +70,7 @@ export class CommandRegistry {
           signal: outcome.signal,
           durationMs: outcome.durationMs,
           timedOut: outcome.timedOut,
-          truncated,
+          truncated: out.cap.truncated || err.cap.truncated,
         };
         log.append({ event: 'exit', data: exit }, 0);
         this.forgetOldEnded();

@@ -8,28 +8,30 @@ import {
   type CommandResult,
 } from '@berth/protocol';
 import { streamEvents } from './command-event-stream.js';
-import { buildChildEnv } from './child-env.js';
+import { ByteCap } from './byte-cap.js';
 import { parseCommandRequest, type CommandPlan } from './command-request.js';
-import { runProcess, type RunningProcess } from './run-process.js';
+import type { RunningProcess } from './run-process.js';
+import { runPlan } from './run-plan.js';
 
 /** Keeps the first `cap` bytes of a stream and notes whether more came. */
 class CappedBuffer {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  truncated = false;
-  constructor(private readonly cap: number) {}
+  private readonly chunks: Buffer[] = [];
+  private readonly cap: ByteCap;
+  constructor(cap: number) {
+    this.cap = new ByteCap(cap);
+  }
 
   push(chunk: Buffer): void {
-    const room = this.cap - this.size;
-    if (chunk.length > room) this.truncated = true;
-    if (room <= 0) return;
-    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    this.chunks.push(kept);
-    this.size += kept.length;
+    const kept = this.cap.take(chunk);
+    if (kept.length > 0) this.chunks.push(kept);
+  }
+
+  get truncated(): boolean {
+    return this.cap.truncated;
   }
 
   toBuffer(): Buffer {
-    return Buffer.concat(this.chunks, this.size);
+    return Buffer.concat(this.chunks);
   }
 }
 
@@ -43,18 +45,7 @@ function start(
   onStdout: (b: Buffer) => void,
   onStderr: (b: Buffer) => void,
 ) {
-  const proc = runProcess(
-    {
-      argv: p.argv,
-      cwd: p.cwd,
-      env: buildChildEnv(ctx.config, p.env),
-      timeoutMs: p.timeoutMs,
-      ...(p.stdin !== undefined && { stdin: p.stdin }),
-      onStdout,
-      onStderr,
-    },
-    ctx.launch,
-  );
+  const proc = runPlan(ctx, p, onStdout, onStderr);
   killOnDisconnect(ctx.res, proc);
   return proc;
 }

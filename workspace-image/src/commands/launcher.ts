@@ -39,3 +39,7 @@ export interface ChildControl {
 }
 
 export type Launcher = (spec: LaunchSpec, events: ChildEvents) => ChildControl;
+
+/** Whether the command gets a stdin pipe: input to write, or stdin kept open (else it reads /dev/null). */
+export const wantsStdin = (spec: LaunchSpec) =>
+  spec.keepStdinOpen === true || (spec.stdin !== undefined && spec.stdin.length > 0);

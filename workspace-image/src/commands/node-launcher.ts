@@ -1,13 +1,13 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import type { Launcher } from './launcher.js';
+import { wantsStdin, type Launcher } from './launcher.js';
 
 /**
  * Starts commands with child_process.spawn. It forks the agent, which costs more the more memory the agent
  * holds; the image uses berth-spawner instead and this remains for hosts without the helper binary.
  */
 export const nodeLauncher: Launcher = (spec, events) => {
-  const hasStdin = spec.keepStdinOpen === true || (spec.stdin !== undefined && spec.stdin.length > 0);
+  const hasStdin = wantsStdin(spec);
   let child: ChildProcessByStdio<Writable | null, Readable, Readable>;
   try {
     child = spawn(spec.argv[0] as string, spec.argv.slice(1), {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import type { ChildEvents, Launcher } from './launcher.js';
+import { wantsStdin, type ChildEvents, type Launcher } from './launcher.js';
 import { killProcessGroup } from './process-group.js';
 
 // Frame types of native/berth-spawner.c (its header comment is the protocol).
@@ -133,7 +133,7 @@ export function spawnerLauncher(helperPath: string, onHelperExit?: (reason: stri
     helper ??= start();
     const id = nextId;
     nextId = nextId >= 0xffff_ffff ? 1 : nextId + 1;
-    const hasStdin = spec.keepStdinOpen === true || (spec.stdin !== undefined && spec.stdin.length > 0);
+    const hasStdin = wantsStdin(spec);
     const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
     const head = Buffer.alloc(9);
     head.writeUInt32LE(spec.argv.length, 0);

@@ -56,7 +56,7 @@ export interface DynamoWorkspaceStoreOptions {
   clientConfig?: DynamoDBClientConfig;
 }
 
-/** A workspace item's put in a transaction, under its own condition. */
+/** An item's put in a transaction, under its own condition. */
 interface ConditionalPut {
   Item: object;
   ConditionExpression: string;
@@ -64,7 +64,7 @@ interface ConditionalPut {
   ExpressionAttributeValues?: Record<string, unknown>;
 }
 
-/** Attempts at a conversation's create transaction while concurrent transactions on it keep cancelling it. */
+/** Attempts at a transaction (create, claim, adoption) while concurrent transactions on its items cancel it. */
 const TRANSACTION_CONFLICT_ATTEMPTS = 8;
 
 const BY_TENANT_KEYS = [ATTR.pk, ATTR.sk, ATTR.gsi1pk, ATTR.gsi1sk] as const;
@@ -480,7 +480,6 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
 /** Demand counters are kept a day: the adaptive target and `GET /v1/pool` look back minutes, not days. */
 const DEMAND_RETENTION_MS = 86_400_000;
 
-/** A conversation may be bound if unbound, or bound to the ended workspace the caller saw (`replaces`). */
 /** A warm pool member still at the version read, still no tenant's, still in its pool's index. */
 const unclaimedMember = (version: number) => ({
   ConditionExpression: '#version = :member AND #tenant = :pool AND attribute_exists(#poolKey)',
@@ -488,6 +487,7 @@ const unclaimedMember = (version: number) => ({
   ExpressionAttributeValues: { ':member': version, ':pool': POOL_TENANT },
 });
 
+/** A conversation may be bound if unbound, or bound to the ended workspace the caller saw (`replaces`). */
 const bindingCondition = (replaces: string | null) =>
   replaces === null
     ? { ConditionExpression: 'attribute_not_exists(pk)' }

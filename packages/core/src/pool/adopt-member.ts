@@ -1,6 +1,7 @@
 import { agentIdOf, type WorkspaceRecord } from '../model/workspace.js';
 import type { ServiceDeps } from '../services/deps.js';
-import { claimOrder, lookUpPool } from './claim.js';
+import { endedRecordExpiry } from '../services/end-workspace.js';
+import { claimOrder, thaw, warmMembers } from './claim.js';
 
 /**
  * A hibernated workspace resuming (provisioning again, no task yet) takes a warm pool member's task instead
@@ -15,10 +16,11 @@ export async function adoptMemberTask(
   deps: ServiceDeps,
   ws: WorkspaceRecord,
 ): Promise<WorkspaceRecord | null> {
-  const lookup = await lookUpPool(deps, ws);
-  if (!lookup) return null;
+  // Its files are restored by the machine's RestoreFiles either way: only the members are looked up.
+  const candidates = await warmMembers(deps, ws.template);
+  if (!candidates) return null;
   const now = deps.clock.now();
-  for (const member of claimOrder(lookup.candidates)) {
+  for (const member of claimOrder(candidates)) {
     const adopter: WorkspaceRecord = {
       ...ws,
       version: ws.version + 1,
@@ -33,7 +35,7 @@ export async function adoptMemberTask(
       terminationReason: 'adopted',
       adoptedBy: ws.id,
       deadlineAt: null,
-      expiresAt: now + deps.config.endedRetentionSeconds * 1000,
+      expiresAt: endedRecordExpiry(deps, now),
     };
     const result = await deps.store.adoptMember(adopter, {
       expectedVersion: ws.version,
@@ -50,8 +52,7 @@ export async function adoptMemberTask(
       conversationId: ws.conversationId,
       memberId: member.id,
     });
-    // Where members wait frozen; on ECS they never do.
-    if (member.status === 'paused' && member.taskRef) await deps.runtime.resume(member.taskRef);
+    await thaw(deps, member);
     return adopter;
   }
   return null;

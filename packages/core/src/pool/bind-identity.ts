@@ -7,8 +7,8 @@ import { failureReason } from '../services/provision-steps.js';
 
 /**
  * What makes a claimed member the conversation's: thawed (locally members are frozen; pool/claim.ts begins the
- * thaw alongside the claim) while its proxy is admitted (deployed: the egress credential for this workspace, which a member never held), the conversation's
- * files restored from its snapshot, then ready. The agent needs nothing: its calls carry tokens signed for this
+ * thaw alongside the claim) while its proxy is admitted (deployed: the egress credential for this workspace,
+ * which a member never held), the conversation's files restored from its snapshot, then ready. The agent needs nothing: its calls carry tokens signed for this
  * workspace id, and the tenant's egress rules are the workspace's own (`PUT /egress`), read per request.
  * A conversation with files (`savedFiles`, looked up before the claim) has them restored by the provisioning
  * state machine (entered at RestoreFiles): a restore may be gigabytes, too long for an API request; the caller

@@ -36,23 +36,16 @@ export interface PoolLookup {
 }
 
 /**
- * Reads, at once, the template's warm members a claim may take and whether the conversation has files saved
- * (any object under its prefix: a snapshot, or a legacy one without manifest). Null when the template keeps
- * no pool. Read before the claim so that both cost one round trip, not two in a row.
+ * The template's warm members a claim may take: live, unclaimed, of the template's current settings, with a
+ * task and an endpoint, and not about to be drained. Null when the template keeps no pool.
  */
-export async function lookUpPool(
-  deps: ServiceDeps,
-  req: Pick<ClaimRequest, 'tenantId' | 'conversationId' | 'template'>,
-): Promise<PoolLookup | null> {
-  const settings = deps.config.templates[req.template];
+export async function warmMembers(deps: ServiceDeps, template: string): Promise<WorkspaceRecord[] | null> {
+  const settings = deps.config.templates[template];
   if (!settings?.pool.max) return null;
   const version = templateVersion(settings);
-  const [members, saved] = await Promise.all([
-    deps.store.listPool(req.template, CANDIDATES),
-    deps.blobs.list(snapshotPrefix(req.tenantId, req.conversationId)),
-  ]);
+  const members = await deps.store.listPool(template, CANDIDATES);
   const now = deps.clock.now();
-  const candidates = members.filter(
+  return members.filter(
     (m) =>
       isWarm(m) &&
       m.templateVersion === version &&
@@ -60,8 +53,27 @@ export async function lookUpPool(
       m.endpoint !== null &&
       m.expiresAt > now + MIN_REMAINING_AGE_MS,
   );
-  return { candidates, savedFiles: saved.length > 0 };
 }
+
+/**
+ * Reads, at once, the template's warm members (`warmMembers`) and whether the conversation has files saved
+ * (any object under its prefix: a snapshot, or a legacy one without manifest). Null when the template keeps
+ * no pool. Read before the claim so that both cost one round trip, not two in a row.
+ */
+export async function lookUpPool(
+  deps: ServiceDeps,
+  req: Pick<ClaimRequest, 'tenantId' | 'conversationId' | 'template'>,
+): Promise<PoolLookup | null> {
+  const [candidates, saved] = await Promise.all([
+    warmMembers(deps, req.template),
+    deps.blobs.list(snapshotPrefix(req.tenantId, req.conversationId)),
+  ]);
+  return candidates && { candidates, savedFiles: saved.length > 0 };
+}
+
+/** Thaws a member that waits frozen (locally); a no-op for one that runs (ECS members always do). */
+export const thaw = (deps: ServiceDeps, member: WorkspaceRecord): Promise<void> =>
+  member.status === 'paused' && member.taskRef ? deps.runtime.resume(member.taskRef) : Promise.resolve();
 
 /**
  * Takes a warm member of the template's pool for a conversation. Each attempt is one conditional transaction
@@ -97,8 +109,7 @@ export async function claimFromPool(
     };
     // A frozen member is thawed while the claim is written, not after: the thaw is most of a claim's time.
     // A claimer that loses the member leaves it thawed: still warm, idle, and its winner's thaw a no-op.
-    const thawed =
-      member.status === 'paused' && member.taskRef ? deps.runtime.resume(member.taskRef) : Promise.resolve();
+    const thawed = thaw(deps, member);
     thawed.catch(() => undefined); // awaited by the winner; a loser's failed thaw is the member's own business
     const result = await deps.store.claimForConversation(claimed, {
       memberVersion: member.version,

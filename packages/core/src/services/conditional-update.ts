@@ -15,14 +15,14 @@ export async function conditionalUpdate(
   decide: (ws: WorkspaceRecord) => WorkspaceChanges | null,
   opts: { attempts?: number; from?: WorkspaceRecord } = {},
 ): Promise<{ record: WorkspaceRecord; changed: boolean }> {
-  let known = opts.from;
   for (let i = 0; i < (opts.attempts ?? 8); i++) {
-    const fromCaller = known !== undefined;
-    const ws = known ?? (await deps.store.get(id, { now: deps.clock.now(), includeExpired: true }));
-    known = undefined;
+    const ws =
+      i === 0 && opts.from
+        ? opts.from
+        : await deps.store.get(id, { now: deps.clock.now(), includeExpired: true });
     if (!ws) throw notFound();
     const changes = decide(ws);
-    if (!changes && fromCaller) continue; // "nothing to do" is decided on the stored record only
+    if (!changes && ws === opts.from) continue; // "nothing to do" is decided on the stored record only
     if (!changes) return { record: ws, changed: false };
     try {
       return { record: await deps.store.update(id, ws.version, changes), changed: true };

@@ -4,6 +4,10 @@ import { conditionalUpdate } from './conditional-update.js';
 import type { ServiceDeps } from './deps.js';
 import { METRIC } from '../observability/metric-names.js';
 
+/** When an ended record may be deleted (DynamoDB TTL): `endedRetentionSeconds` after it ended. */
+export const endedRecordExpiry = (deps: Pick<ServiceDeps, 'config'>, now: number) =>
+  now + deps.config.endedRetentionSeconds * 1000;
+
 /**
  * Moves a workspace to an end state (stopped or failed) with its reason, frees its conversation and stops
  * its container. Idempotent: an already ended workspace keeps its first reason.
@@ -33,7 +37,7 @@ export async function endWorkspace(
       // A delete records `deleted` at stopping; keep the first reason given.
       terminationReason: ws.terminationReason ?? reason,
       deadlineAt: null,
-      expiresAt: now + deps.config.endedRetentionSeconds * 1000,
+      expiresAt: endedRecordExpiry(deps, now),
     };
   });
   if (declined) return record;

@@ -45,7 +45,7 @@ export class WriteThroughCache implements WorkspaceStore {
   ): Promise<WorkspaceRecord | undefined> {
     const hit = this.entries.get(id);
     let record: WorkspaceRecord | undefined;
-    if (hit && performance.now() - hit.at < this.ttlMs) {
+    if (hit && this.fresh(hit)) {
       record = hit.record;
     } else {
       // Read with expired items included, so one cached entry answers both kinds of read.
@@ -131,7 +131,7 @@ export class WriteThroughCache implements WorkspaceStore {
   async getBinding(tenantId: string, conversationId: string): Promise<ConversationBinding | undefined> {
     const key = bindingKey(tenantId, conversationId);
     const hit = this.bindings.get(key);
-    if (hit && performance.now() - hit.at < this.ttlMs) return hit.binding ? { ...hit.binding } : undefined;
+    if (hit && this.fresh(hit)) return hit.binding ? { ...hit.binding } : undefined;
     const binding = await this.inner.getBinding(tenantId, conversationId);
     this.keep(this.bindings, key, { binding: binding ?? null, at: performance.now() });
     return binding;
@@ -157,6 +157,11 @@ export class WriteThroughCache implements WorkspaceStore {
 
   ping(): Promise<void> {
     return this.inner.ping();
+  }
+
+  /** An entry is trusted for `ttlMs` after it was kept. */
+  private fresh(entry: { at: number }): boolean {
+    return performance.now() - entry.at < this.ttlMs;
   }
 
   private remember(record: WorkspaceRecord) {
